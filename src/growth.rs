@@ -1,0 +1,265 @@
+//! The compound-growth toolkit: implied rates, projections, required growth,
+//! cumulative targets and ratio targets.
+//!
+//! Rates are fractions (0.12 for 12%) throughout; plan files and reports speak
+//! percent. Every function checks its inputs and returns a typed error rather
+//! than a NaN.
+
+use crate::error::{Error, Result, finite, positive};
+
+/// Average annual growth that carries `base` to `target` in `years` years:
+/// `(target / base)^(1 / years) - 1`.
+pub fn implied_growth(base: f64, target: f64, years: f64) -> Result<f64> {
+    positive("base", base)?;
+    positive("target", target)?;
+    positive("years", years)?;
+    Ok(((target / base).ln() / years).exp_m1())
+}
+
+/// Value reached from `base` after `years` years of growth `rate`.
+pub fn project(base: f64, rate: f64, years: f64) -> Result<f64> {
+    finite("base", base)?;
+    rate_ok(rate)?;
+    finite("years", years)?;
+    Ok(base * (years * rate.ln_1p()).exp())
+}
+
+/// Average annual growth still required from the `latest` value to reach
+/// `target` in the `years_left` remaining years.
+pub fn required_growth(latest: f64, target: f64, years_left: f64) -> Result<f64> {
+    positive("latest", latest)?;
+    positive("target", target)?;
+    positive("years_left", years_left)?;
+    Ok(((target / latest).ln() / years_left).exp_m1())
+}
+
+/// Sum of the yearly values over `years` years when the value grows from `base`
+/// at `rate`: `sum_{t=1..years} base (1 + rate)^t`.
+pub fn cumulative_sum(base: f64, rate: f64, years: u32) -> Result<f64> {
+    finite("base", base)?;
+    rate_ok(rate)?;
+    Ok(sum_of_powers(rate.ln_1p(), years) * base)
+}
+
+/// `sum_{t=1..n} exp(t u)`, accumulated in order so it is exact for small n.
+fn sum_of_powers(u: f64, n: u32) -> f64 {
+    (1..=n).map(|t| (t as f64 * u).exp()).sum()
+}
+
+/// The constant growth rate `g` with `sum_{t=1..years} base (1+g)^t = total`:
+/// the growth a cumulative target ("累计完成100亿美元") implies.
+///
+/// The sum rises strictly with `g` from 0 (as `g -> -1`) to infinity, so a
+/// positive total has exactly one root; it is found by bisection on `ln(1+g)`
+/// (robust for any scale), then polished by Newton steps.
+pub fn cumulative_implied_growth(base: f64, total: f64, years: u32) -> Result<f64> {
+    positive("base", base)?;
+    finite("total", total)?;
+    if years == 0 {
+        return Err(Error::parameter("years", "must be at least 1, got 0"));
+    }
+    if total <= 0.0 {
+        return Err(Error::NoSolution(format!(
+            "no growth rate makes a positive series of base {base} sum to {total} over {years} years"
+        )));
+    }
+    let goal = total / base;
+    let f = |u: f64| sum_of_powers(u, years) - goal;
+    // ln(1+g) in [-40, 40] spans every rate a plan could mean; beyond it, say so.
+    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64 / years as f64);
+    if f(lo) > 0.0 || f(hi) < 0.0 {
+        return Err(Error::NoSolution(format!(
+            "the growth that sums base {base} to {total} over {years} years is outside (-100%, e^40)"
+        )));
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-15 * (1.0 + mid.abs()) {
+            break;
+        }
+    }
+    let mut u = 0.5 * (lo + hi);
+    for _ in 0..3 {
+        let d: f64 = (1..=years).map(|t| t as f64 * (t as f64 * u).exp()).sum();
+        let step = f(u) / d;
+        if !step.is_finite() {
+            break;
+        }
+        u -= step;
+    }
+    Ok(u.exp_m1())
+}
+
+/// Growth still required for the remaining `years_left` years when `achieved`
+/// has already been accumulated towards a cumulative `total` and the latest
+/// yearly value is `latest`. Returns `Ok(None)` when the total is already met.
+pub fn required_cumulative_growth(
+    latest: f64,
+    achieved: f64,
+    total: f64,
+    years_left: u32,
+) -> Result<Option<f64>> {
+    finite("achieved", achieved)?;
+    finite("total", total)?;
+    if achieved >= total {
+        return Ok(None);
+    }
+    cumulative_implied_growth(latest, total - achieved, years_left).map(Some)
+}
+
+/// Largest average growth of the denominator that still lets a ratio target
+/// hold: with the numerator at `numerator_target` in the target year and the
+/// ratio required to be at least `ratio` (a fraction, 0.15 for 15%), the
+/// denominator may grow from `denominator_base` to `numerator_target / ratio`.
+pub fn ratio_denominator_growth(
+    numerator_target: f64,
+    ratio: f64,
+    denominator_base: f64,
+    years: f64,
+) -> Result<f64> {
+    positive("numerator_target", numerator_target)?;
+    positive("ratio", ratio)?;
+    implied_growth(denominator_base, numerator_target / ratio, years)
+}
+
+fn rate_ok(rate: f64) -> Result<f64> {
+    if rate.is_finite() && rate > -1.0 {
+        Ok(rate)
+    } else {
+        Err(Error::parameter(
+            "rate",
+            format!("must be finite and > -1, got {rate}"),
+        ))
+    }
+}
+
+/// Does a stated growth rate carry the base to the target?
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Consistency {
+    /// Growth the base and target imply, percent.
+    pub implied_pct: f64,
+    /// Value the stated rate reaches in the target year.
+    pub reached: f64,
+    /// `reached / target - 1`, percent: how far the stated rate over- or
+    /// undershoots the target.
+    pub gap_pct: f64,
+    /// Rates (percent) that print as the stated text.
+    pub band_pct: (f64, f64),
+    /// Whether the implied rate prints as the stated one (lies in the band).
+    pub consistent: bool,
+}
+
+/// Checks a stated rate (percent, with the band of rates that print as it)
+/// against the growth a level target implies.
+pub fn check_level(
+    base: f64,
+    target: f64,
+    years: f64,
+    stated_pct: f64,
+    band_pct: (f64, f64),
+) -> Result<Consistency> {
+    let implied_pct = 100.0 * implied_growth(base, target, years)?;
+    let reached = project(base, stated_pct / 100.0, years)?;
+    Ok(Consistency {
+        implied_pct,
+        reached,
+        gap_pct: 100.0 * (reached / target - 1.0),
+        band_pct,
+        consistent: band_pct.0 <= implied_pct && implied_pct < band_pct.1,
+    })
+}
+
+/// Checks a stated rate against the growth a cumulative target implies.
+pub fn check_cumulative(
+    base: f64,
+    total: f64,
+    years: u32,
+    stated_pct: f64,
+    band_pct: (f64, f64),
+) -> Result<Consistency> {
+    let implied_pct = 100.0 * cumulative_implied_growth(base, total, years)?;
+    let reached = cumulative_sum(base, stated_pct / 100.0, years)?;
+    Ok(Consistency {
+        implied_pct,
+        reached,
+        gap_pct: 100.0 * (reached / total - 1.0),
+        band_pct,
+        consistent: band_pct.0 <= implied_pct && implied_pct < band_pct.1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunan_total_trade_row() {
+        // 4875 -> 8400 over 5 years: (8400/4875)^0.2 - 1 = 0.1149642262 (python).
+        let g = implied_growth(4875.0, 8400.0, 5.0).unwrap();
+        assert!((g - 0.114_964_226).abs() < 1e-8, "{g}");
+        let reached = project(4875.0, 0.12, 5.0).unwrap();
+        // 1.12^5 = 1.7623416832
+        assert!((reached - 4875.0 * 1.762_341_683_2).abs() < 1e-6);
+        let c = check_level(4875.0, 8400.0, 5.0, 12.0, (11.5, 12.5)).unwrap();
+        assert!(!c.consistent);
+        assert!((c.gap_pct - 2.278_758_4).abs() < 1e-6, "{}", c.gap_pct);
+    }
+
+    #[test]
+    fn cumulative_known_rate() {
+        // 10 growing 10%: 11 + 12.1 + 13.31 = 36.41
+        let s = cumulative_sum(10.0, 0.1, 3).unwrap();
+        assert!((s - 36.41).abs() < 1e-12);
+        let g = cumulative_implied_growth(10.0, 36.41, 3).unwrap();
+        assert!((g - 0.1).abs() < 1e-12, "{g}");
+        // Flat: 5 years of 20 sum to 100.
+        let g = cumulative_implied_growth(20.0, 100.0, 5).unwrap();
+        assert!(g.abs() < 1e-12, "{g}");
+    }
+
+    #[test]
+    fn cumulative_no_solution() {
+        assert!(matches!(
+            cumulative_implied_growth(10.0, 0.0, 5),
+            Err(Error::NoSolution(_))
+        ));
+        assert!(cumulative_implied_growth(-1.0, 10.0, 5).is_err());
+        assert!(cumulative_implied_growth(1.0, 10.0, 0).is_err());
+        assert!(cumulative_implied_growth(1.0, f64::NAN, 3).is_err());
+    }
+
+    #[test]
+    fn required_growth_matches_plan_path() {
+        let latest = project(100.0, 0.08, 2.0).unwrap();
+        let g = required_growth(latest, project(100.0, 0.08, 5.0).unwrap(), 3.0).unwrap();
+        assert!((g - 0.08).abs() < 1e-12);
+        assert_eq!(
+            required_cumulative_growth(10.0, 50.0, 40.0, 2).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn ratio_denominator() {
+        // trade 8400 at 15% allows GDP of 56000; from 41781.49 over 5 years.
+        let g = ratio_denominator_growth(8400.0, 0.15, 41781.49, 5.0).unwrap();
+        let expect = (56000.0f64 / 41781.49).powf(0.2) - 1.0;
+        assert!((g - expect).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        assert!(implied_growth(0.0, 1.0, 5.0).is_err());
+        assert!(implied_growth(1.0, -1.0, 5.0).is_err());
+        assert!(implied_growth(1.0, 2.0, 0.0).is_err());
+        assert!(project(1.0, -1.0, 5.0).is_err());
+        assert!(project(1.0, f64::INFINITY, 5.0).is_err());
+        let e = implied_growth(-3.0, 1.0, 5.0).unwrap_err().to_string();
+        assert_eq!(e, "parameter base: must be > 0, got -3");
+    }
+}

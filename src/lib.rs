@@ -1,0 +1,11 @@
+//! `attain`: planning targets, compound growth and the probability that a plan's
+//! targets are met.
+
+pub mod error;
+pub mod growth;
+pub mod plan;
+pub mod target;
+
+pub use error::{Error, Result};
+pub use plan::{Attribute, Indicator, Plan, Series, StatedGrowth};
+pub use target::{Direction, Milestone, PathBlock, Rule, Target};

@@ -1,0 +1,379 @@
+//! The plan model: a table of indicators with base values, stated growth and
+//! targets, plus auxiliary series that targets may reference.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::target::Target;
+
+/// Attribute of a plan indicator (属性).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribute {
+    /// 预期性: an expected, indicative target.
+    Expected,
+    /// 约束性: a binding target the government commits to.
+    Binding,
+}
+
+impl Attribute {
+    /// The Chinese term used in plan tables.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Attribute::Expected => "预期性",
+            Attribute::Binding => "约束性",
+        }
+    }
+
+    /// The English term.
+    pub fn en(self) -> &'static str {
+        match self {
+            Attribute::Expected => "expected",
+            Attribute::Binding => "binding",
+        }
+    }
+}
+
+/// An average annual growth rate as the plan prints it ("12", "7左右").
+///
+/// The text is kept; the number, its printed precision and any "about" wording
+/// are parsed from it, because the precision decides what counts as consistent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct StatedGrowth {
+    /// The text as printed.
+    pub text: String,
+    /// The rate in percent.
+    pub pct: f64,
+    /// Decimal places printed (0 for "12", 1 for "7.5").
+    pub decimals: u32,
+    /// Whether the text says "about" (左右, 约, about, ~).
+    pub about: bool,
+}
+
+/// Half-width, in percentage points, of the band an "about" rate allows.
+pub const ABOUT_BAND_PP: f64 = 1.0;
+
+impl StatedGrowth {
+    /// The band of rates (percent) that print as this text: half a unit of the
+    /// last printed digit either side, or [`ABOUT_BAND_PP`] for "about" wording.
+    pub fn band_pct(&self) -> (f64, f64) {
+        let half = if self.about {
+            ABOUT_BAND_PP
+        } else {
+            0.5 * 10f64.powi(-(self.decimals as i32))
+        };
+        (self.pct - half, self.pct + half)
+    }
+}
+
+impl FromStr for StatedGrowth {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let mut s = text.trim().to_string();
+        let mut about = false;
+        for marker in ["左右", "约", "about", "~", "≈"] {
+            if s.contains(marker) {
+                about = true;
+                s = s.replace(marker, "");
+            }
+        }
+        let s = s.trim().trim_end_matches('%').trim();
+        let pct: f64 = s.parse().map_err(|_| {
+            Error::parameter("stated_growth", format!("\"{text}\" is not a growth rate"))
+        })?;
+        if !pct.is_finite() || pct <= -100.0 {
+            return Err(Error::parameter(
+                "stated_growth",
+                format!("must be finite and > -100, got \"{text}\""),
+            ));
+        }
+        let decimals = s.split_once('.').map_or(0, |(_, d)| d.len() as u32);
+        Ok(StatedGrowth {
+            text: text.to_string(),
+            pct,
+            decimals,
+            about,
+        })
+    }
+}
+
+impl TryFrom<String> for StatedGrowth {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl From<StatedGrowth> for String {
+    fn from(g: StatedGrowth) -> String {
+        g.text
+    }
+}
+
+impl fmt::Display for StatedGrowth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// One row of a plan table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    /// Stable identifier (`trade_total`).
+    pub id: String,
+    /// Row number in the printed table; `None` for unnumbered rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no: Option<u32>,
+    /// Name in English.
+    pub name: String,
+    /// Name as printed (Chinese).
+    pub name_zh: String,
+    /// Unit as printed (亿元, %, 列).
+    pub unit: String,
+    /// Category as printed (对外贸易).
+    #[serde(default)]
+    pub category: String,
+    /// Expected or binding.
+    pub attribute: Attribute,
+    /// Base-year value; `None` for growth-only and flow rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<f64>,
+    /// Average annual growth as printed; `None` where the plan prints "—".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_growth: Option<StatedGrowth>,
+    /// The target.
+    pub target: Target,
+    /// Further targets on the same series (a level and a cumulative, say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_targets: Vec<Target>,
+    /// Free text: what the plan prints in the target cell, caveats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Indicator {
+    /// All targets of this indicator, the main one first.
+    pub fn targets(&self) -> impl Iterator<Item = &Target> {
+        std::iter::once(&self.target).chain(&self.extra_targets)
+    }
+
+    /// Checks the indicator's own fields and its targets against `plan`.
+    pub fn validate(&self, plan: &Plan) -> Result<()> {
+        let id = self.id.as_str();
+        if let Some(base) = self.base
+            && !(base.is_finite() && base > 0.0)
+        {
+            return Err(Error::indicator(
+                id,
+                "base",
+                format!(
+                    "must be > 0 for a {} target, got {base}",
+                    self.target.kind()
+                ),
+            ));
+        }
+        for t in self.targets() {
+            if t.needs_base() && self.base.is_none() {
+                return Err(Error::indicator(
+                    id,
+                    "base",
+                    format!("is required for a {} target", t.kind()),
+                ));
+            }
+            t.validate(id, plan)?;
+        }
+        Ok(())
+    }
+}
+
+/// An auxiliary series that targets reference but the plan sets no target for
+/// (GDP, the denominator of the trade-dependency ratio).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Series {
+    /// Stable identifier (`gdp`).
+    pub id: String,
+    /// Name in English.
+    pub name: String,
+    /// Name in Chinese.
+    #[serde(default)]
+    pub name_zh: String,
+    /// Unit.
+    pub unit: String,
+    /// Base-year value.
+    pub base: f64,
+    /// Growth assumed for it, percent a year (it has no plan target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_growth_pct: Option<f64>,
+    /// Where the base value comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A plan: its years, its indicators and the auxiliary series they reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Name of the plan.
+    pub name: String,
+    /// Where the table comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Year of the base values (2020 for a 14th Five-Year Plan).
+    pub base_year: i32,
+    /// Year the targets fall due (2025).
+    pub target_year: i32,
+    /// The rows of the table, in printed order.
+    #[serde(rename = "indicator")]
+    pub indicators: Vec<Indicator>,
+    /// Auxiliary series.
+    #[serde(rename = "series", default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<Series>,
+}
+
+impl Plan {
+    /// Number of plan years (`target_year - base_year`), checked to be positive.
+    pub fn horizon(&self) -> Result<usize> {
+        if self.target_year <= self.base_year {
+            return Err(Error::plan(
+                "target_year",
+                format!(
+                    "must be after base_year {}, got {}",
+                    self.base_year, self.target_year
+                ),
+            ));
+        }
+        Ok((self.target_year - self.base_year) as usize)
+    }
+
+    /// Ids of all series in index order: indicators first, then auxiliary series.
+    pub fn series_ids(&self) -> impl Iterator<Item = &str> {
+        self.indicators
+            .iter()
+            .map(|i| i.id.as_str())
+            .chain(self.series.iter().map(|s| s.id.as_str()))
+    }
+
+    /// Index of a series (indicator or auxiliary) by id.
+    pub fn series_index(&self, id: &str) -> Option<usize> {
+        self.series_ids().position(|s| s == id)
+    }
+
+    /// Base value of the series at `index`, if it has one.
+    pub fn series_base(&self, index: usize) -> Option<f64> {
+        match self.indicators.get(index) {
+            Some(i) => i.base,
+            None => self
+                .series
+                .get(index - self.indicators.len())
+                .map(|s| s.base),
+        }
+    }
+
+    /// The indicator with this id.
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    /// Checks the whole plan: years, unique ids, every indicator and target.
+    pub fn validate(&self) -> Result<()> {
+        self.horizon()?;
+        let mut seen = std::collections::HashSet::new();
+        for id in self.series_ids() {
+            if id.trim().is_empty() {
+                return Err(Error::plan("id", "must not be empty"));
+            }
+            if !seen.insert(id) {
+                return Err(Error::indicator(id, "id", "is not unique in the plan"));
+            }
+        }
+        for s in &self.series {
+            if !(s.base.is_finite() && s.base > 0.0) {
+                return Err(Error::indicator(
+                    &s.id,
+                    "base",
+                    format!("must be > 0 for a series, got {}", s.base),
+                ));
+            }
+            if let Some(g) = s.assumed_growth_pct
+                && !(g.is_finite() && g > -100.0)
+            {
+                return Err(Error::indicator(
+                    &s.id,
+                    "assumed_growth_pct",
+                    format!("must be finite and > -100, got {g}"),
+                ));
+            }
+        }
+        for ind in &self.indicators {
+            ind.validate(self)?;
+        }
+        Ok(())
+    }
+
+    /// Parses and validates a plan from TOML text.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        let plan: Plan = toml::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        plan.validate()?;
+        Ok(plan)
+    }
+
+    /// Parses and validates a plan from JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        let plan: Plan = serde_json::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        plan.validate()?;
+        Ok(plan)
+    }
+
+    /// The plan as TOML text.
+    pub fn to_toml_string(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| Error::Format(e.to_string()))
+    }
+
+    /// The plan as pretty JSON text.
+    pub fn to_json_string(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::Format(e.to_string()))
+    }
+
+    /// Loads a plan file (`.json` as JSON, anything else as TOML). Errors name the
+    /// file; nothing is returned unless the whole plan is valid.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let parsed = if is_json(path) {
+            Self::from_json_str(&text)
+        } else {
+            Self::from_toml_str(&text)
+        };
+        parsed.map_err(|e| e.in_file(path))
+    }
+
+    /// Writes the plan (`.json` as JSON, anything else as TOML).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let text = if is_json(path) {
+            self.to_json_string()?
+        } else {
+            self.to_toml_string()?
+        };
+        std::fs::write(path, text).map_err(|e| Error::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}

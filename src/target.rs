@@ -1,0 +1,770 @@
+//! Target kinds and their evaluation.
+//!
+//! A [`Target`] is what a plan row promises, as data. [`Target::rule`] resolves it
+//! against a plan into a [`Rule`]: a scalar *measure* of a trajectory (the level
+//! in the target year, the sum over the plan years, the smallest yearly flow, ...)
+//! compared with a threshold. The same rule judges a simulated path and a series
+//! of actuals, so the engine and a mid-term review can never disagree on what
+//! "met" means.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+
+/// Which side of the threshold meets the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Met when the measure is at least the threshold (growth, volumes).
+    #[default]
+    AtLeast,
+    /// Met when the measure is at most the threshold (costs, clearance times).
+    AtMost,
+}
+
+impl Direction {
+    /// Whether `measure` meets `threshold` in this direction.
+    #[inline]
+    pub fn holds(self, measure: f64, threshold: f64) -> bool {
+        match self {
+            Direction::AtLeast => measure >= threshold,
+            Direction::AtMost => measure <= threshold,
+        }
+    }
+
+    /// How far `measure` falls short of `threshold` (0 when met).
+    #[inline]
+    pub fn shortfall(self, measure: f64, threshold: f64) -> f64 {
+        match self {
+            Direction::AtLeast => (threshold - measure).max(0.0),
+            Direction::AtMost => (measure - threshold).max(0.0),
+        }
+    }
+
+    fn is_at_least(&self) -> bool {
+        *self == Direction::AtLeast
+    }
+}
+
+/// One dated step of a milestone path (row 17: 70% by the end of 2021).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    /// Calendar year the value is due.
+    pub year: i32,
+    /// Value due by the end of that year.
+    pub value: f64,
+}
+
+/// Every kind of target that appears in the plan tables.
+///
+/// Years are those of the plan: the base year carries the base value, the plan
+/// years run from `base_year + 1` to `target_year`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Target {
+    /// Level in the target year (8400 by 2025; at most for reductions).
+    Level {
+        /// Threshold level.
+        value: f64,
+        /// At least (default) or at most.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+    },
+    /// Average annual growth over the plan at least `pct` percent (rows 18-21).
+    Growth {
+        /// Required average annual growth, percent.
+        pct: f64,
+    },
+    /// Sum of the yearly values over the plan years (row 9: 累计完成100亿美元).
+    Cumulative {
+        /// Threshold for the sum over years `base_year+1 ..= target_year`.
+        total: f64,
+        /// At least (default) or at most.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+    },
+    /// Ratio of two series in the target year (row 4: trade / GDP >= 15%).
+    Ratio {
+        /// Id of the numerator series.
+        numerator: String,
+        /// Id of the denominator series.
+        denominator: String,
+        /// Threshold for `scale * numerator / denominator`.
+        value: f64,
+        /// Multiplier of the ratio: 100 for percent (default).
+        #[serde(default = "hundred")]
+        scale: f64,
+        /// At least (default) or at most.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+    },
+    /// Sum of component series in the target year (利用外资 = FDI + reinvestment).
+    /// Without a `value`, the threshold is the sum of the components' level targets.
+    Aggregate {
+        /// Ids of the component indicators.
+        components: Vec<String>,
+        /// Threshold for the sum; `None` when the plan prints none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+        /// At least (default) or at most.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+    },
+    /// A yearly flow of at least `value` in every plan year (row 8: 100 projects a year).
+    EveryYear {
+        /// Threshold each year.
+        value: f64,
+        /// At least (default) or at most.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+    },
+    /// Dated steps (row 17: 70% by 2021, 90% by 2022, 100% by 2023).
+    Milestones {
+        /// Steps in strictly increasing year order.
+        points: Vec<Milestone>,
+        /// At least (default) or at most.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+    },
+    /// About `value` in the target year, within `tolerance_pct` percent either side
+    /// (row 11, "7左右").
+    Approximately {
+        /// Central level.
+        value: f64,
+        /// Allowed relative deviation, percent.
+        tolerance_pct: f64,
+    },
+    /// A multiple of the base level in the target year (倍增: factor 2; a cut by
+    /// half: factor 0.5 at most).
+    Multiple {
+        /// Factor applied to the base.
+        factor: f64,
+        /// At least (default) or at most.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+    },
+}
+
+fn hundred() -> f64 {
+    100.0
+}
+
+impl Target {
+    /// Short name of the kind, as in plan files (`level`, `cumulative`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Level { .. } => "level",
+            Target::Growth { .. } => "growth",
+            Target::Cumulative { .. } => "cumulative",
+            Target::Ratio { .. } => "ratio",
+            Target::Aggregate { .. } => "aggregate",
+            Target::EveryYear { .. } => "every_year",
+            Target::Milestones { .. } => "milestones",
+            Target::Approximately { .. } => "approximately",
+            Target::Multiple { .. } => "multiple",
+        }
+    }
+
+    /// Whether meeting this target depends on the indicator's own base level.
+    pub fn needs_base(&self) -> bool {
+        matches!(self, Target::Multiple { .. })
+    }
+
+    /// The level this target sets for its own series in the target year, when it
+    /// sets one (used by aggregates and the consistency check).
+    pub fn target_level(&self) -> Option<f64> {
+        match self {
+            Target::Level { value, .. } | Target::Approximately { value, .. } => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// Checks the target's own fields; `id` names the indicator in errors.
+    pub fn validate(&self, id: &str, plan: &Plan) -> Result<()> {
+        let finite = |field: &str, v: f64| -> Result<()> {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(Error::indicator(
+                    id,
+                    field,
+                    format!("must be finite, got {v}"),
+                ))
+            }
+        };
+        match self {
+            Target::Level { value, .. } | Target::EveryYear { value, .. } => {
+                finite("target.value", *value)
+            }
+            Target::Growth { pct } => {
+                finite("target.pct", *pct)?;
+                if *pct <= -100.0 {
+                    return Err(Error::indicator(
+                        id,
+                        "target.pct",
+                        format!("must be > -100, got {pct}"),
+                    ));
+                }
+                Ok(())
+            }
+            Target::Cumulative { total, .. } => finite("target.total", *total),
+            Target::Ratio {
+                numerator,
+                denominator,
+                value,
+                scale,
+                ..
+            } => {
+                finite("target.value", *value)?;
+                if !(scale.is_finite() && *scale > 0.0) {
+                    return Err(Error::indicator(
+                        id,
+                        "target.scale",
+                        format!("must be > 0, got {scale}"),
+                    ));
+                }
+                for (field, series) in [
+                    ("target.numerator", numerator),
+                    ("target.denominator", denominator),
+                ] {
+                    if plan.series_index(series).is_none() {
+                        return Err(Error::indicator(
+                            id,
+                            field,
+                            format!("refers to unknown series \"{series}\""),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Target::Aggregate {
+                components, value, ..
+            } => {
+                if components.is_empty() {
+                    return Err(Error::indicator(
+                        id,
+                        "target.components",
+                        "must not be empty",
+                    ));
+                }
+                for c in components {
+                    if c == id {
+                        return Err(Error::indicator(
+                            id,
+                            "target.components",
+                            "must not include the aggregate itself",
+                        ));
+                    }
+                    if plan.series_index(c).is_none() {
+                        return Err(Error::indicator(
+                            id,
+                            "target.components",
+                            format!("refers to unknown series \"{c}\""),
+                        ));
+                    }
+                }
+                match value {
+                    Some(v) => finite("target.value", *v),
+                    None => aggregate_threshold(id, components, plan).map(|_| ()),
+                }
+            }
+            Target::Milestones { points, .. } => {
+                if points.is_empty() {
+                    return Err(Error::indicator(id, "target.points", "must not be empty"));
+                }
+                let mut last = plan.base_year;
+                for (i, m) in points.iter().enumerate() {
+                    let field = format!("target.points[{i}]");
+                    if m.year <= last {
+                        let problem = if i == 0 {
+                            format!(
+                                "year {} must be after the base year {}",
+                                m.year, plan.base_year
+                            )
+                        } else {
+                            format!("year {} is out of order (after {last})", m.year)
+                        };
+                        return Err(Error::indicator(id, &field, problem));
+                    }
+                    if m.year > plan.target_year {
+                        return Err(Error::indicator(
+                            id,
+                            &field,
+                            format!(
+                                "year {} is beyond the target year {}",
+                                m.year, plan.target_year
+                            ),
+                        ));
+                    }
+                    finite(&format!("{field}.value"), m.value)?;
+                    last = m.year;
+                }
+                Ok(())
+            }
+            Target::Approximately {
+                value,
+                tolerance_pct,
+            } => {
+                finite("target.value", *value)?;
+                if !(tolerance_pct.is_finite() && *tolerance_pct >= 0.0) {
+                    return Err(Error::indicator(
+                        id,
+                        "target.tolerance_pct",
+                        format!("must be >= 0, got {tolerance_pct}"),
+                    ));
+                }
+                if *value == 0.0 {
+                    return Err(Error::indicator(
+                        id,
+                        "target.value",
+                        "must not be 0 for a relative tolerance",
+                    ));
+                }
+                Ok(())
+            }
+            Target::Multiple { factor, .. } => {
+                if !(factor.is_finite() && *factor > 0.0) {
+                    return Err(Error::indicator(
+                        id,
+                        "target.factor",
+                        format!("must be > 0, got {factor}"),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Resolves this target, set on series `own` of `plan`, into a [`Rule`].
+    pub fn rule(&self, own: &str, plan: &Plan) -> Result<Rule> {
+        self.validate(own, plan)?;
+        let n = plan.horizon()?;
+        let idx = |s: &str| {
+            plan.series_index(s)
+                .ok_or_else(|| Error::indicator(own, "id", format!("unknown series \"{s}\"")))
+        };
+        let me = idx(own)?;
+        let (measure, threshold, direction) = match self {
+            Target::Level { value, direction } => (
+                Measure::Level {
+                    series: me,
+                    year: n,
+                },
+                *value,
+                *direction,
+            ),
+            Target::Growth { pct } => (
+                Measure::Growth {
+                    series: me,
+                    years: n,
+                },
+                pct / 100.0,
+                Direction::AtLeast,
+            ),
+            Target::Cumulative { total, direction } => (
+                Measure::Sum {
+                    series: me,
+                    years: n,
+                },
+                *total,
+                *direction,
+            ),
+            Target::Ratio {
+                numerator,
+                denominator,
+                value,
+                scale,
+                direction,
+            } => (
+                Measure::Ratio {
+                    numerator: idx(numerator)?,
+                    denominator: idx(denominator)?,
+                    year: n,
+                    scale: *scale,
+                },
+                *value,
+                *direction,
+            ),
+            Target::Aggregate {
+                components,
+                value,
+                direction,
+            } => {
+                let threshold = match value {
+                    Some(v) => *v,
+                    None => aggregate_threshold(own, components, plan)?,
+                };
+                let series = components
+                    .iter()
+                    .map(|c| idx(c))
+                    .collect::<Result<Vec<_>>>()?;
+                (Measure::SumOf { series, year: n }, threshold, *direction)
+            }
+            Target::EveryYear { value, direction } => (
+                Measure::Extreme {
+                    series: me,
+                    years: n,
+                    direction: *direction,
+                },
+                *value,
+                *direction,
+            ),
+            Target::Milestones { points, direction } => (
+                Measure::Milestones {
+                    series: me,
+                    points: points
+                        .iter()
+                        .map(|m| ((m.year - plan.base_year) as usize, m.value))
+                        .collect(),
+                    direction: *direction,
+                },
+                0.0,
+                *direction,
+            ),
+            Target::Approximately {
+                value,
+                tolerance_pct,
+            } => (
+                Measure::Deviation {
+                    series: me,
+                    year: n,
+                    centre: *value,
+                },
+                *tolerance_pct,
+                Direction::AtMost,
+            ),
+            Target::Multiple { factor, direction } => (
+                Measure::Multiple {
+                    series: me,
+                    year: n,
+                },
+                *factor,
+                *direction,
+            ),
+        };
+        Ok(Rule {
+            measure,
+            threshold,
+            direction,
+        })
+    }
+}
+
+/// Threshold of an aggregate the plan prints no value for: the sum of the
+/// components' own level targets.
+fn aggregate_threshold(id: &str, components: &[String], plan: &Plan) -> Result<f64> {
+    components
+        .iter()
+        .map(|c| {
+            plan.indicator(c)
+                .and_then(|i| i.target.target_level())
+                .ok_or_else(|| {
+                    Error::indicator(
+                        id,
+                        "target.value",
+                        format!("is absent and component \"{c}\" has no level target to sum"),
+                    )
+                })
+        })
+        .sum()
+}
+
+/// The scalar a rule reads off a set of trajectories.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "measure", rename_all = "snake_case")]
+pub enum Measure {
+    /// Value of `series` in year index `year`.
+    Level {
+        /// Series index.
+        series: usize,
+        /// Year index (0 = base year).
+        year: usize,
+    },
+    /// Average annual growth of `series` from year 0 to `years` (a fraction).
+    Growth {
+        /// Series index.
+        series: usize,
+        /// Number of years.
+        years: usize,
+    },
+    /// Sum of `series` over year indices `1..=years`.
+    Sum {
+        /// Series index.
+        series: usize,
+        /// Number of years.
+        years: usize,
+    },
+    /// `scale * numerator / denominator` in year index `year`.
+    Ratio {
+        /// Numerator series index.
+        numerator: usize,
+        /// Denominator series index.
+        denominator: usize,
+        /// Year index.
+        year: usize,
+        /// Multiplier (100 for percent).
+        scale: f64,
+    },
+    /// Sum of several series in year index `year`.
+    SumOf {
+        /// Series indices.
+        series: Vec<usize>,
+        /// Year index.
+        year: usize,
+    },
+    /// The smallest (at least) or largest (at most) value over years `1..=years`.
+    Extreme {
+        /// Series index.
+        series: usize,
+        /// Number of years.
+        years: usize,
+        /// Which extreme binds.
+        direction: Direction,
+    },
+    /// The worst milestone margin: `min(x_y - v_y)` (at least) or `max(x_y - v_y)`
+    /// (at most), compared with 0.
+    Milestones {
+        /// Series index.
+        series: usize,
+        /// (year index, value) pairs.
+        points: Vec<(usize, f64)>,
+        /// Which side binds.
+        direction: Direction,
+    },
+    /// Absolute deviation from `centre` in year index `year`, percent of `centre`.
+    Deviation {
+        /// Series index.
+        series: usize,
+        /// Year index.
+        year: usize,
+        /// Central value.
+        centre: f64,
+    },
+    /// Value in year index `year` divided by the base-year value.
+    Multiple {
+        /// Series index.
+        series: usize,
+        /// Year index.
+        year: usize,
+    },
+}
+
+/// A block of trajectories: for each series, for each year index `0..years`, one
+/// value per path. Layout `[series][year][path]`, so a whole block of paths is
+/// judged with contiguous reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathBlock {
+    /// Number of series.
+    pub series: usize,
+    /// Number of year indices (horizon + 1: the base year is index 0).
+    pub years: usize,
+    /// Number of paths.
+    pub paths: usize,
+    /// Values, `data[(s * years + t) * paths + p]`.
+    pub data: Vec<f64>,
+}
+
+impl PathBlock {
+    /// A block of `paths` paths, filled with zeros.
+    pub fn zeros(series: usize, years: usize, paths: usize) -> Self {
+        PathBlock {
+            series,
+            years,
+            paths,
+            data: vec![0.0; series * years * paths],
+        }
+    }
+
+    /// One path per series: `rows[s][t]` is series `s` in year index `t`.
+    pub fn from_rows(rows: &[Vec<f64>]) -> Result<Self> {
+        let years = rows.first().map_or(0, Vec::len);
+        if let Some((s, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != years) {
+            return Err(Error::parameter(
+                "rows",
+                format!("series {s} has {} years, expected {years}", r.len()),
+            ));
+        }
+        Ok(PathBlock {
+            series: rows.len(),
+            years,
+            paths: 1,
+            data: rows.iter().flatten().copied().collect(),
+        })
+    }
+
+    /// The values of series `s` in year index `t`, one per path.
+    #[inline]
+    pub fn at(&self, s: usize, t: usize) -> &[f64] {
+        let start = (s * self.years + t) * self.paths;
+        &self.data[start..start + self.paths]
+    }
+
+    /// Mutable values of series `s` in year index `t`.
+    #[inline]
+    pub fn at_mut(&mut self, s: usize, t: usize) -> &mut [f64] {
+        let start = (s * self.years + t) * self.paths;
+        &mut self.data[start..start + self.paths]
+    }
+}
+
+/// A resolved target: met when `measure` holds against `threshold` in `direction`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// What is read off the trajectories.
+    pub measure: Measure,
+    /// The threshold.
+    pub threshold: f64,
+    /// Which side meets it.
+    pub direction: Direction,
+}
+
+impl Rule {
+    /// Largest series index and year index this rule reads.
+    fn reach(&self) -> (usize, usize) {
+        match &self.measure {
+            Measure::Level { series, year }
+            | Measure::Deviation { series, year, .. }
+            | Measure::Multiple { series, year } => (*series, *year),
+            Measure::Growth { series, years }
+            | Measure::Sum { series, years }
+            | Measure::Extreme { series, years, .. } => (*series, *years),
+            Measure::Ratio {
+                numerator,
+                denominator,
+                year,
+                ..
+            } => ((*numerator).max(*denominator), *year),
+            Measure::SumOf { series, year } => (series.iter().copied().max().unwrap_or(0), *year),
+            Measure::Milestones { series, points, .. } => {
+                (*series, points.iter().map(|p| p.0).max().unwrap_or(0))
+            }
+        }
+    }
+
+    /// Writes the measure of every path of `block` into `out` (one per path).
+    ///
+    /// Errors when the block lacks a series or year the rule reads, or `out`
+    /// has the wrong length.
+    pub fn measure_into(&self, block: &PathBlock, out: &mut [f64]) -> Result<()> {
+        let (s, t) = self.reach();
+        if s >= block.series || t >= block.years || out.len() != block.paths {
+            return Err(Error::parameter(
+                "block",
+                format!(
+                    "has {} series x {} years x {} paths, rule reads series {s} year {t} into {} outputs",
+                    block.series,
+                    block.years,
+                    block.paths,
+                    out.len()
+                ),
+            ));
+        }
+        self.measure_unchecked(block, out);
+        Ok(())
+    }
+
+    /// [`Rule::measure_into`] without the shape check (the engine checks once).
+    pub(crate) fn measure_unchecked(&self, block: &PathBlock, out: &mut [f64]) {
+        match &self.measure {
+            Measure::Level { series, year } => out.copy_from_slice(block.at(*series, *year)),
+            Measure::Growth { series, years } => {
+                let inv = 1.0 / *years as f64;
+                let (b, e) = (block.at(*series, 0), block.at(*series, *years));
+                for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
+                    *o = (e / b).powf(inv) - 1.0;
+                }
+            }
+            Measure::Sum { series, years } => {
+                out.fill(0.0);
+                for t in 1..=*years {
+                    for (o, v) in out.iter_mut().zip(block.at(*series, t)) {
+                        *o += v;
+                    }
+                }
+            }
+            Measure::Ratio {
+                numerator,
+                denominator,
+                year,
+                scale,
+            } => {
+                let (a, b) = (block.at(*numerator, *year), block.at(*denominator, *year));
+                for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+                    *o = scale * a / b;
+                }
+            }
+            Measure::SumOf { series, year } => {
+                out.fill(0.0);
+                for s in series {
+                    for (o, v) in out.iter_mut().zip(block.at(*s, *year)) {
+                        *o += v;
+                    }
+                }
+            }
+            Measure::Extreme {
+                series,
+                years,
+                direction,
+            } => {
+                let pick = |a: f64, b: f64| match direction {
+                    Direction::AtLeast => a.min(b),
+                    Direction::AtMost => a.max(b),
+                };
+                out.copy_from_slice(block.at(*series, 1.min(*years)));
+                for t in 2..=*years {
+                    for (o, v) in out.iter_mut().zip(block.at(*series, t)) {
+                        *o = pick(*o, *v);
+                    }
+                }
+            }
+            Measure::Milestones {
+                series,
+                points,
+                direction,
+            } => {
+                let first = match direction {
+                    Direction::AtLeast => f64::INFINITY,
+                    Direction::AtMost => f64::NEG_INFINITY,
+                };
+                out.fill(first);
+                for (t, v) in points {
+                    for (o, x) in out.iter_mut().zip(block.at(*series, *t)) {
+                        let margin = x - v;
+                        *o = match direction {
+                            Direction::AtLeast => o.min(margin),
+                            Direction::AtMost => o.max(margin),
+                        };
+                    }
+                }
+            }
+            Measure::Deviation {
+                series,
+                year,
+                centre,
+            } => {
+                for (o, x) in out.iter_mut().zip(block.at(*series, *year)) {
+                    *o = 100.0 * ((x - centre) / centre).abs();
+                }
+            }
+            Measure::Multiple { series, year } => {
+                let (b, e) = (block.at(*series, 0), block.at(*series, *year));
+                for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
+                    *o = e / b;
+                }
+            }
+        }
+    }
+
+    /// Whether a measured value meets the rule (NaN never does).
+    #[inline]
+    pub fn is_met(&self, measure: f64) -> bool {
+        self.direction.holds(measure, self.threshold)
+    }
+
+    /// How far a measured value falls short (0 when met).
+    #[inline]
+    pub fn shortfall(&self, measure: f64) -> f64 {
+        self.direction.shortfall(measure, self.threshold)
+    }
+}
