@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod growth;
+pub mod model;
 pub mod plan;
 pub mod target;
 
