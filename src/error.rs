@@ -37,6 +37,20 @@ pub enum Error {
         /// What is wrong, with the offending value.
         problem: String,
     },
+    /// An entry of a correlation matrix is invalid.
+    #[error("correlation[{row}][{col}] ({row_id}, {col_id}): {problem}")]
+    Correlation {
+        /// Row index.
+        row: usize,
+        /// Column index.
+        col: usize,
+        /// Series of the row.
+        row_id: String,
+        /// Series of the column.
+        col_id: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A root-finding problem has no solution on the admissible domain.
     #[error("no solution: {0}")]
     NoSolution(String),

@@ -1,10 +1,19 @@
 //! `attain`: planning targets, compound growth and the probability that a plan's
 //! targets are met.
 
+pub mod attainment;
+pub mod consistency;
+pub mod correlation;
+pub mod engine;
 pub mod error;
+pub mod goal;
 pub mod growth;
+pub mod kernel;
 pub mod model;
+pub mod normal;
 pub mod plan;
+pub mod quantile;
+pub mod scenario;
 pub mod target;
 
 pub use error::{Error, Result};

@@ -553,7 +553,7 @@ pub enum Measure {
 /// A block of trajectories: for each series, for each year index `0..years`, one
 /// value per path. Layout `[series][year][path]`, so a whole block of paths is
 /// judged with contiguous reads.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PathBlock {
     /// Number of series.
     pub series: usize,
@@ -639,6 +639,25 @@ impl Rule {
             Measure::Milestones { series, points, .. } => {
                 (*series, points.iter().map(|p| p.0).max().unwrap_or(0))
             }
+        }
+    }
+
+    /// Indices of the series this rule reads.
+    pub fn series(&self) -> Vec<usize> {
+        match &self.measure {
+            Measure::Level { series, .. }
+            | Measure::Deviation { series, .. }
+            | Measure::Multiple { series, .. }
+            | Measure::Growth { series, .. }
+            | Measure::Sum { series, .. }
+            | Measure::Extreme { series, .. }
+            | Measure::Milestones { series, .. } => vec![*series],
+            Measure::Ratio {
+                numerator,
+                denominator,
+                ..
+            } => vec![*numerator, *denominator],
+            Measure::SumOf { series, .. } => series.clone(),
         }
     }
 

@@ -58,6 +58,11 @@ pub trait GrowthModel: Debug + Send + Sync {
         None
     }
 
+    /// The model's central (median) annual growth in percent, where it has one.
+    fn growth_pct(&self) -> Option<f64> {
+        None
+    }
+
     /// Shifts the model's central annual log growth by `delta` (for goal seek).
     /// Returns false when the model has no such parameter.
     fn shift_growth(&mut self, _delta: f64) -> bool {
@@ -68,5 +73,60 @@ pub trait GrowthModel: Debug + Send + Sync {
     /// Returns false when the model has no such parameter.
     fn scale_volatility(&mut self, _factor: f64) -> bool {
         false
+    }
+}
+
+mod ar1;
+mod log_normal;
+pub use ar1::Ar1;
+pub use log_normal::LogNormal;
+
+/// The closed set of models a scenario file can name.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum ModelSpec {
+    /// I.i.d. normal annual log growth.
+    LogNormal(LogNormal),
+    /// AR(1) annual log growth.
+    Ar1(Ar1),
+}
+
+impl ModelSpec {
+    fn inner(&self) -> &dyn GrowthModel {
+        match self {
+            ModelSpec::LogNormal(m) => m,
+            ModelSpec::Ar1(m) => m,
+        }
+    }
+    fn inner_mut(&mut self) -> &mut dyn GrowthModel {
+        match self {
+            ModelSpec::LogNormal(m) => m,
+            ModelSpec::Ar1(m) => m,
+        }
+    }
+    /// Whether the model simulates yearly flows that need no start level.
+    pub fn is_flow(&self) -> bool {
+        false
+    }
+}
+
+impl GrowthModel for ModelSpec {
+    fn validate(&self) -> Result<()> {
+        self.inner().validate()
+    }
+    fn simulate(&self, start: Start, z: &[f64], paths: usize, rng: &mut SimRng, out: &mut [f64]) {
+        self.inner().simulate(start, z, paths, rng, out)
+    }
+    fn log_level_normal(&self, start: Start, years: usize) -> Option<(f64, f64)> {
+        self.inner().log_level_normal(start, years)
+    }
+    fn growth_pct(&self) -> Option<f64> {
+        self.inner().growth_pct()
+    }
+    fn shift_growth(&mut self, delta: f64) -> bool {
+        self.inner_mut().shift_growth(delta)
+    }
+    fn scale_volatility(&mut self, factor: f64) -> bool {
+        self.inner_mut().scale_volatility(factor)
     }
 }

@@ -1,0 +1,927 @@
+//! The Monte Carlo engine: many futures of a plan under a scenario, in
+//! parallel, streaming, and reproducible to the bit.
+//!
+//! Paths are cut into fixed chunks of [`CHUNK`] paths. Chunk `c` draws from its
+//! own RNG stream seeded from `(seed, c)`, so what a chunk draws never depends
+//! on which thread runs it. Integer tallies (hits, histogram counts) merge in
+//! any order; floating-point sums are kept per chunk and added in chunk order.
+//! Hence the same seed gives bit-identical results on 1, 2 or 16 threads.
+//!
+//! Memory does not grow with the number of paths: per chunk the engine keeps
+//! one block of values, and across chunks only counts, sums and fixed-size
+//! histograms (see [`crate::quantile`]), unless whole paths are asked for.
+
+use std::collections::HashMap;
+
+use nalgebra::DMatrix;
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::attainment::{Attainment, FAN_LEVELS, Probability, SeriesFan, TargetResult, YearBand};
+use crate::correlation::Correlation;
+use crate::error::{Error, Result};
+use crate::kernel;
+use crate::model::{GrowthModel, ModelSpec, SimRng, Start};
+use crate::normal::NormalStream;
+use crate::plan::{Attribute, Plan};
+use crate::quantile::Histogram;
+use crate::scenario::{Sampling, Scenario};
+use crate::target::{Direction, PathBlock, Rule, Target};
+
+/// Paths per chunk: small enough that a chunk's values stay in cache, even so
+/// antithetic pairs never straddle chunks.
+pub const CHUNK: usize = 512;
+
+/// Chunks per wave: the unit of parallel work between merges, and the step
+/// of a run to a target standard error. Fixed, so results do not depend on
+/// the number of threads.
+pub const WAVE: u64 = 64;
+
+/// Bins of the fan-chart and growth histograms.
+const BINS: usize = 1024;
+
+/// Settings of a run that are not part of the scenario.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunOptions {
+    /// Threads to use; `None` uses rayon's global pool.
+    pub threads: Option<usize>,
+    /// Keep every simulated path (memory grows with the paths).
+    pub keep_paths: bool,
+    /// Skip fan-chart quantiles and realised-growth summaries.
+    pub no_fan: bool,
+    /// Extra joint probabilities: a name and the (indicator id, target index)
+    /// pairs that must all be met.
+    pub joints: Vec<(String, Vec<(String, usize)>)>,
+}
+
+/// Where a series' values come from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// Simulated by a model from a start, reading z row `row`.
+    Model {
+        model: ModelSpec,
+        start: Start,
+        row: usize,
+    },
+    /// `scale * numerator / denominator` of two other series.
+    Ratio { num: usize, den: usize, scale: f64 },
+    /// Sum of other series.
+    Sum(Vec<usize>),
+    /// Not simulated.
+    Absent,
+}
+
+/// A target resolved for the engine.
+#[derive(Debug, Clone)]
+struct Slot {
+    id: String,
+    no: Option<u32>,
+    index: usize,
+    kind: &'static str,
+    binding: bool,
+    rule: Option<Rule>,
+}
+
+/// A shock as the engine applies it: year index, probability, and the
+/// factor on each affected series.
+type CompiledShock = (usize, f64, Vec<(usize, f64)>);
+
+/// A plan and a scenario compiled for simulation.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    scenario: Scenario,
+    options: RunOptions,
+    base_year: i32,
+    years: usize,
+    ids: Vec<String>,
+    sources: Vec<Source>,
+    rows: usize,
+    chol: Option<Vec<f64>>,
+    slots: Vec<Slot>,
+    /// Probability slots: the evaluable rules, then binding, all, custom joints.
+    live: Vec<usize>,
+    joint_members: Vec<Vec<usize>>,
+    shocks: Vec<CompiledShock>,
+    repair: Option<String>,
+}
+
+impl Engine {
+    /// Compiles `plan` under `scenario`; every reference is checked here, so a
+    /// run cannot fail half-way.
+    pub fn new(plan: &Plan, scenario: &Scenario, options: RunOptions) -> Result<Self> {
+        plan.validate()?;
+        scenario.validate(plan)?;
+        let years = plan.horizon()?;
+        let ids: Vec<String> = plan.series_ids().map(str::to_string).collect();
+        let mut sources = Vec::with_capacity(ids.len());
+        let mut rows = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let explicit = scenario.models.get(id).cloned();
+            let ind = plan.indicators.get(i);
+            let derived = match ind.map(|d| &d.target) {
+                Some(Target::Ratio {
+                    numerator,
+                    denominator,
+                    scale,
+                    ..
+                }) if numerator != id && denominator != id => Some(Source::Ratio {
+                    num: plan.series_index(numerator).unwrap_or(usize::MAX),
+                    den: plan.series_index(denominator).unwrap_or(usize::MAX),
+                    scale: *scale,
+                }),
+                Some(Target::Aggregate { components, .. }) => Some(Source::Sum(
+                    components
+                        .iter()
+                        .filter_map(|c| plan.series_index(c))
+                        .collect(),
+                )),
+                _ => None,
+            };
+            let source = match (explicit, derived) {
+                (Some(model), _) => Some(model),
+                (None, Some(d)) => {
+                    sources.push(d);
+                    continue;
+                }
+                (None, None) => scenario.default_model(plan, i),
+            };
+            let Some(model) = source else {
+                sources.push(Source::Absent);
+                continue;
+            };
+            let growth_only = matches!(ind.map(|d| &d.target), Some(Target::Growth { .. }));
+            let level = plan
+                .series_base(i)
+                .or_else(|| scenario.starts.get(id).copied())
+                .or(if growth_only || model.is_flow() {
+                    Some(1.0)
+                } else {
+                    None
+                });
+            let Some(level) = level else {
+                return Err(Error::indicator(
+                    id,
+                    "start",
+                    "is needed: the plan gives no base and the scenario no start for its model",
+                ));
+            };
+            sources.push(Source::Model {
+                model,
+                start: Start::at(level),
+                row: rows,
+            });
+            rows += 1;
+        }
+        // Derived series are available only when what they read is.
+        let mut available: Vec<bool> = sources
+            .iter()
+            .map(|s| matches!(s, Source::Model { .. }))
+            .collect();
+        for _ in 0..sources.len() {
+            for (i, s) in sources.iter().enumerate() {
+                available[i] = match s {
+                    Source::Model { .. } => true,
+                    Source::Ratio { num, den, .. } => {
+                        available.get(*num).copied().unwrap_or(false)
+                            && available.get(*den).copied().unwrap_or(false)
+                    }
+                    Source::Sum(c) => !c.is_empty() && c.iter().all(|&j| available[j]),
+                    Source::Absent => false,
+                };
+            }
+        }
+        for (i, a) in available.iter().enumerate() {
+            if !a {
+                sources[i] = Source::Absent;
+            }
+        }
+        let mut slots = Vec::new();
+        for ind in &plan.indicators {
+            for (k, t) in ind.targets().enumerate() {
+                let rule = t.rule(&ind.id, plan)?;
+                let ok = rule.series().iter().all(|&s| available[s]);
+                slots.push(Slot {
+                    id: ind.id.clone(),
+                    no: ind.no,
+                    index: k,
+                    kind: t.kind(),
+                    binding: ind.attribute == Attribute::Binding,
+                    rule: ok.then_some(rule),
+                });
+            }
+        }
+        let live: Vec<usize> = (0..slots.len())
+            .filter(|&i| slots[i].rule.is_some())
+            .collect();
+        let mut joint_members = vec![
+            live.iter()
+                .copied()
+                .filter(|&i| slots[i].binding)
+                .collect::<Vec<_>>(),
+            live.clone(),
+        ];
+        if options.joints.len() > 62 {
+            return Err(Error::parameter(
+                "joints",
+                format!("at most 62 custom joints, got {}", options.joints.len()),
+            ));
+        }
+        for (name, members) in &options.joints {
+            let mut m = Vec::new();
+            for (id, k) in members {
+                let pos = slots
+                    .iter()
+                    .position(|s| &s.id == id && s.index == *k)
+                    .ok_or_else(|| {
+                        Error::parameter(
+                            "joints",
+                            format!("\"{name}\" names target {k} of \"{id}\", which the plan does not have"),
+                        )
+                    })?;
+                if slots[pos].rule.is_none() {
+                    return Err(Error::parameter(
+                        "joints",
+                        format!(
+                            "\"{name}\" names target {k} of \"{id}\", which the scenario does not simulate"
+                        ),
+                    ));
+                }
+                m.push(pos);
+            }
+            joint_members.push(m);
+        }
+        let (chol, repair) = match &scenario.correlation {
+            None => (None, None),
+            Some(spec) => {
+                let matrix = crate::correlation::rows_to_matrix(&spec.ids, &spec.rows)?;
+                let (corr, repair) = if spec.repair {
+                    let (c, r) = Correlation::nearest(spec.ids.clone(), matrix)?;
+                    (c, Some(r.to_string()))
+                } else {
+                    (Correlation::new(spec.ids.clone(), matrix)?, None)
+                };
+                (Some(full_cholesky(&corr, &ids, &sources, rows)?), repair)
+            }
+        };
+        let shocks = scenario
+            .shocks
+            .iter()
+            .map(|s| {
+                let t = (s.year - plan.base_year) as usize;
+                let factors = sources
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, src)| matches!(src, Source::Model { .. }))
+                    .map(|(i, _)| {
+                        let pct = s.impacts_pct.get(&ids[i]).copied().unwrap_or(s.impact_pct);
+                        (i, 1.0 + pct / 100.0)
+                    })
+                    .filter(|(_, f)| *f != 1.0)
+                    .collect();
+                (t, s.probability, factors)
+            })
+            .collect();
+        Ok(Engine {
+            scenario: scenario.clone(),
+            options,
+            base_year: plan.base_year,
+            years,
+            ids,
+            sources,
+            rows,
+            chol,
+            slots,
+            live,
+            joint_members,
+            shocks,
+            repair,
+        })
+    }
+
+    /// The model of series `id` after compilation (explicit or default).
+    pub fn model(&self, id: &str) -> Option<(&ModelSpec, Start)> {
+        let i = self.ids.iter().position(|s| s == id)?;
+        match &self.sources[i] {
+            Source::Model { model, start, .. } => Some((model, *start)),
+            _ => None,
+        }
+    }
+
+    /// Replaces the model of series `id` (goal seek uses this with common
+    /// random numbers: the same seed, one parameter moved).
+    pub fn set_model(&mut self, id: &str, new: ModelSpec) -> Result<()> {
+        new.validate()?;
+        let i = self
+            .ids
+            .iter()
+            .position(|s| s == id)
+            .ok_or_else(|| Error::indicator(id, "id", "is not a series of the plan"))?;
+        match &mut self.sources[i] {
+            Source::Model { model, .. } => {
+                *model = new;
+                Ok(())
+            }
+            _ => Err(Error::indicator(id, "model", "is not simulated by a model")),
+        }
+    }
+
+    fn probability_slots(&self) -> usize {
+        self.live.len() + self.joint_members.len()
+    }
+
+    /// Runs the simulation.
+    pub fn run(&self) -> Result<Attainment> {
+        match self.options.threads {
+            None => Ok(self.run_inner()),
+            Some(t) => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(t.max(1))
+                    .build()
+                    .map_err(|e| Error::parameter("threads", e.to_string()))?;
+                Ok(pool.install(|| self.run_inner()))
+            }
+        }
+    }
+
+    fn run_inner(&self) -> Attainment {
+        let n_paths = self.scenario.paths;
+        let chunks = n_paths.div_ceil(CHUNK as u64);
+        let size = |c: u64| (n_paths - c * CHUNK as u64).min(CHUNK as u64) as usize;
+        // Chunk 0 runs first, alone: it fixes the histogram ranges.
+        let mut scratch = Scratch::new(self);
+        self.simulate_chunk(0, size(0), &mut scratch);
+        let templates = self.templates(&scratch.block, size(0));
+        let mut total = Acc::new(self, &templates);
+        let mut sums = Sums::new(self);
+        let mut first = Acc::new(self, &templates);
+        self.tally(0, size(0), &mut scratch, &mut first);
+        first.fold_into(&mut total, &mut sums);
+        let mut next = 1;
+        while next < chunks {
+            if let Some(tol) = self.scenario.target_se
+                && self.max_se(&total) < tol
+            {
+                break;
+            }
+            let end = (next + WAVE).min(chunks);
+            let workers = rayon::current_num_threads().max(1) as u64;
+            let wave = (0..workers)
+                .into_par_iter()
+                .map(|w| {
+                    let mut acc = Acc::new(self, &templates);
+                    let mut scratch = Scratch::new(self);
+                    let mut c = next + w;
+                    while c < end {
+                        self.simulate_chunk(c, size(c), &mut scratch);
+                        self.tally(c, size(c), &mut scratch, &mut acc);
+                        c += workers;
+                    }
+                    acc
+                })
+                .reduce(
+                    || Acc::new(self, &templates),
+                    |mut a, b| {
+                        a.merge(b);
+                        a
+                    },
+                );
+            wave.fold_into(&mut total, &mut sums);
+            next = end;
+        }
+        self.report(total, sums)
+    }
+
+    /// Largest standard error over the target probabilities and joints.
+    fn max_se(&self, acc: &Acc) -> f64 {
+        (0..self.probability_slots())
+            .map(|k| self.estimate(acc, k).1)
+            .fold(0.0, f64::max)
+    }
+
+    /// Estimate and standard error of probability slot `k`.
+    fn estimate(&self, acc: &Acc, k: usize) -> (f64, f64) {
+        let n = acc.paths as f64;
+        let p = acc.hits[k] as f64 / n;
+        let se = match self.scenario.sampling {
+            Sampling::Plain => (p * (1.0 - p) / n).sqrt(),
+            // Chunks are independent replicates: batch means, as a ratio
+            // estimator because the last chunk may be shorter.
+            _ => {
+                let m = acc.chunks as f64;
+                if m < 2.0 {
+                    return (p, (p * (1.0 - p) / n).sqrt());
+                }
+                let ss = acc.hits_sq[k] as f64 - 2.0 * p * acc.hits_n[k] as f64
+                    + p * p * acc.n_sq as f64;
+                (ss.max(0.0) * m / (m - 1.0)).sqrt() / n
+            }
+        };
+        (p, se)
+    }
+
+    fn templates(&self, block: &PathBlock, size: usize) -> Templates {
+        let per_year = (self.years + 1) * self.ids.len();
+        if self.options.no_fan {
+            return Templates {
+                fan: Vec::new(),
+                growth: Vec::new(),
+            };
+        }
+        let mut fan = Vec::with_capacity(per_year);
+        let mut growth = Vec::with_capacity(self.ids.len());
+        let mut g = vec![0.0; size];
+        for s in 0..self.ids.len() {
+            for t in 0..=self.years {
+                fan.push(Histogram::from_pilot(&block.at(s, t)[..size], BINS));
+            }
+            realised_growth(block, s, self.years, &mut g[..size]);
+            growth.push(Histogram::from_pilot(&g, BINS));
+        }
+        Templates { fan, growth }
+    }
+
+    /// Fills `scratch.block` with chunk `c`'s `size` paths.
+    fn simulate_chunk(&self, c: u64, size: usize, sc: &mut Scratch) {
+        let mut rng = SimRng::seed_from_u64(stream_seed(self.scenario.seed, c));
+        let per_row = self.years * size;
+        let z = &mut sc.z[..self.rows * per_row];
+        self.draw_normals(z, size, &mut rng, &mut sc.perm);
+        let z: &[f64] = match &self.chol {
+            Some(l) => {
+                let out = &mut sc.z2[..self.rows * per_row];
+                kernel::lower_triangular_apply(l, self.rows, per_row, z, out);
+                out
+            }
+            None => z,
+        };
+        let block = &mut sc.block;
+        block.paths = size;
+        block
+            .data
+            .truncate(self.ids.len() * (self.years + 1) * size);
+        block
+            .data
+            .resize(self.ids.len() * (self.years + 1) * size, 0.0);
+        for (s, src) in self.sources.iter().enumerate() {
+            if let Source::Model { model, start, row } = src {
+                block.at_mut(s, 0).fill(start.level);
+                let begin = (s * (self.years + 1) + 1) * size;
+                let out = &mut block.data[begin..begin + per_row];
+                model.simulate(
+                    *start,
+                    &z[row * per_row..(row + 1) * per_row],
+                    size,
+                    &mut rng,
+                    out,
+                );
+            }
+        }
+        for (t, p, factors) in &self.shocks {
+            for path in 0..size {
+                let hit = *p >= 1.0 || rng.random::<f64>() < *p;
+                if hit {
+                    for &(s, f) in factors {
+                        for year in *t..=self.years {
+                            block.at_mut(s, year)[path] *= f;
+                        }
+                    }
+                }
+            }
+        }
+        for (s, src) in self.sources.iter().enumerate() {
+            match src {
+                Source::Ratio { num, den, scale } => {
+                    for t in 0..=self.years {
+                        for p in 0..size {
+                            let v = scale * block.at(*num, t)[p] / block.at(*den, t)[p];
+                            block.at_mut(s, t)[p] = v;
+                        }
+                    }
+                }
+                Source::Sum(parts) => {
+                    for t in 0..=self.years {
+                        for p in 0..size {
+                            let v: f64 = parts.iter().map(|&j| block.at(j, t)[p]).sum();
+                            block.at_mut(s, t)[p] = v;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Standard normal shocks for the chunk, `[row][year][path]`.
+    fn draw_normals(&self, z: &mut [f64], size: usize, rng: &mut SimRng, perm: &mut Vec<usize>) {
+        match self.scenario.sampling {
+            Sampling::Plain => {
+                NormalStream::new(rng).fill(rng, z);
+            }
+            Sampling::Antithetic => {
+                let half = size.div_ceil(2);
+                let mut normals = NormalStream::new(rng);
+                for run in z.chunks_mut(size) {
+                    normals.fill(rng, &mut run[..half]);
+                    let (a, b) = run.split_at_mut(half);
+                    for (dst, src) in b.iter_mut().zip(a.iter()) {
+                        *dst = -src;
+                    }
+                }
+            }
+            Sampling::LatinHypercube => {
+                let normal = Normal::standard();
+                for run in z.chunks_mut(size) {
+                    perm.clear();
+                    perm.extend(0..size);
+                    for i in (1..size).rev() {
+                        let j = rng.random_range(0..=i);
+                        perm.swap(i, j);
+                    }
+                    for (v, &k) in run.iter_mut().zip(perm.iter()) {
+                        let u = (k as f64 + rng.random::<f64>()) / size as f64;
+                        *v = normal.inverse_cdf(u.clamp(1e-300, 1.0 - 1e-16));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Judges the chunk's paths and adds them to `acc`.
+    fn tally(&self, c: u64, size: usize, sc: &mut Scratch, acc: &mut Acc) {
+        let block = &sc.block;
+        let measure = &mut sc.measure[..size];
+        let met = &mut sc.met[..size];
+        let n_joint = self.joint_members.len();
+        let mut floats = vec![0.0; self.float_len()];
+        let shortfall_at = if self.options.no_fan {
+            0
+        } else {
+            self.fan_len()
+        };
+        // met[p] holds one bit per joint: starts all-true, cleared on a miss.
+        met.iter_mut().for_each(|m| *m = u64::MAX);
+        let mut chunk_hits = vec![0u64; self.probability_slots()];
+        let mut met_total = 0u64;
+        let short = &mut sc.short[..size];
+        for (k, &slot) in self.live.iter().enumerate() {
+            let rule = self.slots[slot]
+                .rule
+                .as_ref()
+                .expect("live slots have rules");
+            rule.measure_unchecked(block, measure);
+            let mask: u64 = (0..n_joint)
+                .filter(|&j| self.joint_members[j].contains(&slot))
+                .fold(0, |m, j| m | (1 << j));
+            let at_least = rule.direction == Direction::AtLeast;
+            let (hits, shortfall) =
+                kernel::judge(measure, rule.threshold, at_least, mask, met, short);
+            chunk_hits[k] = hits;
+            met_total += hits;
+            floats[shortfall_at + k] = shortfall;
+        }
+        for j in 0..n_joint {
+            chunk_hits[self.live.len() + j] =
+                met.iter().filter(|&&m| m & (1 << j) != 0).count() as u64;
+        }
+        acc.add_chunk(&chunk_hits, size as u64, met_total);
+        if !self.options.no_fan {
+            let g = &mut sc.growth[..size];
+            for s in 0..self.ids.len() {
+                for t in 0..=self.years {
+                    let v = block.at(s, t);
+                    floats[s * (self.years + 1) + t] = kernel::sum(v);
+                    acc.fan[s * (self.years + 1) + t].add_all(v);
+                }
+                realised_growth(block, s, self.years, g);
+                floats[self.fan_len() + self.live.len() + s] = kernel::sum(g);
+                acc.growth[s].add_all(g);
+            }
+        }
+        if self.options.keep_paths {
+            acc.kept.push((c, block.clone()));
+        }
+        acc.floats.push((c, floats));
+    }
+
+    fn fan_len(&self) -> usize {
+        self.ids.len() * (self.years + 1)
+    }
+
+    /// Per-chunk floats: fan sums, shortfall sums per live rule, growth sums.
+    fn float_len(&self) -> usize {
+        if self.options.no_fan {
+            self.live.len()
+        } else {
+            self.fan_len() + self.live.len() + self.ids.len()
+        }
+    }
+
+    fn report(&self, mut acc: Acc, sums: Sums) -> Attainment {
+        let mut kept = std::mem::take(&mut acc.kept);
+        kept.sort_by_key(|(c, _)| *c);
+        let n = acc.paths;
+        let prob = |k: usize| {
+            let (p, se) = self.estimate(&acc, k);
+            Probability::new(p, se, n)
+        };
+        let shortfall_at = if self.options.no_fan {
+            0
+        } else {
+            self.fan_len()
+        };
+        let mut targets = Vec::with_capacity(self.slots.len());
+        for (i, s) in self.slots.iter().enumerate() {
+            let k = self.live.iter().position(|&l| l == i);
+            let (attain, es, es_pct) = match (k, &s.rule) {
+                (Some(k), Some(rule)) => {
+                    let misses = n - acc.hits[k];
+                    let es = (misses > 0).then(|| sums.floats[shortfall_at + k] / misses as f64);
+                    let pct = es.and_then(|e| {
+                        (rule.threshold != 0.0).then(|| 100.0 * e / rule.threshold.abs())
+                    });
+                    (Some(prob(k)), es, pct)
+                }
+                _ => (None, None, None),
+            };
+            targets.push(TargetResult {
+                id: s.id.clone(),
+                no: s.no,
+                target_index: s.index,
+                kind: s.kind.to_string(),
+                binding: s.binding,
+                attain,
+                threshold: s.rule.as_ref().map_or(f64::NAN, |r| r.threshold),
+                expected_shortfall: es,
+                expected_shortfall_pct: es_pct,
+            });
+        }
+        let l = self.live.len();
+        let any_binding = !self.joint_members[0].is_empty();
+        let mut fan = Vec::new();
+        if !self.options.no_fan {
+            for (s, id) in self.ids.iter().enumerate() {
+                if matches!(self.sources[s], Source::Absent) {
+                    continue;
+                }
+                let years = (0..=self.years)
+                    .map(|t| {
+                        let h = &acc.fan[s * (self.years + 1) + t];
+                        YearBand {
+                            year: self.base_year + t as i32,
+                            mean: sums.floats[s * (self.years + 1) + t] / n as f64,
+                            quantiles: FAN_LEVELS.map(|q| h.quantile(q).unwrap_or(f64::NAN)),
+                        }
+                    })
+                    .collect();
+                fan.push(SeriesFan {
+                    id: id.clone(),
+                    years,
+                    growth_mean_pct: 100.0 * sums.floats[self.fan_len() + l + s] / n as f64,
+                    growth_quantiles_pct: FAN_LEVELS
+                        .map(|q| 100.0 * acc.growth[s].quantile(q).unwrap_or(f64::NAN)),
+                });
+            }
+        }
+        Attainment {
+            scenario: self.scenario.name.clone(),
+            seed: self.scenario.seed,
+            paths: n,
+            targets,
+            joint_binding: any_binding.then(|| prob(l)),
+            joint_all: (l > 0).then(|| prob(l + 1)),
+            joints: self
+                .options
+                .joints
+                .iter()
+                .enumerate()
+                .map(|(j, (name, _))| (name.clone(), prob(l + 2 + j)))
+                .collect(),
+            expected_met: acc.met_total as f64 / n as f64,
+            simulated_targets: l,
+            fan,
+            correlation_repair: self.repair.clone(),
+            kept_paths: kept.into_iter().map(|(_, b)| b).collect(),
+        }
+    }
+}
+
+/// Runs `plan` under `scenario` with default options.
+pub fn simulate(plan: &Plan, scenario: &Scenario) -> Result<Attainment> {
+    Engine::new(plan, scenario, RunOptions::default())?.run()
+}
+
+/// Runs `plan` under several scenarios (baseline, optimistic, ...), in order.
+pub fn compare(plan: &Plan, scenarios: &[Scenario]) -> Result<Vec<Attainment>> {
+    scenarios.iter().map(|s| simulate(plan, s)).collect()
+}
+
+/// Seed of chunk `c`'s stream: SplitMix64 finalisation of (seed, c), so
+/// neighbouring chunks get unrelated streams.
+fn stream_seed(seed: u64, c: u64) -> u64 {
+    let mut z = seed ^ c.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Average annual growth from year 0 to `years` of series `s`, per path.
+fn realised_growth(block: &PathBlock, s: usize, years: usize, out: &mut [f64]) {
+    let inv = 1.0 / years as f64;
+    let (b, e) = (block.at(s, 0), block.at(s, years));
+    for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
+        *o = ((e / b).ln() * inv).exp_m1();
+    }
+}
+
+/// Cholesky factor (row-major lower triangle, `rows x rows`) of the correlation
+/// across z rows: the scenario's matrix where it names series, independence
+/// elsewhere.
+fn full_cholesky(
+    corr: &Correlation,
+    ids: &[String],
+    sources: &[Source],
+    rows: usize,
+) -> Result<Vec<f64>> {
+    let mut row_of = HashMap::new();
+    for (i, src) in sources.iter().enumerate() {
+        if let Source::Model { row, .. } = src {
+            row_of.insert(ids[i].as_str(), *row);
+        }
+    }
+    let mut full = DMatrix::<f64>::identity(rows, rows);
+    for (a, ia) in corr.ids.iter().enumerate() {
+        for (b, ib) in corr.ids.iter().enumerate() {
+            match (row_of.get(ia.as_str()), row_of.get(ib.as_str())) {
+                (Some(&ra), Some(&rb)) => full[(ra, rb)] = corr.matrix[(a, b)],
+                _ if a == b => {}
+                _ => {
+                    let missing = if row_of.contains_key(ia.as_str()) {
+                        ib
+                    } else {
+                        ia
+                    };
+                    return Err(Error::indicator(
+                        missing,
+                        "correlation.ids",
+                        "names a series the scenario does not simulate by a model",
+                    ));
+                }
+            }
+        }
+    }
+    let full = Correlation::new((0..rows).map(|r| format!("row{r}")).collect(), full)?;
+    let l = full.cholesky_lower();
+    Ok((0..rows)
+        .flat_map(|r| (0..rows).map(move |c| (r, c)))
+        .map(|(r, c)| l[(r, c)])
+        .collect())
+}
+
+struct Templates {
+    fan: Vec<Histogram>,
+    growth: Vec<Histogram>,
+}
+
+/// Per-worker buffers, allocated once per wave and worker.
+struct Scratch {
+    z: Vec<f64>,
+    z2: Vec<f64>,
+    perm: Vec<usize>,
+    block: PathBlock,
+    measure: Vec<f64>,
+    short: Vec<f64>,
+    met: Vec<u64>,
+    growth: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(e: &Engine) -> Self {
+        let z = e.rows * e.years * CHUNK;
+        Scratch {
+            z: vec![0.0; z],
+            z2: if e.chol.is_some() {
+                vec![0.0; z]
+            } else {
+                Vec::new()
+            },
+            perm: Vec::with_capacity(CHUNK),
+            block: PathBlock::zeros(e.ids.len(), e.years + 1, CHUNK),
+            measure: vec![0.0; CHUNK],
+            short: vec![0.0; CHUNK],
+            met: vec![0; CHUNK],
+            growth: vec![0.0; CHUNK],
+        }
+    }
+}
+
+/// Order-free tallies of some chunks, plus their per-chunk float sums.
+struct Acc {
+    paths: u64,
+    chunks: u64,
+    hits: Vec<u64>,
+    hits_sq: Vec<u128>,
+    hits_n: Vec<u128>,
+    n_sq: u128,
+    met_total: u64,
+    fan: Vec<Histogram>,
+    growth: Vec<Histogram>,
+    floats: Vec<(u64, Vec<f64>)>,
+    kept: Vec<(u64, PathBlock)>,
+}
+
+impl Acc {
+    fn new(e: &Engine, t: &Templates) -> Self {
+        let k = e.probability_slots();
+        Acc {
+            paths: 0,
+            chunks: 0,
+            hits: vec![0; k],
+            hits_sq: vec![0; k],
+            hits_n: vec![0; k],
+            n_sq: 0,
+            met_total: 0,
+            fan: t.fan.iter().map(Histogram::empty_like).collect(),
+            growth: t.growth.iter().map(Histogram::empty_like).collect(),
+            floats: Vec::new(),
+            kept: Vec::new(),
+        }
+    }
+
+    fn add_chunk(&mut self, hits: &[u64], n: u64, met_total: u64) {
+        self.paths += n;
+        self.chunks += 1;
+        self.n_sq += (n * n) as u128;
+        self.met_total += met_total;
+        for (k, &h) in hits.iter().enumerate() {
+            self.hits[k] += h;
+            self.hits_sq[k] += (h * h) as u128;
+            self.hits_n[k] += (h * n) as u128;
+        }
+    }
+
+    fn merge(&mut self, other: Acc) {
+        self.paths += other.paths;
+        self.chunks += other.chunks;
+        self.n_sq += other.n_sq;
+        self.met_total += other.met_total;
+        for k in 0..self.hits.len() {
+            self.hits[k] += other.hits[k];
+            self.hits_sq[k] += other.hits_sq[k];
+            self.hits_n[k] += other.hits_n[k];
+        }
+        for (a, b) in self.fan.iter_mut().zip(&other.fan) {
+            a.merge(b);
+        }
+        for (a, b) in self.growth.iter_mut().zip(&other.growth) {
+            a.merge(b);
+        }
+        self.floats.extend(other.floats);
+        self.kept.extend(other.kept);
+    }
+
+    /// Adds this wave into the running totals; floats in chunk order.
+    fn fold_into(mut self, total: &mut Acc, sums: &mut Sums) {
+        self.floats.sort_by_key(|(c, _)| *c);
+        for (_, f) in std::mem::take(&mut self.floats) {
+            for (s, v) in sums.floats.iter_mut().zip(&f) {
+                *s += v;
+            }
+        }
+        total.merge(self);
+    }
+}
+
+/// Running float sums, added chunk by chunk in order.
+struct Sums {
+    floats: Vec<f64>,
+}
+
+impl Sums {
+    fn new(e: &Engine) -> Self {
+        Sums {
+            floats: vec![0.0; e.float_len()],
+        }
+    }
+}
+
+/// The raw cost the engine cannot go below: draws `paths * per_path`
+/// standard normals chunk by chunk, in parallel, exactly as a run draws its
+/// plain shocks, and returns their sum (so the work is not optimised away).
+/// Benchmarks compare a run with this.
+pub fn draw_normals_baseline(paths: u64, per_path: usize, seed: u64) -> f64 {
+    let chunks = paths.div_ceil(CHUNK as u64);
+    (0..chunks)
+        .into_par_iter()
+        .map_init(
+            || vec![0.0; per_path * CHUNK],
+            |buf, c| {
+                let size = (paths - c * CHUNK as u64).min(CHUNK as u64) as usize;
+                let mut rng = SimRng::seed_from_u64(stream_seed(seed, c));
+                let z = &mut buf[..per_path * size];
+                NormalStream::new(&mut rng).fill(&mut rng, z);
+                z.iter().sum::<f64>()
+            },
+        )
+        .sum()
+}

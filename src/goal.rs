@@ -1,0 +1,184 @@
+//! Goal seek: the growth (or volatility) at which a target's probability of
+//! attainment reaches a given level.
+//!
+//! Every evaluation reruns the engine with the same seed (common random
+//! numbers), so the probability moves only through the parameter and is a
+//! monotone step function of the growth shift; bisection then finds the
+//! smallest shift that reaches the goal.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Engine, RunOptions};
+use crate::error::{Error, Result};
+use crate::model::GrowthModel;
+use crate::plan::Plan;
+use crate::scenario::Scenario;
+
+/// Which parameter a goal seek moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Knob {
+    /// The central annual log growth, shifted by a constant.
+    Growth,
+    /// The volatility, scaled by a factor.
+    Volatility,
+}
+
+/// The outcome of a goal seek.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoalSeek {
+    /// Parameter moved.
+    pub knob: Knob,
+    /// Shift of annual log growth (growth) or factor on the volatility.
+    pub value: f64,
+    /// For a growth seek, the central growth reached, percent a year: the
+    /// model's median growth `(1 + g) e^shift - 1` when it reports one.
+    pub growth_pct: Option<f64>,
+    /// Probability at the solution.
+    pub p: f64,
+    /// Engine runs used.
+    pub evaluations: usize,
+}
+
+/// Smallest shift of series `id`'s annual log growth at which target
+/// `target_index` of indicator `target_id` is met with probability at least
+/// `p_goal` (with the scenario's paths and seed).
+pub fn growth_for(
+    plan: &Plan,
+    scenario: &Scenario,
+    id: &str,
+    target_id: &str,
+    target_index: usize,
+    p_goal: f64,
+) -> Result<GoalSeek> {
+    seek(
+        plan,
+        scenario,
+        id,
+        target_id,
+        target_index,
+        p_goal,
+        Knob::Growth,
+    )
+}
+
+/// Volatility factor on series `id` at which the target's probability reaches
+/// `p_goal`. Raising volatility helps a target above the median path and hurts
+/// one below it, so the seek runs in whichever direction the bracket shows.
+pub fn volatility_for(
+    plan: &Plan,
+    scenario: &Scenario,
+    id: &str,
+    target_id: &str,
+    target_index: usize,
+    p_goal: f64,
+) -> Result<GoalSeek> {
+    seek(
+        plan,
+        scenario,
+        id,
+        target_id,
+        target_index,
+        p_goal,
+        Knob::Volatility,
+    )
+}
+
+fn seek(
+    plan: &Plan,
+    scenario: &Scenario,
+    id: &str,
+    target_id: &str,
+    target_index: usize,
+    p_goal: f64,
+    knob: Knob,
+) -> Result<GoalSeek> {
+    if !(0.0..=1.0).contains(&p_goal) {
+        return Err(Error::parameter(
+            "p_goal",
+            format!("must be in [0, 1], got {p_goal}"),
+        ));
+    }
+    let options = RunOptions {
+        no_fan: true,
+        ..RunOptions::default()
+    };
+    let mut engine = Engine::new(plan, scenario, options)?;
+    let (base, _) = engine
+        .model(id)
+        .ok_or_else(|| Error::indicator(id, "model", "is not simulated by a model"))?;
+    let base = base.clone();
+    let mut evaluations = 0;
+    let mut p_at = |x: f64| -> Result<f64> {
+        let mut m = base.clone();
+        let moved = match knob {
+            Knob::Growth => m.shift_growth(x),
+            Knob::Volatility => m.scale_volatility(x),
+        };
+        if !moved {
+            return Err(Error::indicator(
+                id,
+                "model",
+                format!("has no {knob:?} parameter to move").to_lowercase(),
+            ));
+        }
+        engine.set_model(id, m)?;
+        evaluations += 1;
+        engine
+            .run()?
+            .target(target_id, target_index)
+            .and_then(|t| t.attain)
+            .map(|a| a.p)
+            .ok_or_else(|| {
+                Error::indicator(
+                    target_id,
+                    "target",
+                    format!("target {target_index} is not simulated under this scenario"),
+                )
+            })
+    };
+    let (mut lo, mut hi) = match knob {
+        Knob::Growth => (-1.0, 1.0),
+        Knob::Volatility => (0.0, 10.0),
+    };
+    let (p_lo, p_hi) = (p_at(lo)?, p_at(hi)?);
+    // Orient the bracket so that `hi` reaches the goal and `lo` does not.
+    let rising = p_hi >= p_lo;
+    let (reach_lo, reach_hi) = if rising {
+        (p_lo >= p_goal, p_hi >= p_goal)
+    } else {
+        (p_hi >= p_goal, p_lo >= p_goal)
+    };
+    if !reach_hi || reach_lo {
+        return Err(Error::NoSolution(format!(
+            "P(target met) runs from {p_lo:.4} to {p_hi:.4} over the {knob:?} range [{lo}, {hi}]: {p_goal} is not crossed",
+        )));
+    }
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        let ok = p_at(mid)? >= p_goal;
+        if ok == rising {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+        if hi - lo < 1e-7 {
+            break;
+        }
+    }
+    let value = if rising { hi } else { lo };
+    let p = p_at(value)?;
+    let growth_pct = match knob {
+        Knob::Growth => base
+            .growth_pct()
+            .map(|g| 100.0 * ((1.0 + g / 100.0) * value.exp() - 1.0)),
+        Knob::Volatility => None,
+    };
+    Ok(GoalSeek {
+        knob,
+        value,
+        growth_pct,
+        p,
+        evaluations,
+    })
+}

@@ -1,0 +1,184 @@
+//! Persistence: AR(1) annual log growth around its mean.
+
+use super::{GrowthModel, SimRng, Start};
+use crate::error::{Error, Result};
+use crate::kernel;
+
+/// Annual log growth `x_t = mu + phi (x_{t-1} - mu) + sd z_t`, with
+/// `mu = ln(1 + growth_pct / 100)` and `x_0` the start's last log growth (or
+/// `mu` when unknown). `phi = 0` is the i.i.d. log-normal model.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ar1 {
+    /// Median annual growth, percent.
+    pub growth_pct: f64,
+    /// Persistence, in (-1, 1).
+    pub phi: f64,
+    /// Standard deviation of the annual shock to log growth.
+    pub sd: f64,
+}
+
+impl Ar1 {
+    /// Checked constructor.
+    pub fn new(growth_pct: f64, phi: f64, sd: f64) -> Result<Self> {
+        let m = Ar1 {
+            growth_pct,
+            phi,
+            sd,
+        };
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Mean annual log growth.
+    pub fn mu(&self) -> f64 {
+        (self.growth_pct / 100.0).ln_1p()
+    }
+}
+
+/// Checks a median growth in percent.
+pub(crate) fn check_growth(growth_pct: f64) -> Result<()> {
+    if growth_pct.is_finite() && growth_pct > -100.0 {
+        Ok(())
+    } else {
+        Err(Error::parameter(
+            "growth_pct",
+            format!("must be finite and > -100, got {growth_pct}"),
+        ))
+    }
+}
+
+/// Checks a standard deviation.
+pub(crate) fn check_sd(name: &str, sd: f64) -> Result<()> {
+    if sd.is_finite() && sd >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::parameter(
+            name,
+            format!("must be finite and >= 0, got {sd}"),
+        ))
+    }
+}
+
+impl GrowthModel for Ar1 {
+    fn validate(&self) -> Result<()> {
+        check_growth(self.growth_pct)?;
+        if self.phi.is_nan() || self.phi.abs() >= 1.0 {
+            return Err(Error::parameter(
+                "phi",
+                format!("must be in (-1, 1), got {}", self.phi),
+            ));
+        }
+        check_sd("sd", self.sd)
+    }
+
+    fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
+        if paths == 0 {
+            return;
+        }
+        let mu = self.mu();
+        // Small per-call buffers: one value per path.
+        let mut g = vec![start.last_log_growth.unwrap_or(mu); paths];
+        let mut lx = vec![0.0; paths];
+        for (zt, ot) in z.chunks_exact(paths).zip(out.chunks_exact_mut(paths)) {
+            kernel::ar1_step(mu, self.phi, self.sd, start.level, zt, &mut g, &mut lx, ot);
+        }
+    }
+
+    fn log_level_normal(&self, start: Start, years: usize) -> Option<(f64, f64)> {
+        if start.level.is_nan() || start.level <= 0.0 {
+            return None;
+        }
+        let (mu, phi) = (self.mu(), self.phi);
+        let x0 = start.last_log_growth.unwrap_or(mu);
+        // x_t - mu = phi^t (x0 - mu) + sum_{s<=t} phi^(t-s) sd z_s; summing over
+        // t, shock s carries weight (1 - phi^(n-s+1)) / (1 - phi).
+        let carry: f64 = (1..=years).map(|t| phi.powi(t as i32)).sum();
+        let mean = start.level.ln() + years as f64 * mu + (x0 - mu) * carry;
+        let var: f64 = (1..=years)
+            .map(|s| ((1.0 - phi.powi((years - s + 1) as i32)) / (1.0 - phi)).powi(2))
+            .sum();
+        Some((mean, self.sd * var.sqrt()))
+    }
+
+    fn growth_pct(&self) -> Option<f64> {
+        Some(self.growth_pct)
+    }
+
+    fn shift_growth(&mut self, delta: f64) -> bool {
+        self.growth_pct = 100.0 * (self.mu() + delta).exp_m1();
+        true
+    }
+
+    fn scale_volatility(&mut self, factor: f64) -> bool {
+        self.sd *= factor;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normal::NormalStream;
+    use rand::SeedableRng;
+
+    #[test]
+    fn rejects_bad_parameters() {
+        assert!(
+            Ar1::new(5.0, 1.0, 0.1)
+                .unwrap_err()
+                .to_string()
+                .contains("phi")
+        );
+        assert!(
+            Ar1::new(5.0, 0.3, -0.1)
+                .unwrap_err()
+                .to_string()
+                .contains("sd")
+        );
+        assert!(
+            Ar1::new(-100.0, 0.3, 0.1)
+                .unwrap_err()
+                .to_string()
+                .contains("growth_pct")
+        );
+        assert!(Ar1::new(f64::NAN, 0.3, 0.1).is_err());
+    }
+
+    #[test]
+    fn closed_form_matches_simulation() {
+        let m = Ar1::new(6.0, 0.5, 0.05).unwrap();
+        let start = Start {
+            level: 50.0,
+            last_log_growth: Some(0.12),
+        };
+        let (paths, years) = (20_000, 4);
+        let mut rng = SimRng::seed_from_u64(8);
+        let mut z = vec![0.0; paths * years];
+        NormalStream::new(&mut rng).fill(&mut rng, &mut z);
+        let mut out = vec![0.0; paths * years];
+        m.simulate(start, &z, paths, &mut rng, &mut out);
+        let logs: Vec<f64> = out[(years - 1) * paths..].iter().map(|v| v.ln()).collect();
+        let n = paths as f64;
+        let mean = logs.iter().sum::<f64>() / n;
+        let sd = (logs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let (m_exact, sd_exact) = m.log_level_normal(start, years).unwrap();
+        assert!(
+            (mean - m_exact).abs() < 4.5 * sd_exact / n.sqrt(),
+            "{mean} vs {m_exact}"
+        );
+        assert!(
+            (sd - sd_exact).abs() < 4.5 * sd_exact / (2.0 * n).sqrt(),
+            "{sd} vs {sd_exact}"
+        );
+    }
+
+    #[test]
+    fn peer_closed_form() {
+        // ../shared/peers/README.md: P = 0.3516 for indicator 0.
+        let m = Ar1::new(11.0, 0.3, 0.04).unwrap();
+        let (mean, sd) = m.log_level_normal(Start::at(1.0), 5).unwrap();
+        let p = crate::attainment::normal_cdf((mean - 5.0 * 1.12f64.ln()) / sd);
+        assert!((p - 0.3516).abs() < 5e-5, "{p}");
+    }
+}

@@ -1,0 +1,80 @@
+//! I.i.d. normal annual log growth: the level is log-normal.
+
+use super::ar1::{Ar1, check_growth, check_sd};
+use super::{GrowthModel, SimRng, Start};
+use crate::error::Result;
+
+/// Annual log growth `mu + sd z_t`, i.i.d., with `mu = ln(1 + growth_pct/100)`:
+/// the median path grows at `growth_pct` a year.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogNormal {
+    /// Median annual growth, percent.
+    pub growth_pct: f64,
+    /// Standard deviation of annual log growth.
+    pub sd: f64,
+}
+
+impl LogNormal {
+    /// Checked constructor.
+    pub fn new(growth_pct: f64, sd: f64) -> Result<Self> {
+        let m = LogNormal { growth_pct, sd };
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// The same process as an AR(1) without persistence (one code path).
+    fn as_ar1(&self) -> Ar1 {
+        Ar1 {
+            growth_pct: self.growth_pct,
+            phi: 0.0,
+            sd: self.sd,
+        }
+    }
+}
+
+impl GrowthModel for LogNormal {
+    fn validate(&self) -> Result<()> {
+        check_growth(self.growth_pct)?;
+        check_sd("sd", self.sd)
+    }
+
+    fn simulate(&self, start: Start, z: &[f64], paths: usize, rng: &mut SimRng, out: &mut [f64]) {
+        // No persistence: the start's last growth must not carry over.
+        let start = Start::at(start.level);
+        self.as_ar1().simulate(start, z, paths, rng, out)
+    }
+
+    fn log_level_normal(&self, start: Start, years: usize) -> Option<(f64, f64)> {
+        self.as_ar1()
+            .log_level_normal(Start::at(start.level), years)
+    }
+
+    fn growth_pct(&self) -> Option<f64> {
+        Some(self.growth_pct)
+    }
+
+    fn shift_growth(&mut self, delta: f64) -> bool {
+        self.growth_pct = 100.0 * ((self.growth_pct / 100.0).ln_1p() + delta).exp_m1();
+        true
+    }
+
+    fn scale_volatility(&mut self, factor: f64) -> bool {
+        self.sd *= factor;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_form_log_level() {
+        let m = LogNormal::new(8.0, 0.05).unwrap();
+        let (mean, sd) = m.log_level_normal(Start::at(100.0), 5).unwrap();
+        assert!((mean - (100f64.ln() + 5.0 * 1.08f64.ln())).abs() < 1e-12);
+        assert!((sd - 0.05 * 5f64.sqrt()).abs() < 1e-12);
+        assert!(LogNormal::new(8.0, f64::INFINITY).is_err());
+    }
+}

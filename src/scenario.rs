@@ -1,0 +1,332 @@
+//! Scenarios: how each indicator is assumed to evolve, how shocks co-move, and
+//! how many paths to draw with which seed.
+//!
+//! A scenario is data (TOML or JSON beside the plan file). Anything it leaves
+//! out has a documented default taken from the plan alone, so every plan runs
+//! without one: see [`Scenario::default_model`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::growth;
+use crate::model::{GrowthModel, LogNormal, ModelSpec};
+use crate::plan::{Indicator, Plan};
+use crate::target::Target;
+
+/// Standard deviation of annual log growth the default scenario assumes for
+/// every simulated series: 5% a year, a middling volatility for provincial
+/// trade, investment and consumption aggregates. It is a convention, not an
+/// estimate; calibrate from history for real work.
+pub const DEFAULT_SD: f64 = 0.05;
+
+/// Number of paths when a scenario names none.
+pub const DEFAULT_PATHS: u64 = 100_000;
+
+/// How the engine draws its standard normal shocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampling {
+    /// Independent draws.
+    #[default]
+    Plain,
+    /// Antithetic pairs: every draw `z` is followed by `-z`.
+    Antithetic,
+    /// Latin hypercube: each year's shocks of a chunk are stratified.
+    LatinHypercube,
+}
+
+/// A correlation matrix as a scenario file writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationSpec {
+    /// Series the rows and columns refer to, in order.
+    pub ids: Vec<String>,
+    /// The matrix, row by row.
+    pub rows: Vec<Vec<f64>>,
+    /// Repair an invalid matrix to the nearest correlation matrix instead of
+    /// failing (the change is reported in the results).
+    #[serde(default)]
+    pub repair: bool,
+}
+
+/// A bad year: with `probability` a path suffers it, and then every listed
+/// series falls (or rises) by its impact in `year` and stays shifted after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shock {
+    /// Label ("2023 trade slump").
+    #[serde(default)]
+    pub name: String,
+    /// Calendar year the shock hits.
+    pub year: i32,
+    /// Probability that a path suffers it (1 for a year that is certain).
+    pub probability: f64,
+    /// Impact on every simulated series, percent of the level (-10 = a 10% fall).
+    #[serde(default)]
+    pub impact_pct: f64,
+    /// Impacts on particular series, overriding `impact_pct`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub impacts_pct: BTreeMap<String, f64>,
+}
+
+/// Everything the engine needs besides the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name shown in results ("baseline").
+    pub name: String,
+    /// Number of paths (the most, when `target_se` is set).
+    #[serde(default = "default_paths")]
+    pub paths: u64,
+    /// Run until every target probability's standard error is below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_se: Option<f64>,
+    /// Seed of the random streams.
+    #[serde(default)]
+    pub seed: u64,
+    /// How shocks are drawn.
+    #[serde(default)]
+    pub sampling: Sampling,
+    /// Volatility of the default models.
+    #[serde(default = "default_sd")]
+    pub default_sd: f64,
+    /// Percentage points added to the growth of every default model
+    /// (optimistic > 0 > pessimistic).
+    #[serde(default)]
+    pub growth_shift_pp: f64,
+    /// Models by series id; series not named get [`Scenario::default_model`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, ModelSpec>,
+    /// Start levels for series the plan gives no base for (row 17's rate).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub starts: BTreeMap<String, f64>,
+    /// Correlation of the annual shocks across series.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<CorrelationSpec>,
+    /// Bad (or good) years.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shocks: Vec<Shock>,
+}
+
+fn default_paths() -> u64 {
+    DEFAULT_PATHS
+}
+
+fn default_sd() -> f64 {
+    DEFAULT_SD
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario::named("baseline")
+    }
+}
+
+impl Scenario {
+    /// An empty scenario: every series gets its default model.
+    pub fn named(name: &str) -> Self {
+        Scenario {
+            name: name.to_string(),
+            paths: DEFAULT_PATHS,
+            target_se: None,
+            seed: 0,
+            sampling: Sampling::Plain,
+            default_sd: DEFAULT_SD,
+            growth_shift_pp: 0.0,
+            models: BTreeMap::new(),
+            starts: BTreeMap::new(),
+            correlation: None,
+            shocks: Vec::new(),
+        }
+    }
+
+    /// The four named scenarios a plan is usually shown under: baseline,
+    /// optimistic (+2 pp growth), pessimistic (-2 pp) and a shock year
+    /// (`shock_year`: a 10% fall of every series, as in a trade slump).
+    pub fn standard_set(shock_year: i32) -> Vec<Scenario> {
+        let mut optimistic = Scenario::named("optimistic");
+        optimistic.growth_shift_pp = 2.0;
+        let mut pessimistic = Scenario::named("pessimistic");
+        pessimistic.growth_shift_pp = -2.0;
+        let mut shock = Scenario::named("shock");
+        shock.shocks.push(Shock {
+            name: format!("{shock_year} slump"),
+            year: shock_year,
+            probability: 1.0,
+            impact_pct: -10.0,
+            impacts_pct: BTreeMap::new(),
+        });
+        vec![Scenario::named("baseline"), optimistic, pessimistic, shock]
+    }
+
+    /// Checks the scenario's own fields and its references to `plan`.
+    pub fn validate(&self, plan: &Plan) -> Result<()> {
+        if self.paths == 0 {
+            return Err(Error::parameter("paths", "must be at least 1, got 0"));
+        }
+        if let Some(se) = self.target_se
+            && !(se.is_finite() && se > 0.0)
+        {
+            return Err(Error::parameter(
+                "target_se",
+                format!("must be > 0, got {se}"),
+            ));
+        }
+        if !(self.default_sd.is_finite() && self.default_sd >= 0.0) {
+            return Err(Error::parameter(
+                "default_sd",
+                format!("must be >= 0, got {}", self.default_sd),
+            ));
+        }
+        if !self.growth_shift_pp.is_finite() {
+            return Err(Error::parameter(
+                "growth_shift_pp",
+                format!("must be finite, got {}", self.growth_shift_pp),
+            ));
+        }
+        let known = |id: &str, field: &str| -> Result<()> {
+            if plan.series_index(id).is_none() {
+                return Err(Error::indicator(
+                    id,
+                    field,
+                    "names a series the plan does not have",
+                ));
+            }
+            Ok(())
+        };
+        for (id, m) in &self.models {
+            known(id, "models")?;
+            m.validate()
+                .map_err(|e| Error::indicator(id, "model", e.to_string()))?;
+        }
+        for (id, &v) in &self.starts {
+            known(id, "starts")?;
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::indicator(
+                    id,
+                    "start",
+                    format!("must be > 0, got {v}"),
+                ));
+            }
+        }
+        for (i, s) in self.shocks.iter().enumerate() {
+            let field = format!("shocks[{i}]");
+            if s.year <= plan.base_year || s.year > plan.target_year {
+                return Err(Error::parameter(
+                    &format!("{field}.year"),
+                    format!(
+                        "must be within the plan years {}..={}, got {}",
+                        plan.base_year + 1,
+                        plan.target_year,
+                        s.year
+                    ),
+                ));
+            }
+            if !(0.0..=1.0).contains(&s.probability) {
+                return Err(Error::parameter(
+                    &format!("{field}.probability"),
+                    format!("must be in [0, 1], got {}", s.probability),
+                ));
+            }
+            for (id, &v) in std::iter::once((&String::new(), &s.impact_pct)).chain(&s.impacts_pct) {
+                if !id.is_empty() {
+                    known(id, &format!("{field}.impacts_pct"))?;
+                }
+                if !(v.is_finite() && v > -100.0) {
+                    return Err(Error::parameter(
+                        &format!("{field}.impact_pct"),
+                        format!("must be > -100, got {v}"),
+                    ));
+                }
+            }
+        }
+        if let Some(c) = &self.correlation {
+            for id in &c.ids {
+                known(id, "correlation.ids")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The central growth (percent a year) the plan implies for an indicator:
+    /// the stated growth where printed, else the growth its main target implies.
+    pub fn plan_growth_pct(plan: &Plan, ind: &Indicator) -> Option<f64> {
+        if let Some(g) = &ind.stated_growth {
+            return Some(g.pct);
+        }
+        let n = plan.horizon().ok()? as f64;
+        let base = ind.base;
+        let implied = match &ind.target {
+            Target::Growth { pct } => return Some(*pct),
+            Target::Level { value, .. } | Target::Approximately { value, .. } => {
+                growth::implied_growth(base?, *value, n).ok()?
+            }
+            Target::Cumulative { total, .. } => {
+                growth::cumulative_implied_growth(base?, *total, n as u32).ok()?
+            }
+            Target::Multiple { factor, .. } => factor.powf(1.0 / n) - 1.0,
+            _ => return None,
+        };
+        Some(100.0 * implied)
+    }
+
+    /// The model a series gets when the scenario names none: log-normal annual
+    /// growth at the plan's growth (shifted by `growth_shift_pp`) with
+    /// `default_sd`; auxiliary series grow at their assumed rate. `None` for
+    /// series with nothing to go on (flow and milestone rows without a base);
+    /// ratio and aggregate rows are computed from their components instead.
+    pub fn default_model(&self, plan: &Plan, index: usize) -> Option<ModelSpec> {
+        let pct = match plan.indicators.get(index) {
+            Some(ind) => Self::plan_growth_pct(plan, ind)?,
+            None => {
+                plan.series
+                    .get(index - plan.indicators.len())?
+                    .assumed_growth_pct?
+            }
+        };
+        let pct = (pct + self.growth_shift_pp).max(-99.0);
+        LogNormal::new(pct, self.default_sd)
+            .ok()
+            .map(ModelSpec::LogNormal)
+    }
+
+    /// Parses and checks a scenario from TOML text against `plan`.
+    pub fn from_toml_str(text: &str, plan: &Plan) -> Result<Self> {
+        let s: Scenario = toml::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        s.validate(plan)?;
+        Ok(s)
+    }
+
+    /// Parses and checks a scenario from JSON text against `plan`.
+    pub fn from_json_str(text: &str, plan: &Plan) -> Result<Self> {
+        let s: Scenario = serde_json::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        s.validate(plan)?;
+        Ok(s)
+    }
+
+    /// Loads a scenario file (`.json` as JSON, else TOML); errors name the file.
+    pub fn load(path: impl AsRef<Path>, plan: &Plan) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let parsed = if json {
+            Self::from_json_str(&text, plan)
+        } else {
+            Self::from_toml_str(&text, plan)
+        };
+        parsed.map_err(|e| e.in_file(path))
+    }
+
+    /// The scenario as TOML text.
+    pub fn to_toml_string(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| Error::Format(e.to_string()))
+    }
+}

@@ -1,0 +1,313 @@
+//! The engine held to closed forms, and its reproducibility guarantees.
+
+use std::collections::BTreeMap;
+
+use attain::attainment::{closed_form_level, normal_cdf};
+use attain::engine::{Engine, RunOptions, simulate};
+use attain::model::{Ar1, GrowthModel, LogNormal, ModelSpec, Start};
+use attain::scenario::{CorrelationSpec, Sampling, Scenario, Shock};
+use attain::{Attribute, Direction, Indicator, Plan, Target};
+
+fn indicator(id: &str, base: f64, target: Target, binding: bool) -> Indicator {
+    Indicator {
+        id: id.to_string(),
+        no: None,
+        name: id.to_string(),
+        name_zh: String::new(),
+        unit: String::new(),
+        category: String::new(),
+        attribute: if binding {
+            Attribute::Binding
+        } else {
+            Attribute::Expected
+        },
+        base: Some(base),
+        stated_growth: None,
+        target,
+        extra_targets: Vec::new(),
+        note: None,
+    }
+}
+
+fn plan(indicators: Vec<Indicator>) -> Plan {
+    Plan {
+        name: "test".into(),
+        source: None,
+        base_year: 2020,
+        target_year: 2025,
+        indicators,
+        series: Vec::new(),
+    }
+}
+
+fn level(value: f64) -> Target {
+    Target::Level {
+        value,
+        direction: Direction::AtLeast,
+    }
+}
+
+fn scenario(paths: u64, seed: u64, models: &[(&str, ModelSpec)]) -> Scenario {
+    let mut s = Scenario::named("test");
+    s.paths = paths;
+    s.seed = seed;
+    s.models = models
+        .iter()
+        .map(|(id, m)| (id.to_string(), m.clone()))
+        .collect::<BTreeMap<_, _>>();
+    s
+}
+
+/// |estimate - exact| within 4.5 standard errors.
+fn assert_close(p: f64, se: f64, exact: f64, what: &str) {
+    assert!(
+        (p - exact).abs() <= 4.5 * se.max(1e-12),
+        "{what}: {p} vs exact {exact} (se {se})"
+    );
+}
+
+#[test]
+fn log_normal_level_and_growth_match_closed_form() {
+    let model = LogNormal::new(8.0, 0.05).unwrap();
+    let p = plan(vec![
+        indicator("a", 100.0, level(150.0), true),
+        indicator("b", 100.0, Target::Growth { pct: 7.0 }, false),
+    ]);
+    let s = scenario(
+        40_000,
+        1,
+        &[
+            ("a", ModelSpec::LogNormal(model.clone())),
+            ("b", ModelSpec::LogNormal(model.clone())),
+        ],
+    );
+    let r = simulate(&p, &s).unwrap();
+    let start = Start::at(100.0);
+    let exact_a = closed_form_level(&model, start, 5, 150.0, Direction::AtLeast).unwrap();
+    // By hand: ln(1.08) = 0.076961, 5 * that = 0.384805; ln 1.5 = 0.405465;
+    // sd = 0.05 sqrt 5 = 0.111803; z = -0.184791; Phi(z) = 0.426697.
+    assert!((exact_a - 0.426_697).abs() < 1e-5, "{exact_a}");
+    let a = r.target("a", 0).unwrap().attain.unwrap();
+    assert_close(a.p, a.se, exact_a, "level");
+    let exact_b = closed_form_level(
+        &model,
+        start,
+        5,
+        100.0 * 1.07f64.powi(5),
+        Direction::AtLeast,
+    )
+    .unwrap();
+    let b = r.target("b", 0).unwrap().attain.unwrap();
+    assert_close(b.p, b.se, exact_b, "growth");
+    assert!(a.low <= a.p && a.p <= a.high);
+}
+
+#[test]
+fn ar1_matches_peer_closed_form() {
+    // Peer README: indicator 0, growth 12 planned, AR(1) at 11, phi 0.3, sd 0.04.
+    let model = Ar1::new(11.0, 0.3, 0.04).unwrap();
+    let exact = closed_form_level(
+        &model,
+        Start::at(100.0),
+        5,
+        100.0 * 1.12f64.powi(5),
+        Direction::AtLeast,
+    )
+    .unwrap();
+    assert!((exact - 0.3516).abs() < 5e-5, "{exact}");
+    let p = plan(vec![indicator(
+        "x",
+        100.0,
+        level(100.0 * 1.12f64.powi(5)),
+        false,
+    )]);
+    let r = simulate(&p, &scenario(50_000, 9, &[("x", ModelSpec::Ar1(model))])).unwrap();
+    let a = r.target("x", 0).unwrap().attain.unwrap();
+    assert_close(a.p, a.se, exact, "ar1 level");
+}
+
+fn two_correlated(rho: f64, paths: u64, seed: u64) -> (Plan, Scenario) {
+    let m = LogNormal::new(10.0, 0.06).unwrap();
+    // Thresholds at the medians: P(both) = 1/4 + asin(rho) / (2 pi).
+    let median = 100.0 * 1.1f64.powi(5);
+    let p = plan(vec![
+        indicator("a", 100.0, level(median), true),
+        indicator("b", 100.0, level(median), true),
+    ]);
+    let mut s = scenario(
+        paths,
+        seed,
+        &[
+            ("a", ModelSpec::LogNormal(m.clone())),
+            ("b", ModelSpec::LogNormal(m)),
+        ],
+    );
+    s.correlation = Some(CorrelationSpec {
+        ids: vec!["a".into(), "b".into()],
+        rows: vec![vec![1.0, rho], vec![rho, 1.0]],
+        repair: false,
+    });
+    (p, s)
+}
+
+#[test]
+fn correlated_joint_probability_matches_orthant_formula() {
+    for rho in [0.0, 0.3, 0.8, -0.5] {
+        let (p, s) = two_correlated(rho, 40_000, 3);
+        let r = simulate(&p, &s).unwrap();
+        let joint = r.joint_binding.unwrap();
+        let exact = 0.25 + rho.asin() / (2.0 * std::f64::consts::PI);
+        assert_close(joint.p, joint.se, exact, &format!("rho {rho}"));
+    }
+}
+
+#[test]
+fn thread_count_does_not_change_a_bit() {
+    let (p, mut s) = two_correlated(0.4, 70_001, 11);
+    s.shocks.push(Shock {
+        name: "slump".into(),
+        year: 2023,
+        probability: 0.3,
+        impact_pct: -8.0,
+        impacts_pct: BTreeMap::new(),
+    });
+    let run = |threads| {
+        let options = RunOptions {
+            threads: Some(threads),
+            ..RunOptions::default()
+        };
+        Engine::new(&p, &s, options).unwrap().run().unwrap()
+    };
+    let one = run(1);
+    assert_eq!(one.paths, 70_001);
+    for t in [2, 3, 16] {
+        assert_eq!(one, run(t), "{t} threads");
+    }
+    // And the same seed twice gives the same result; another seed does not.
+    assert_eq!(one, run(1));
+    let mut other = s.clone();
+    other.seed = 12;
+    let o = simulate(&p, &other).unwrap();
+    assert_ne!(one.targets[0].attain, o.targets[0].attain);
+}
+
+#[test]
+fn certain_shock_year_matches_shifted_closed_form() {
+    let model = LogNormal::new(9.0, 0.05).unwrap();
+    let p = plan(vec![indicator("a", 100.0, level(150.0), false)]);
+    let mut s = scenario(40_000, 5, &[("a", ModelSpec::LogNormal(model.clone()))]);
+    s.shocks.push(Shock {
+        name: String::new(),
+        year: 2023,
+        probability: 1.0,
+        impact_pct: -10.0,
+        impacts_pct: BTreeMap::new(),
+    });
+    let r = simulate(&p, &s).unwrap();
+    let (mean, sd) = model.log_level_normal(Start::at(100.0), 5).unwrap();
+    let exact = normal_cdf((mean + 0.9f64.ln() - 150.0f64.ln()) / sd);
+    let a = r.target("a", 0).unwrap().attain.unwrap();
+    assert_close(a.p, a.se, exact, "shocked level");
+    let plain = simulate(
+        &p,
+        &scenario(40_000, 5, &[("a", ModelSpec::LogNormal(model))]),
+    )
+    .unwrap();
+    assert!(plain.targets[0].attain.unwrap().p > a.p + 0.1);
+}
+
+#[test]
+fn fan_chart_and_shortfall_match_log_normal_moments() {
+    let model = LogNormal::new(8.0, 0.05).unwrap();
+    let p = plan(vec![indicator("a", 100.0, level(150.0), false)]);
+    let r = simulate(
+        &p,
+        &scenario(60_000, 2, &[("a", ModelSpec::LogNormal(model))]),
+    )
+    .unwrap();
+    let fan = &r.fan[0];
+    let last = fan.years[5];
+    assert_eq!(last.year, 2025);
+    let (m, s) = (5.0 * 1.08f64.ln() + 100f64.ln(), 0.05 * 5f64.sqrt());
+    // Median e^m; mean e^(m + s^2/2) with SE sd/sqrt(n).
+    let median = m.exp();
+    let sd_level = ((s * s).exp_m1() * (2.0 * m + s * s).exp()).sqrt();
+    assert!((last.quantiles[2] - median).abs() < 4.5 * 1.25 * sd_level / (60_000f64).sqrt() + 0.1);
+    let mean = (m + s * s / 2.0).exp();
+    assert!((last.mean - mean).abs() < 4.5 * sd_level / (60_000f64).sqrt());
+    // 5% and 95% quantiles: e^(m -+ 1.6449 s).
+    assert!((last.quantiles[0] / (m - 1.644_854 * s).exp() - 1.0).abs() < 0.01);
+    assert!((last.quantiles[4] / (m + 1.644_854 * s).exp() - 1.0).abs() < 0.01);
+    // Expected shortfall below k = 150: k - E[X | X < k], with
+    // E[X; X < k] = e^(m + s^2/2) Phi((ln k - m - s^2) / s).
+    let k: f64 = 150.0;
+    let miss = normal_cdf((k.ln() - m) / s);
+    let partial = mean * normal_cdf((k.ln() - m - s * s) / s);
+    let exact_es = k - partial / miss;
+    let es = r.targets[0].expected_shortfall.unwrap();
+    assert!(
+        (es - exact_es).abs() < 0.03 * exact_es,
+        "{es} vs {exact_es}"
+    );
+    // Realised growth: median 8%.
+    assert!((fan.growth_quantiles_pct[2] - 8.0).abs() < 0.1);
+}
+
+#[test]
+fn variance_reduction_lowers_the_standard_error_without_bias() {
+    let model = LogNormal::new(8.0, 0.05).unwrap();
+    let p = plan(vec![indicator("a", 100.0, level(140.0), false)]);
+    let exact = closed_form_level(&model, Start::at(100.0), 5, 140.0, Direction::AtLeast).unwrap();
+    let mut ses = Vec::new();
+    for sampling in [
+        Sampling::Plain,
+        Sampling::Antithetic,
+        Sampling::LatinHypercube,
+    ] {
+        let mut s = scenario(64 * 512, 4, &[("a", ModelSpec::LogNormal(model.clone()))]);
+        s.sampling = sampling;
+        let a = simulate(&p, &s).unwrap().targets[0].attain.unwrap();
+        assert_close(a.p, a.se, exact, &format!("{sampling:?}"));
+        ses.push(a.se);
+    }
+    assert!(ses[1] < ses[0], "antithetic {} vs plain {}", ses[1], ses[0]);
+    assert!(ses[2] < 0.8 * ses[0], "lhs {} vs plain {}", ses[2], ses[0]);
+}
+
+#[test]
+fn run_to_a_standard_error_stops_early_and_deterministically() {
+    let model = LogNormal::new(8.0, 0.05).unwrap();
+    let p = plan(vec![indicator("a", 100.0, level(140.0), false)]);
+    let mut s = scenario(10_000_000, 4, &[("a", ModelSpec::LogNormal(model))]);
+    s.target_se = Some(0.002);
+    let r = simulate(&p, &s).unwrap();
+    let a = r.targets[0].attain.unwrap();
+    assert!(a.se < 0.002, "{}", a.se);
+    assert!(r.paths < 200_000, "{}", r.paths);
+    assert_eq!(r, simulate(&p, &s).unwrap());
+}
+
+#[test]
+fn default_scenario_runs_any_plan() {
+    let p = plan(vec![
+        indicator("a", 100.0, level(160.0), true),
+        indicator(
+            "c",
+            10.0,
+            Target::Cumulative {
+                total: 70.0,
+                direction: Direction::AtLeast,
+            },
+            false,
+        ),
+    ]);
+    let mut s = Scenario::named("baseline");
+    s.paths = 20_000;
+    let r = simulate(&p, &s).unwrap();
+    // Default for "a": log-normal at its implied growth, so P is about one half
+    // (the median path ends exactly on the target).
+    let a = r.targets[0].attain.unwrap();
+    assert_close(a.p, a.se, 0.5, "implied-growth default");
+    assert_eq!(r.simulated_targets, 2);
+    assert!(r.joint_all.unwrap().p <= a.p);
+}
