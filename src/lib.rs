@@ -5,8 +5,10 @@ pub mod error;
 pub mod growth;
 pub mod model;
 pub mod plan;
+pub mod progress;
 pub mod target;
 
 pub use error::{Error, Result};
 pub use plan::{Attribute, Indicator, Plan, Series, StatedGrowth};
+pub use progress::{Progress, progress, progress_cumulative, progress_growth};
 pub use target::{Direction, Milestone, PathBlock, Rule, Target};
