@@ -241,7 +241,9 @@ pub struct Plan {
 impl Plan {
     /// Number of plan years (`target_year - base_year`), checked to be positive.
     pub fn horizon(&self) -> Result<usize> {
-        if self.target_year <= self.base_year {
+        // i64: the i32 difference of extreme years would overflow (a panic in debug).
+        let span = i64::from(self.target_year) - i64::from(self.base_year);
+        if span <= 0 {
             return Err(Error::plan(
                 "target_year",
                 format!(
@@ -250,7 +252,7 @@ impl Plan {
                 ),
             ));
         }
-        Ok((self.target_year - self.base_year) as usize)
+        Ok(span as usize)
     }
 
     /// Ids of all series in index order: indicators first, then auxiliary series.

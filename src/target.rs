@@ -415,7 +415,11 @@ impl Target {
                     series: me,
                     points: points
                         .iter()
-                        .map(|m| ((m.year - plan.base_year) as usize, m.value))
+                        .map(|m| {
+                            // Validated: base_year < m.year; i64 so the difference cannot overflow.
+                            let t = i64::from(m.year) - i64::from(plan.base_year);
+                            (t as usize, m.value)
+                        })
                         .collect(),
                     direction: *direction,
                 },
