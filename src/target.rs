@@ -42,6 +42,20 @@ impl Direction {
         }
     }
 
+    /// The binding one of two values: the smaller for at-least, the larger for
+    /// at-most. NaN propagates: `f64::min`/`max` drop a NaN, which would let a
+    /// path with a NaN year meet an every-year or milestone target.
+    #[inline]
+    fn binding(self, a: f64, b: f64) -> f64 {
+        if a.is_nan() || b.is_nan() {
+            return f64::NAN;
+        }
+        match self {
+            Direction::AtLeast => a.min(b),
+            Direction::AtMost => a.max(b),
+        }
+    }
+
     fn is_at_least(&self) -> bool {
         *self == Direction::AtLeast
     }
@@ -711,14 +725,10 @@ impl Rule {
                 years,
                 direction,
             } => {
-                let pick = |a: f64, b: f64| match direction {
-                    Direction::AtLeast => a.min(b),
-                    Direction::AtMost => a.max(b),
-                };
                 out.copy_from_slice(block.at(*series, 1.min(*years)));
                 for t in 2..=*years {
                     for (o, v) in out.iter_mut().zip(block.at(*series, t)) {
-                        *o = pick(*o, *v);
+                        *o = direction.binding(*o, *v);
                     }
                 }
             }
@@ -734,11 +744,7 @@ impl Rule {
                 out.fill(first);
                 for (t, v) in points {
                     for (o, x) in out.iter_mut().zip(block.at(*series, *t)) {
-                        let margin = x - v;
-                        *o = match direction {
-                            Direction::AtLeast => o.min(margin),
-                            Direction::AtMost => o.max(margin),
-                        };
+                        *o = direction.binding(*o, x - v);
                     }
                 }
             }
