@@ -666,6 +666,24 @@ impl Rule {
     /// has the wrong length.
     pub fn measure_into(&self, block: &PathBlock, out: &mut [f64]) -> Result<()> {
         let (s, t) = self.reach();
+        // The fields are public, so a hand-made block may not hold the data its
+        // shape claims; reading it would then panic.
+        let cells = block
+            .series
+            .checked_mul(block.years)
+            .and_then(|n| n.checked_mul(block.paths));
+        if cells != Some(block.data.len()) {
+            return Err(Error::parameter(
+                "block",
+                format!(
+                    "has {} values for {} series x {} years x {} paths",
+                    block.data.len(),
+                    block.series,
+                    block.years,
+                    block.paths
+                ),
+            ));
+        }
         if s >= block.series || t >= block.years || out.len() != block.paths {
             return Err(Error::parameter(
                 "block",
