@@ -108,11 +108,15 @@ pub fn cumulative_implied_growth(base: f64, total: f64, years: u32) -> Result<f6
     }
     let goal = total / base;
     let f = |u: f64| sum_of_powers(u, years) - goal;
-    // ln(1+g) in [-40, 40] spans every rate a plan could mean; beyond it, say so.
-    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64 / years as f64);
+    // ln(1+g) from -40 (g = -100% to f64 precision) up to where the last term
+    // reaches e^700 (near f64's limit): every total/base in about [4e-18, 1e304]
+    // has its root inside. A bound of 40/years, as before, refused ordinary
+    // rates on long horizons (15% over 282 years).
+    let (mut lo, mut hi) = (-40.0_f64, 700.0_f64 / years as f64);
     if f(lo) > 0.0 || f(hi) < 0.0 {
         return Err(Error::NoSolution(format!(
-            "the growth that sums base {base} to {total} over {years} years is outside (-100%, e^40)"
+            "no growth rate sums base {base} to {total} over {years} years \
+             (total / base must lie within about [4e-18, 1e304])"
         )));
     }
     for _ in 0..200 {
@@ -308,6 +312,10 @@ mod tests {
         assert!((s / 56.66252983444096 - 1.0).abs() < 1e-12, "{s}");
         let g = cumulative_implied_growth(1.0, 1718.6408561681283, 1000).unwrap();
         assert!((g - 0.001).abs() < 1e-12, "{g}");
+        // 15% over 282 years from 0.001: sum 0.001*1.15**t, t=1..282 (exact
+        // rational sum), once refused as "outside (-100%, e^40)".
+        let g = cumulative_implied_growth(0.001, 1003223186493649.0, 282).unwrap();
+        assert!((g - 0.15).abs() < 1e-12, "{g}");
         // u32::MAX years answers at once instead of looping for minutes.
         assert_eq!(
             cumulative_sum(2.0, 0.0, u32::MAX).unwrap(),
