@@ -80,6 +80,19 @@ fn log_ratio(x: f64, y: f64) -> f64 {
     }
 }
 
+/// `num / den` as a completion rate, refusing a quotient that overflows.
+fn completion(name: &str, num: f64, den: f64) -> Result<f64> {
+    let r = num / den;
+    if r.is_finite() {
+        Ok(r)
+    } else {
+        Err(Error::parameter(
+            name,
+            format!("{num:e} over {den:e} overflows as a completion rate"),
+        ))
+    }
+}
+
 fn on_track(progress_share: f64, elapsed_share: f64) -> bool {
     progress_share >= elapsed_share - ON_TRACK_SLACK
 }
@@ -129,7 +142,7 @@ pub fn progress(
     Ok(Progress {
         year,
         years_left,
-        completion: actual / target,
+        completion: completion("actual", actual, target)?,
         elapsed_share,
         progress_share,
         on_track: on_track(progress_share, elapsed_share),
@@ -178,7 +191,7 @@ pub fn progress_cumulative(
     positive("total", total)?;
     finite("achieved_sum", achieved_sum)?;
     positive("latest", latest)?;
-    let progress_share = achieved_sum / total;
+    let progress_share = completion("achieved_sum", achieved_sum, total)?;
     let required_growth = if years_left == 0 {
         None
     } else {
@@ -330,6 +343,13 @@ mod tests {
         );
         let e = progress_cumulative(10.0, 1.0, -1.0, 2020, 2025, 2022).unwrap_err();
         assert_eq!(e.to_string(), "parameter latest: must be > 0, got -1");
+        let e = progress(1e-300, 1e-300 * 2.0, 1e300, 2020, 2025, 2022).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "parameter actual: 1e300 over 2e-300 overflows as a completion rate"
+        );
+        let e = progress_cumulative(1e-300, 1e300, 1.0, 2020, 2025, 2022).unwrap_err();
+        assert!(matches!(e, Error::Parameter { ref name, .. } if name == "achieved_sum"));
         // Extreme years do not overflow.
         let p = progress(1.0, 2.0, 1.5, i32::MIN, i32::MAX, 0).unwrap();
         assert!(p.elapsed_share > 0.49 && p.elapsed_share < 0.51);
