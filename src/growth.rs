@@ -213,7 +213,7 @@ pub fn check_level(
     stated_pct: f64,
     band_pct: (f64, f64),
 ) -> Result<Consistency> {
-    let implied_pct = 100.0 * implied_growth(base, target, years)?;
+    let implied_pct = representable("implied rate", 100.0 * implied_growth(base, target, years)?)?;
     let reached = project(base, stated_pct / 100.0, years)?;
     Ok(Consistency {
         implied_pct,
@@ -232,7 +232,10 @@ pub fn check_cumulative(
     stated_pct: f64,
     band_pct: (f64, f64),
 ) -> Result<Consistency> {
-    let implied_pct = 100.0 * cumulative_implied_growth(base, total, years)?;
+    let implied_pct = representable(
+        "implied rate",
+        100.0 * cumulative_implied_growth(base, total, years)?,
+    )?;
     let reached = cumulative_sum(base, stated_pct / 100.0, years)?;
     Ok(Consistency {
         implied_pct,
@@ -338,6 +341,17 @@ mod tests {
         assert!(cumulative_sum(1e300, 10.0, 1000).is_err());
         assert_eq!(cumulative_sum(0.0, 10.0, 1000).unwrap(), 0.0);
         assert!(check_level(1.0, 1e-306, 1.0, 1e6, (0.0, 1.0)).is_err());
+        // A rate near f64::MAX is finite, its percent is not.
+        assert!(
+            check_level(
+                4.2582744107707786e-200,
+                f64::MAX,
+                1.6524313740738499,
+                0.0,
+                (0.0, 1.0)
+            )
+            .is_err()
+        );
         // A quotient that overflows still gives the right rate: 600 ln 10 over
         // 1000 years, exp(0.6 ln 10) - 1 = 10**0.6 - 1 = 2.9810717055349722.
         let g = implied_growth(1e-300, 1e300, 1000.0).unwrap();
