@@ -413,17 +413,28 @@ fn locate_parse_error(doc: Option<&serde_json::Value>, message: String) -> Error
     }
 }
 
+/// The field named by serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(f, _)| f.to_string())
+}
+
 /// Why `value` does not deserialize as a `T`, if it does not.
 fn row_error<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Option<String> {
     T::deserialize(value).err().map(|e| e.to_string())
 }
 
-/// The key of `row` at fault: removing it either fixes the row or leaves only
-/// "missing field" for that very key.
+/// The key of `row` at fault. A missing field is named by serde itself;
+/// otherwise it is the key whose removal either fixes the row or leaves only
+/// "missing field" for that very key (serde reports a bad value while walking
+/// the keys, before it checks for missing ones).
 fn culprit(
     row: &serde_json::Value,
     check: fn(&serde_json::Value) -> Option<String>,
 ) -> Option<String> {
+    if let Some(field) = check(row).and_then(|e| missing_field(&e)) {
+        return Some(field);
+    }
     let obj = row.as_object()?;
     obj.keys()
         .find(|k| {
