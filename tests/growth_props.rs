@@ -172,15 +172,14 @@ proptest! {
         prop_assert!(required_cumulative_growth(a, b, c, years)
             .map_or(true, |g| g.is_none_or(f64::is_finite)));
         prop_assert!(finite_or_err(ratio_denominator_growth(a, b, c, d)));
-        for check in [
+        let checks = [
             check_level(a, b, c, d, (d - 0.5, d + 0.5)),
             check_cumulative(a, b, years, d, (d - 0.5, d + 0.5)),
-        ] {
-            if let Ok(k) = check {
-                prop_assert!(k.implied_pct.is_finite());
-                prop_assert!(k.reached.is_finite());
-                prop_assert!(k.gap_pct.is_finite());
-            }
+        ];
+        for k in checks.into_iter().flatten() {
+            prop_assert!(k.implied_pct.is_finite());
+            prop_assert!(k.reached.is_finite());
+            prop_assert!(k.gap_pct.is_finite());
         }
     }
 
@@ -260,21 +259,17 @@ proptest! {
         y1 in prop_oneof![any::<i32>(), 1990i32..2030],
         y in prop_oneof![any::<i32>(), 1990i32..2030],
     ) {
-        for r in [
+        let results = [
             progress(a, b, c, y0, y1, y),
             progress_growth(a, b, c, y0, y1, y),
             progress_cumulative(a, b, c, y0, y1, y),
-        ] {
-            match r {
-                Ok(p) => {
-                    prop_assert!(y0 < y1 && y0 <= y && y <= y1);
-                    prop_assert!((0.0..=1.0).contains(&p.elapsed_share));
-                    prop_assert!(p.completion.is_finite());
-                    prop_assert!(p.progress_share.is_finite());
-                    prop_assert!(p.required_growth.is_none_or(f64::is_finite));
-                }
-                Err(_) => {}
-            }
+        ];
+        for p in results.into_iter().flatten() {
+            prop_assert!(y0 < y1 && y0 <= y && y <= y1);
+            prop_assert!((0.0..=1.0).contains(&p.elapsed_share));
+            prop_assert!(p.completion.is_finite());
+            prop_assert!(p.progress_share.is_finite());
+            prop_assert!(p.required_growth.is_none_or(f64::is_finite));
         }
     }
 
