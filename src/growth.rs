@@ -13,7 +13,7 @@ pub fn implied_growth(base: f64, target: f64, years: f64) -> Result<f64> {
     positive("base", base)?;
     positive("target", target)?;
     positive("years", years)?;
-    Ok(((target / base).ln() / years).exp_m1())
+    representable("implied growth", (log_ratio(target, base) / years).exp_m1())
 }
 
 /// Value reached from `base` after `years` years of growth `rate`.
@@ -21,7 +21,11 @@ pub fn project(base: f64, rate: f64, years: f64) -> Result<f64> {
     finite("base", base)?;
     rate_ok(rate)?;
     finite("years", years)?;
-    Ok(base * (years * rate.ln_1p()).exp())
+    if base == 0.0 {
+        // Zero stays zero; without this, 0 * inf would be NaN.
+        return Ok(base);
+    }
+    representable("projected value", base * (years * rate.ln_1p()).exp())
 }
 
 /// Average annual growth still required from the `latest` value to reach
@@ -30,7 +34,10 @@ pub fn required_growth(latest: f64, target: f64, years_left: f64) -> Result<f64>
     positive("latest", latest)?;
     positive("target", target)?;
     positive("years_left", years_left)?;
-    Ok(((target / latest).ln() / years_left).exp_m1())
+    representable(
+        "required growth",
+        (log_ratio(target, latest) / years_left).exp_m1(),
+    )
 }
 
 /// Sum of the yearly values over `years` years when the value grows from `base`
@@ -38,12 +45,48 @@ pub fn required_growth(latest: f64, target: f64, years_left: f64) -> Result<f64>
 pub fn cumulative_sum(base: f64, rate: f64, years: u32) -> Result<f64> {
     finite("base", base)?;
     rate_ok(rate)?;
-    Ok(sum_of_powers(rate.ln_1p(), years) * base)
+    if base == 0.0 || years == 0 {
+        return Ok(0.0);
+    }
+    representable("cumulative sum", sum_of_powers(rate.ln_1p(), years) * base)
 }
 
-/// `sum_{t=1..n} exp(t u)`, accumulated in order so it is exact for small n.
+/// Up to this many years sums are accumulated term by term; beyond, the closed
+/// form keeps the cost constant (a loop over `u32::MAX` years would hang).
+const LOOP_YEARS: u32 = 64;
+
+/// `sum_{t=1..n} exp(t u)`: accumulated in order for small n (exact there),
+/// else the geometric closed form `e^u (e^{nu} - 1) / (e^u - 1)`.
 fn sum_of_powers(u: f64, n: u32) -> f64 {
-    (1..=n).map(|t| (t as f64 * u).exp()).sum()
+    if n <= LOOP_YEARS {
+        (1..=n).map(|t| (t as f64 * u).exp()).sum()
+    } else if u == 0.0 {
+        n as f64
+    } else {
+        u.exp() * (n as f64 * u).exp_m1() / u.exp_m1()
+    }
+}
+
+/// `ln(x / y)` for positive finite `x`, `y`; finite even when the quotient
+/// overflows or underflows.
+fn log_ratio(x: f64, y: f64) -> f64 {
+    let r = x / y;
+    if r.is_normal() {
+        r.ln()
+    } else {
+        x.ln() - y.ln()
+    }
+}
+
+/// A result that overflowed (or became NaN) is an error, never a value.
+fn representable(what: &str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::NoSolution(format!(
+            "the {what} is not a finite number (got {value})"
+        )))
+    }
 }
 
 /// The constant growth rate `g` with `sum_{t=1..years} base (1+g)^t = total`:
@@ -65,11 +108,15 @@ pub fn cumulative_implied_growth(base: f64, total: f64, years: u32) -> Result<f6
     }
     let goal = total / base;
     let f = |u: f64| sum_of_powers(u, years) - goal;
-    // ln(1+g) in [-40, 40] spans every rate a plan could mean; beyond it, say so.
-    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64 / years as f64);
+    // ln(1+g) from -40 (g = -100% to f64 precision) up to where the last term
+    // reaches e^700 (near f64's limit): every total/base in about [4e-18, 1e304]
+    // has its root inside. A bound of 40/years, as before, refused ordinary
+    // rates on long horizons (15% over 282 years).
+    let (mut lo, mut hi) = (-40.0_f64, 700.0_f64 / years as f64);
     if f(lo) > 0.0 || f(hi) < 0.0 {
         return Err(Error::NoSolution(format!(
-            "the growth that sums base {base} to {total} over {years} years is outside (-100%, e^40)"
+            "no growth rate sums base {base} to {total} over {years} years \
+             (total / base must lie within about [4e-18, 1e304])"
         )));
     }
     for _ in 0..200 {
@@ -84,7 +131,10 @@ pub fn cumulative_implied_growth(base: f64, total: f64, years: u32) -> Result<f6
         }
     }
     let mut u = 0.5 * (lo + hi);
-    for _ in 0..3 {
+    // Newton polish needs the derivative term by term; for long horizons the
+    // bisection result (relative 1e-15 in ln(1+g)) stands.
+    let polish = if years <= LOOP_YEARS { 3 } else { 0 };
+    for _ in 0..polish {
         let d: f64 = (1..=years).map(|t| t as f64 * (t as f64 * u).exp()).sum();
         let step = f(u) / d;
         if !step.is_finite() {
@@ -92,7 +142,7 @@ pub fn cumulative_implied_growth(base: f64, total: f64, years: u32) -> Result<f6
         }
         u -= step;
     }
-    Ok(u.exp_m1())
+    representable("cumulative implied growth", u.exp_m1())
 }
 
 /// Growth still required for the remaining `years_left` years when `achieved`
@@ -163,12 +213,12 @@ pub fn check_level(
     stated_pct: f64,
     band_pct: (f64, f64),
 ) -> Result<Consistency> {
-    let implied_pct = 100.0 * implied_growth(base, target, years)?;
+    let implied_pct = representable("implied rate", 100.0 * implied_growth(base, target, years)?)?;
     let reached = project(base, stated_pct / 100.0, years)?;
     Ok(Consistency {
         implied_pct,
         reached,
-        gap_pct: 100.0 * (reached / target - 1.0),
+        gap_pct: representable("gap", 100.0 * (reached / target - 1.0))?,
         band_pct,
         consistent: band_pct.0 <= implied_pct && implied_pct < band_pct.1,
     })
@@ -182,12 +232,15 @@ pub fn check_cumulative(
     stated_pct: f64,
     band_pct: (f64, f64),
 ) -> Result<Consistency> {
-    let implied_pct = 100.0 * cumulative_implied_growth(base, total, years)?;
+    let implied_pct = representable(
+        "implied rate",
+        100.0 * cumulative_implied_growth(base, total, years)?,
+    )?;
     let reached = cumulative_sum(base, stated_pct / 100.0, years)?;
     Ok(Consistency {
         implied_pct,
         reached,
-        gap_pct: 100.0 * (reached / total - 1.0),
+        gap_pct: representable("gap", 100.0 * (reached / total - 1.0))?,
         band_pct,
         consistent: band_pct.0 <= implied_pct && implied_pct < band_pct.1,
     })
@@ -250,6 +303,59 @@ mod tests {
         let g = ratio_denominator_growth(8400.0, 0.15, 41781.49, 5.0).unwrap();
         let expect = (56000.0f64 / 41781.49).powf(0.2) - 1.0;
         assert!((g - expect).abs() < 1e-12);
+    }
+
+    #[test]
+    fn long_horizons_use_the_closed_form() {
+        // Exact rational sums (python Fraction): sum 1.001**t, t=1..1000.
+        let s = cumulative_sum(1.0, 0.001, 1000).unwrap();
+        assert!((s / 1718.6408561681283 - 1.0).abs() < 1e-12, "{s}");
+        // 3 * sum 0.95**t, t=1..100.
+        let s = cumulative_sum(3.0, -0.05, 100).unwrap();
+        assert!((s / 56.66252983444096 - 1.0).abs() < 1e-12, "{s}");
+        let g = cumulative_implied_growth(1.0, 1718.6408561681283, 1000).unwrap();
+        assert!((g - 0.001).abs() < 1e-12, "{g}");
+        // 15% over 282 years from 0.001: sum 0.001*1.15**t, t=1..282 (exact
+        // rational sum), once refused as "outside (-100%, e^40)".
+        let g = cumulative_implied_growth(0.001, 1003223186493649.0, 282).unwrap();
+        assert!((g - 0.15).abs() < 1e-12, "{g}");
+        // u32::MAX years answers at once instead of looping for minutes.
+        assert_eq!(
+            cumulative_sum(2.0, 0.0, u32::MAX).unwrap(),
+            2.0 * u32::MAX as f64
+        );
+        let g = cumulative_implied_growth(1.0, u32::MAX as f64, u32::MAX).unwrap();
+        assert!(g.abs() < 1e-12, "{g}");
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_value() {
+        assert!(matches!(
+            implied_growth(1e-300, 1e300, 1.0),
+            Err(Error::NoSolution(_))
+        ));
+        assert!(implied_growth(1.0, 2.0, 1e-300).is_err());
+        assert!(required_growth(1e-300, 1e300, 1.0).is_err());
+        assert!(project(1e300, 10.0, 1000.0).is_err());
+        assert_eq!(project(0.0, 10.0, 1000.0).unwrap(), 0.0);
+        assert!(cumulative_sum(1e300, 10.0, 1000).is_err());
+        assert_eq!(cumulative_sum(0.0, 10.0, 1000).unwrap(), 0.0);
+        assert!(check_level(1.0, 1e-306, 1.0, 1e6, (0.0, 1.0)).is_err());
+        // A rate near f64::MAX is finite, its percent is not.
+        assert!(
+            check_level(
+                4.2582744107707786e-200,
+                f64::MAX,
+                1.6524313740738499,
+                0.0,
+                (0.0, 1.0)
+            )
+            .is_err()
+        );
+        // A quotient that overflows still gives the right rate: 600 ln 10 over
+        // 1000 years, exp(0.6 ln 10) - 1 = 10**0.6 - 1 = 2.9810717055349722.
+        let g = implied_growth(1e-300, 1e300, 1000.0).unwrap();
+        assert!((g - 2.981_071_705_534_972).abs() < 1e-12, "{g}");
     }
 
     #[test]

@@ -12,10 +12,12 @@ pub mod kernel;
 pub mod model;
 pub mod normal;
 pub mod plan;
+pub mod progress;
 pub mod quantile;
 pub mod scenario;
 pub mod target;
 
 pub use error::{Error, Result};
 pub use plan::{Attribute, Indicator, Plan, Series, StatedGrowth};
+pub use progress::{Progress, progress, progress_cumulative, progress_growth};
 pub use target::{Direction, Milestone, PathBlock, Rule, Target};

@@ -241,7 +241,9 @@ pub struct Plan {
 impl Plan {
     /// Number of plan years (`target_year - base_year`), checked to be positive.
     pub fn horizon(&self) -> Result<usize> {
-        if self.target_year <= self.base_year {
+        // i64: the i32 difference of extreme years would overflow (a panic in debug).
+        let span = i64::from(self.target_year) - i64::from(self.base_year);
+        if span <= 0 {
             return Err(Error::plan(
                 "target_year",
                 format!(
@@ -250,7 +252,7 @@ impl Plan {
                 ),
             ));
         }
-        Ok((self.target_year - self.base_year) as usize)
+        Ok(span as usize)
     }
 
     /// Ids of all series in index order: indicators first, then auxiliary series.
@@ -320,14 +322,20 @@ impl Plan {
 
     /// Parses and validates a plan from TOML text.
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        let plan: Plan = toml::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        let plan: Plan = toml::from_str(text).map_err(|e| {
+            let doc = toml::from_str::<serde_json::Value>(text).ok();
+            locate_parse_error(doc.as_ref(), e.to_string())
+        })?;
         plan.validate()?;
         Ok(plan)
     }
 
     /// Parses and validates a plan from JSON text.
     pub fn from_json_str(text: &str) -> Result<Self> {
-        let plan: Plan = serde_json::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        let plan: Plan = serde_json::from_str(text).map_err(|e| {
+            let doc = serde_json::from_str::<serde_json::Value>(text).ok();
+            locate_parse_error(doc.as_ref(), e.to_string())
+        })?;
         plan.validate()?;
         Ok(plan)
     }
@@ -371,6 +379,73 @@ impl Plan {
             message: e.to_string(),
         })
     }
+}
+
+/// Turns a parse error into one naming the row (indicator or series) and the
+/// field at fault, when the text is well-formed enough to tell: serde's own
+/// message names the line and value but not which indicator they belong to.
+/// Falls back to [`Error::Format`] with the original message.
+fn locate_parse_error(doc: Option<&serde_json::Value>, message: String) -> Error {
+    type Check = fn(&serde_json::Value) -> Option<String>;
+    let Some(doc) = doc else {
+        return Error::Format(message);
+    };
+    let problem = || format!("is rejected: {}", message.trim_end());
+    for (key, check) in [
+        ("indicator", row_error::<Indicator> as Check),
+        ("series", row_error::<Series>),
+    ] {
+        let rows = doc.get(key).and_then(serde_json::Value::as_array);
+        for (i, row) in rows.into_iter().flatten().enumerate() {
+            if check(row).is_some() {
+                let id = row
+                    .get("id")
+                    .and_then(serde_json::Value::as_str)
+                    .map_or_else(|| format!("{key}[{i}]"), str::to_string);
+                let field = culprit(row, check).unwrap_or_else(|| "row".to_string());
+                return Error::indicator(&id, &field, problem());
+            }
+        }
+    }
+    match culprit(doc, row_error::<Plan>) {
+        Some(field) => Error::plan(&field, problem()),
+        None => Error::Format(message),
+    }
+}
+
+/// The field named by serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(f, _)| f.to_string())
+}
+
+/// Why `value` does not deserialize as a `T`, if it does not.
+fn row_error<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Option<String> {
+    T::deserialize(value).err().map(|e| e.to_string())
+}
+
+/// The key of `row` at fault. A missing field is named by serde itself;
+/// otherwise it is the key whose removal either fixes the row or leaves only
+/// "missing field" for that very key (serde reports a bad value while walking
+/// the keys, before it checks for missing ones).
+fn culprit(
+    row: &serde_json::Value,
+    check: fn(&serde_json::Value) -> Option<String>,
+) -> Option<String> {
+    if let Some(field) = check(row).and_then(|e| missing_field(&e)) {
+        return Some(field);
+    }
+    let obj = row.as_object()?;
+    obj.keys()
+        .find(|k| {
+            let mut rest = obj.clone();
+            rest.remove(k.as_str());
+            match check(&serde_json::Value::Object(rest)) {
+                None => true,
+                Some(e) => e.starts_with(&format!("missing field `{k}`")),
+            }
+        })
+        .cloned()
 }
 
 fn is_json(path: &Path) -> bool {

@@ -42,6 +42,20 @@ impl Direction {
         }
     }
 
+    /// The binding one of two values: the smaller for at-least, the larger for
+    /// at-most. NaN propagates: `f64::min`/`max` drop a NaN, which would let a
+    /// path with a NaN year meet an every-year or milestone target.
+    #[inline]
+    fn binding(self, a: f64, b: f64) -> f64 {
+        if a.is_nan() || b.is_nan() {
+            return f64::NAN;
+        }
+        match self {
+            Direction::AtLeast => a.min(b),
+            Direction::AtMost => a.max(b),
+        }
+    }
+
     fn is_at_least(&self) -> bool {
         *self == Direction::AtLeast
     }
@@ -415,7 +429,11 @@ impl Target {
                     series: me,
                     points: points
                         .iter()
-                        .map(|m| ((m.year - plan.base_year) as usize, m.value))
+                        .map(|m| {
+                            // Validated: base_year < m.year; i64 so the difference cannot overflow.
+                            let t = i64::from(m.year) - i64::from(plan.base_year);
+                            (t as usize, m.value)
+                        })
                         .collect(),
                     direction: *direction,
                 },
@@ -667,6 +685,24 @@ impl Rule {
     /// has the wrong length.
     pub fn measure_into(&self, block: &PathBlock, out: &mut [f64]) -> Result<()> {
         let (s, t) = self.reach();
+        // The fields are public, so a hand-made block may not hold the data its
+        // shape claims; reading it would then panic.
+        let cells = block
+            .series
+            .checked_mul(block.years)
+            .and_then(|n| n.checked_mul(block.paths));
+        if cells != Some(block.data.len()) {
+            return Err(Error::parameter(
+                "block",
+                format!(
+                    "has {} values for {} series x {} years x {} paths",
+                    block.data.len(),
+                    block.series,
+                    block.years,
+                    block.paths
+                ),
+            ));
+        }
         if s >= block.series || t >= block.years || out.len() != block.paths {
             return Err(Error::parameter(
                 "block",
@@ -726,14 +762,10 @@ impl Rule {
                 years,
                 direction,
             } => {
-                let pick = |a: f64, b: f64| match direction {
-                    Direction::AtLeast => a.min(b),
-                    Direction::AtMost => a.max(b),
-                };
                 out.copy_from_slice(block.at(*series, 1.min(*years)));
                 for t in 2..=*years {
                     for (o, v) in out.iter_mut().zip(block.at(*series, t)) {
-                        *o = pick(*o, *v);
+                        *o = direction.binding(*o, *v);
                     }
                 }
             }
@@ -749,11 +781,7 @@ impl Rule {
                 out.fill(first);
                 for (t, v) in points {
                     for (o, x) in out.iter_mut().zip(block.at(*series, *t)) {
-                        let margin = x - v;
-                        *o = match direction {
-                            Direction::AtLeast => o.min(margin),
-                            Direction::AtMost => o.max(margin),
-                        };
+                        *o = direction.binding(*o, x - v);
                     }
                 }
             }
@@ -785,5 +813,341 @@ impl Rule {
     #[inline]
     pub fn shortfall(&self, measure: f64) -> f64 {
         self.direction.shortfall(measure, self.threshold)
+    }
+
+    /// Whether each path of `block` meets the rule (NaN measures never do).
+    ///
+    /// Errors as [`Rule::measure_into`] does when the block does not fit.
+    pub fn evaluate(&self, block: &PathBlock) -> Result<Vec<bool>> {
+        let mut measure = vec![0.0; block.paths];
+        self.measure_into(block, &mut measure)?;
+        Ok(measure.into_iter().map(|x| self.is_met(x)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Direction::{AtLeast, AtMost};
+
+    const NAN: f64 = f64::NAN;
+
+    /// A block from `paths[p][s][t]`.
+    fn block(paths: &[Vec<Vec<f64>>]) -> PathBlock {
+        let (n_series, n_years) = (paths[0].len(), paths[0][0].len());
+        let mut b = PathBlock::zeros(n_series, n_years, paths.len());
+        for (p, rows) in paths.iter().enumerate() {
+            for (s, row) in rows.iter().enumerate() {
+                for (t, v) in row.iter().enumerate() {
+                    b.at_mut(s, t)[p] = *v;
+                }
+            }
+        }
+        b
+    }
+
+    /// Two paths, two series, base year plus three plan years.
+    fn two_paths() -> PathBlock {
+        block(&[
+            vec![
+                vec![100.0, 110.0, 121.0, 133.1],
+                vec![50.0, 50.0, 50.0, 50.0],
+            ],
+            vec![vec![100.0, 90.0, 95.0, 120.0], vec![40.0, 45.0, 50.0, 60.0]],
+        ])
+    }
+
+    fn rule(measure: Measure, threshold: f64, direction: Direction) -> Rule {
+        Rule {
+            measure,
+            threshold,
+            direction,
+        }
+    }
+
+    /// Measures of every path, compared with `expect` within 1e-12.
+    fn measures(r: &Rule, b: &PathBlock, expect: &[f64]) {
+        let mut out = vec![0.0; b.paths];
+        r.measure_into(b, &mut out).unwrap();
+        for (o, e) in out.iter().zip(expect) {
+            assert!(
+                (o - e).abs() <= 1e-12 * (1.0 + e.abs()),
+                "{out:?} vs {expect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn level() {
+        let b = two_paths();
+        let m = Measure::Level { series: 0, year: 3 };
+        measures(&rule(m.clone(), 0.0, AtLeast), &b, &[133.1, 120.0]);
+        let r = rule(m.clone(), 130.0, AtLeast);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        assert_eq!(
+            rule(m.clone(), 125.0, AtMost).evaluate(&b).unwrap(),
+            [false, true]
+        );
+        // Exactly at the threshold meets in both directions.
+        assert_eq!(
+            rule(m.clone(), 120.0, AtMost).evaluate(&b).unwrap(),
+            [false, true]
+        );
+        assert_eq!(rule(m, 133.1, AtLeast).evaluate(&b).unwrap(), [true, false]);
+    }
+
+    #[test]
+    fn growth() {
+        let b = two_paths();
+        let m = Measure::Growth {
+            series: 0,
+            years: 3,
+        };
+        // (133.1/100)**(1/3)-1, (120/100)**(1/3)-1
+        let r = rule(m.clone(), 0.08, AtLeast);
+        measures(&r, &b, &[0.10000000000000009, 0.06265856918261115]);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        assert_eq!(rule(m, 0.08, AtMost).evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn sum() {
+        let b = two_paths();
+        let m = Measure::Sum {
+            series: 0,
+            years: 3,
+        };
+        // 110+121+133.1, 90+95+120: the base year is not summed.
+        let r = rule(m.clone(), 350.0, AtLeast);
+        measures(&r, &b, &[364.1, 305.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        assert_eq!(rule(m, 310.0, AtMost).evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn ratio() {
+        let b = two_paths();
+        let m = Measure::Ratio {
+            numerator: 0,
+            denominator: 1,
+            year: 3,
+            scale: 100.0,
+        };
+        // 100*133.1/50, 100*120/60
+        let r = rule(m.clone(), 250.0, AtLeast);
+        measures(&r, &b, &[266.2, 200.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        assert_eq!(rule(m, 250.0, AtMost).evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn sum_of() {
+        let b = two_paths();
+        let m = Measure::SumOf {
+            series: vec![0, 1],
+            year: 3,
+        };
+        // 133.1+50, 120+60
+        let r = rule(m.clone(), 181.0, AtLeast);
+        measures(&r, &b, &[183.1, 180.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        assert_eq!(rule(m, 181.0, AtMost).evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn extreme() {
+        let b = two_paths();
+        // Smallest plan-year value (years 1..=3): 110, 90.
+        let least = Measure::Extreme {
+            series: 0,
+            years: 3,
+            direction: AtLeast,
+        };
+        let r = rule(least, 100.0, AtLeast);
+        measures(&r, &b, &[110.0, 90.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        // Largest: 133.1, 120.
+        let most = Measure::Extreme {
+            series: 0,
+            years: 3,
+            direction: AtMost,
+        };
+        let r = rule(most, 125.0, AtMost);
+        measures(&r, &b, &[133.1, 120.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn milestones() {
+        let b = two_paths();
+        // Margins: min(110-105, 133.1-130) = 3.1; min(90-105, 120-130) = -15.
+        let r = rule(
+            Measure::Milestones {
+                series: 0,
+                points: vec![(1, 105.0), (3, 130.0)],
+                direction: AtLeast,
+            },
+            0.0,
+            AtLeast,
+        );
+        measures(&r, &b, &[133.1 - 130.0, -15.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        // At most 100 in years 1 and 2: max(10, 21) = 21; max(-10, -5) = -5.
+        let r = rule(
+            Measure::Milestones {
+                series: 0,
+                points: vec![(1, 100.0), (2, 100.0)],
+                direction: AtMost,
+            },
+            0.0,
+            AtMost,
+        );
+        measures(&r, &b, &[21.0, -5.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn deviation() {
+        let b = two_paths();
+        // 100*|133.1-125|/125, 100*|120-125|/125; within 5% meets.
+        let r = rule(
+            Measure::Deviation {
+                series: 0,
+                year: 3,
+                centre: 125.0,
+            },
+            5.0,
+            AtMost,
+        );
+        measures(&r, &b, &[6.479999999999995, 4.0]);
+        assert_eq!(r.evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn multiple() {
+        let b = two_paths();
+        let m = Measure::Multiple { series: 0, year: 3 };
+        // 133.1/100, 120/100
+        let r = rule(m.clone(), 1.25, AtLeast);
+        measures(&r, &b, &[1.331, 1.2]);
+        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
+        assert_eq!(rule(m, 1.25, AtMost).evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn nan_never_meets() {
+        // Path 0 has NaN in year 1 (the first year an extreme reads), path 1 in
+        // year 2; both would meet every rule below without it.
+        let b = block(&[
+            vec![vec![100.0, NAN, 120.0, 130.0], vec![50.0, 50.0, 50.0, 50.0]],
+            vec![vec![100.0, 110.0, NAN, 130.0], vec![50.0, 50.0, NAN, 50.0]],
+        ]);
+        let both = |m: Measure, threshold: f64| {
+            for d in [AtLeast, AtMost] {
+                let measure = match &m {
+                    Measure::Extreme { series, years, .. } => Measure::Extreme {
+                        series: *series,
+                        years: *years,
+                        direction: d,
+                    },
+                    Measure::Milestones { series, points, .. } => Measure::Milestones {
+                        series: *series,
+                        points: points.clone(),
+                        direction: d,
+                    },
+                    other => other.clone(),
+                };
+                let met = rule(measure, threshold, d).evaluate(&b).unwrap();
+                assert_eq!(met, [false, false], "{m:?} {d:?}");
+            }
+        };
+        let extreme = Measure::Extreme {
+            series: 0,
+            years: 3,
+            direction: AtLeast,
+        };
+        both(extreme.clone(), 0.0);
+        both(extreme, 1e9);
+        let points = vec![(1, 100.0), (2, 100.0), (3, 100.0)];
+        let milestones = Measure::Milestones {
+            series: 0,
+            points,
+            direction: AtLeast,
+        };
+        both(milestones.clone(), 0.0);
+        both(milestones, -1e9);
+        both(
+            Measure::Sum {
+                series: 0,
+                years: 3,
+            },
+            0.0,
+        );
+        both(
+            Measure::Sum {
+                series: 0,
+                years: 3,
+            },
+            1e9,
+        );
+        // Year-2 NaN in path 1 only: path 0 meets, path 1 does not.
+        let level = Measure::SumOf {
+            series: vec![0, 1],
+            year: 2,
+        };
+        let met = rule(level, 0.0, AtLeast).evaluate(&b).unwrap();
+        assert_eq!(met, [true, false]);
+        let ratio = Measure::Ratio {
+            numerator: 0,
+            denominator: 1,
+            year: 2,
+            scale: 100.0,
+        };
+        let met = rule(ratio, 1e9, AtMost).evaluate(&b).unwrap();
+        assert_eq!(met, [true, false]);
+        for m in [
+            Measure::Level { series: 0, year: 1 },
+            Measure::Growth {
+                series: 0,
+                years: 1,
+            },
+            Measure::Multiple { series: 0, year: 1 },
+            Measure::Deviation {
+                series: 0,
+                year: 1,
+                centre: 110.0,
+            },
+        ] {
+            for d in [AtLeast, AtMost] {
+                let met = rule(m.clone(), 0.0, d).evaluate(&b).unwrap();
+                assert!(!met[0], "{m:?} {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ill_fitting_blocks_are_errors() {
+        let b = two_paths();
+        let r = rule(Measure::Level { series: 2, year: 0 }, 0.0, AtLeast);
+        assert!(matches!(r.evaluate(&b), Err(Error::Parameter { .. })));
+        let r = rule(
+            Measure::Sum {
+                series: 0,
+                years: 4,
+            },
+            0.0,
+            AtLeast,
+        );
+        assert!(r.evaluate(&b).is_err());
+        let mut short = two_paths();
+        short.data.pop();
+        let r = rule(Measure::Level { series: 0, year: 0 }, 0.0, AtLeast);
+        let e = r.evaluate(&short).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "parameter block: has 15 values for 2 series x 4 years x 2 paths"
+        );
+        let mut out = vec![0.0; 3];
+        assert!(r.measure_into(&b, &mut out).is_err());
     }
 }
