@@ -75,8 +75,9 @@ pub struct TargetResult {
     /// Probability that the target is met; `None` when the scenario does not
     /// simulate every series the target reads.
     pub attain: Option<Probability>,
-    /// Threshold of the resolved rule, in the measure's units.
-    pub threshold: f64,
+    /// Threshold of the resolved rule, in the measure's units (`None` when the
+    /// target does not resolve: not simulated).
+    pub threshold: Option<f64>,
     /// Mean shortfall of the measure when the target is missed.
     pub expected_shortfall: Option<f64>,
     /// The same, percent of the threshold's magnitude.

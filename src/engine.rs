@@ -651,7 +651,7 @@ impl Engine {
                 kind: s.kind.to_string(),
                 binding: s.binding,
                 attain,
-                threshold: s.rule.as_ref().map_or(f64::NAN, |r| r.threshold),
+                threshold: s.rule.as_ref().map(|r| r.threshold),
                 expected_shortfall: es,
                 expected_shortfall_pct: es_pct,
             });

@@ -311,3 +311,87 @@ fn default_scenario_runs_any_plan() {
     assert_eq!(r.simulated_targets, 2);
     assert!(r.joint_all.unwrap().p <= a.p);
 }
+
+#[test]
+fn scenario_files_load_validate_and_repair() {
+    let p = plan(vec![
+        indicator("a", 100.0, level(150.0), true),
+        indicator("b", 100.0, level(150.0), true),
+        indicator("c", 100.0, level(150.0), false),
+    ]);
+    let text = r#"
+        name = "stress"
+        paths = 20000
+        seed = 3
+        sampling = "antithetic"
+        [models.a]
+        model = "ar1"
+        growth_pct = 9
+        phi = 0.4
+        sd = 0.05
+        [correlation]
+        ids = ["a", "b", "c"]
+        rows = [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]
+        repair = true
+        [[shocks]]
+        year = 2023
+        probability = 0.2
+        impact_pct = -5
+    "#;
+    let s = Scenario::from_toml_str(text, &p).unwrap();
+    assert_eq!(s.sampling, Sampling::Antithetic);
+    let r = simulate(&p, &s).unwrap();
+    let repair = r.correlation_repair.as_deref().unwrap();
+    assert!(repair.contains("nearest correlation matrix"), "{repair}");
+    // Without repair the same matrix is refused, naming the problem.
+    let strict = text.replace("repair = true", "repair = false");
+    let s = Scenario::from_toml_str(&strict, &p).unwrap();
+    let e = Engine::new(&p, &s, RunOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("positive semi-definite"), "{e}");
+    // Bad parameters and unknown series are typed errors naming them.
+    let e = Scenario::from_toml_str(&text.replace("phi = 0.4", "phi = 1.5"), &p)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("indicator \"a\"") && e.contains("phi"), "{e}");
+    let e = Scenario::from_toml_str(&text.replace("[models.a]", "[models.zz]"), &p)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("\"zz\""), "{e}");
+    let e = Scenario::from_toml_str(&text.replace("probability = 0.2", "probability = 1.2"), &p)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("shocks[0].probability"), "{e}");
+}
+
+#[test]
+fn results_round_trip_through_json() {
+    let p = plan(vec![indicator("a", 100.0, level(150.0), true)]);
+    let r = simulate(&p, &scenario(5_000, 1, &[])).unwrap();
+    let back: attain::attainment::Attainment =
+        serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(back, r);
+}
+
+#[test]
+fn goal_seek_finds_the_closed_form_growth() {
+    use attain::goal::{growth_for, volatility_for};
+    let model = LogNormal::new(8.0, 0.05).unwrap();
+    let p = plan(vec![indicator("a", 100.0, level(150.0), false)]);
+    let s = scenario(20_000, 6, &[("a", ModelSpec::LogNormal(model))]);
+    let g = growth_for(&p, &s, "a", "a", 0, 0.9).unwrap();
+    // Exact: 5 (ln 1.08 + d) = ln 1.5 + 1.281552 * 0.05 sqrt 5.
+    let sd = 0.05 * 5f64.sqrt();
+    let exact = ((1.5f64.ln() + 1.281_552 * sd) / 5.0) - 1.08f64.ln();
+    // dP/dd = phi(1.2816) * 5 / sd; SE of P at N = 20000 is sqrt(0.09/N).
+    let tol = 4.5 * (0.09f64 / 20_000.0).sqrt() / (0.175_5 * 5.0 / sd);
+    assert!((g.value - exact).abs() < tol, "{} vs {exact}", g.value);
+    assert!(g.p >= 0.9 && g.p < 0.905);
+    let implied = 100.0 * (1.08 * exact.exp() - 1.0);
+    assert!((g.growth_pct.unwrap() - implied).abs() < 0.1);
+    // The target is above the median path: more volatility helps.
+    let v = volatility_for(&p, &s, "a", "a", 0, 0.45).unwrap();
+    assert!(v.value > 1.0 && v.p >= 0.45);
+    assert!(growth_for(&p, &s, "a", "a", 0, 1.5).is_err());
+}
