@@ -33,7 +33,7 @@
 //! Data flows one way: a [`Plan`] (the table) and a [`scenario::Scenario`]
 //! (how the future may unfold) go into the [`engine`], which returns
 //! [`attainment::Attainment`] results. [`growth`], [`consistency`] and
-//! [`progress`] answer the deterministic questions without simulation; every
+//! [`mod@progress`] answer the deterministic questions without simulation; every
 //! [`Target`] kind resolves to a [`Rule`] that judges simulated paths and
 //! actual series alike.
 
