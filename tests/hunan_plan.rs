@@ -107,6 +107,100 @@ fn every_row_as_printed() {
     assert_eq!(p.series[0].base, 41781.49);
 }
 
+/// Every row's identity as printed: (no, id, category, name, unit, attribute,
+/// target kind). Checked against the seed text by hand and by a python parse of
+/// its table cells.
+#[test]
+fn every_row_identity() {
+    // no | id | category | name as printed | unit | attribute | target kind.
+    // The unnumbered row prints no attribute; see its note in the file.
+    const ROWS: &str = "
+        1|trade_total|对外贸易|进出口总额|亿元|expected|level
+        2|processing_trade|对外贸易|加工贸易|亿元|expected|level
+        3|services_trade|对外贸易|服务贸易|亿元|expected|level
+        4|trade_dependency|对外贸易|对外贸易依存度|%|expected|ratio
+        |foreign_capital|招商引资|利用外资|亿美元|expected|aggregate
+        5|fdi|招商引资|外商直接投资|亿美元|expected|level
+        6|fdi_reinvestment|招商引资|外商再投资|亿美元|expected|level
+        7|domestic_capital|招商引资|内联引资|亿元|expected|level
+        8|fortune500_projects|招商引资|“三类500强”重大产业项目数|个|expected|every_year
+        9|odi|对外经济合作|对外实际投资额|亿美元|expected|cumulative
+        10|overseas_contracting|对外经济合作|对外承包工程完成营业额|亿美元|expected|cumulative
+        11|retail_sales|内贸流通|社会消费品零售总额|亿元|expected|approximately
+        12|online_retail|内贸流通|网络零售额|亿元|expected|level
+        13|air_cargo|口岸建设|航空口岸国际货运量|万吨|expected|level
+        14|water_cargo|口岸建设|水运口岸进出口货运量|万吨|expected|level
+        15|china_europe_trains|口岸建设|中欧班列开行列数|列|expected|level
+        16|bonded_zone_trade|口岸建设|海关特殊监管区域进出口总额|亿元|expected|level
+        17|ftz_reform_rate|自贸试验区|改革试点任务率|%|binding|milestones
+        18|ftz_trade_growth|自贸试验区|进出口总额年均增长|%|binding|growth
+        19|ftz_tax_growth|自贸试验区|税收收入年均增长|%|expected|growth
+        20|ftz_fai_growth|自贸试验区|固定资产投资年均增长|%|binding|growth
+        21|ftz_fdi_growth|自贸试验区|利用外商直接投资年均增长|%|binding|growth";
+    let p = plan();
+    let expect: Vec<&str> = ROWS.trim().lines().map(str::trim).collect();
+    assert_eq!(p.indicators.len(), expect.len());
+    for (ind, line) in p.indicators.iter().zip(expect) {
+        let got = [
+            ind.no.map_or(String::new(), |n| n.to_string()),
+            ind.id.clone(),
+            ind.category.clone(),
+            ind.name_zh.clone(),
+            ind.unit.clone(),
+            ind.attribute.en().to_string(),
+            ind.target.kind().to_string(),
+        ]
+        .join("|");
+        assert_eq!(got, line);
+        assert!(ind.extra_targets.is_empty(), "{line}");
+        assert!(!ind.name.is_empty(), "{line}");
+    }
+    // What the 2025 cell prints where it is not a plain number.
+    let note = |id: &str| p.indicator(id).unwrap().note.as_deref().unwrap();
+    assert_eq!(note("fortune500_projects"), "每年新增100个");
+    assert_eq!(note("odi"), "累计完成100亿美元");
+    assert_eq!(note("overseas_contracting"), "累计完成150亿美元");
+    assert_eq!(
+        note("ftz_reform_rate"),
+        "2021年底70%，2022年底90%，2023年100%"
+    );
+    // Rows printing "—" as growth carry none.
+    for id in [
+        "trade_dependency",
+        "foreign_capital",
+        "fortune500_projects",
+        "odi",
+        "overseas_contracting",
+        "ftz_reform_rate",
+    ] {
+        assert_eq!(p.indicator(id).unwrap().stated_growth, None, "{id}");
+    }
+    // The one auxiliary series: GDP, our assumption of 6% a year.
+    assert_eq!(p.series.len(), 1);
+    let gdp = &p.series[0];
+    assert_eq!((gdp.id.as_str(), gdp.base), ("gdp", 41781.49));
+    assert_eq!(gdp.assumed_growth_pct, Some(6.0));
+    assert!(gdp.source.as_deref().unwrap().contains("communique 2020"));
+    assert!(
+        p.source
+            .as_deref()
+            .unwrap()
+            .contains("湘政办发〔2021〕57号")
+    );
+    assert!(matches!(
+        &p.indicator("trade_dependency").unwrap().target,
+        Target::Ratio { numerator, denominator, value: 15.0, scale: 100.0, .. }
+            if numerator == "trade_total" && denominator == "gdp"
+    ));
+    assert_eq!(
+        p.indicator("retail_sales").unwrap().target,
+        Target::Approximately {
+            value: 22800.0,
+            tolerance_pct: 5.0
+        }
+    );
+}
+
 #[test]
 fn toml_and_json_round_trips_lose_nothing() {
     let p = plan();
@@ -171,7 +265,17 @@ fn consistency_of_every_row() {
     // Cumulative rows, by bisection in python3 on sum(b*(1+g)**t, t=1..5) = X.
     assert!((by_id("odi").implied_growth_pct.unwrap() - 9.978424).abs() < 1e-5);
     assert!((by_id("overseas_contracting").implied_growth_pct.unwrap() - 9.701965).abs() < 1e-5);
-    assert_eq!(by_id("odi").consistent, None);
+    for id in ["odi", "overseas_contracting"] {
+        let c = by_id(id);
+        assert_eq!(
+            (c.reached, c.gap_pct, c.consistent),
+            (None, None, None),
+            "{id}"
+        );
+    }
+    assert_eq!(by_id("odi").threshold, Some(100.0));
+    assert_eq!(by_id("overseas_contracting").threshold, Some(150.0));
+    assert_eq!(by_id("trade_dependency").consistent, None);
     // Ratio row: (15/11.7)**0.2 - 1; GDP may grow at most (8400/0.15/41781.49)**0.2 - 1.
     let r = by_id("trade_dependency");
     assert!((r.implied_growth_pct.unwrap() - 5.094764).abs() < 1e-5);
@@ -185,4 +289,27 @@ fn consistency_of_every_row() {
     assert_eq!(by_id("ftz_trade_growth").implied_growth_pct, Some(15.0));
     assert_eq!(by_id("fortune500_projects").implied_growth_pct, None);
     assert_eq!(by_id("ftz_reform_rate").consistent, None);
+    assert_eq!(by_id("ftz_reform_rate").implied_growth_pct, None);
+    for (id, pct) in [
+        ("ftz_trade_growth", 15.0),
+        ("ftz_tax_growth", 10.0),
+        ("ftz_fai_growth", 12.0),
+        ("ftz_fdi_growth", 20.0),
+    ] {
+        let c = by_id(id);
+        assert_eq!(c.implied_growth_pct, Some(pct), "{id}");
+        assert_eq!(c.consistent, None, "{id}");
+    }
+    assert_eq!(a.consistent, None);
+    // Exactly one row is out of its band: row 1.
+    let inconsistent: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.consistent == Some(false))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(inconsistent, ["trade_total"]);
+    assert_eq!(
+        checks.iter().filter(|c| c.consistent == Some(true)).count(),
+        11
+    );
 }
