@@ -37,8 +37,12 @@ pub struct RowCheck {
     /// For aggregate rows: whether the base equals the sum of the components'
     /// bases to the precision printed.
     pub components_add_up: Option<bool>,
-    /// The threshold the row's target resolves to (an aggregate without a
-    /// printed value: the sum of its components' targets).
+    /// The threshold of the rule the row's target resolves to, in the rule's
+    /// own measure: the level for level and ratio rows, the sum for cumulative
+    /// ones, the summed components' targets for an aggregate without a printed
+    /// value, the yearly value for every-year rows; but the growth fraction for
+    /// growth rows, the factor for multiples, the tolerance in percent for
+    /// approximate rows and 0 (a margin) for milestones.
     pub threshold: Option<f64>,
 }
 
