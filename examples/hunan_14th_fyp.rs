@@ -9,7 +9,7 @@
 //! cargo run --release --example hunan_14th_fyp -- --csv   # CSV
 //! ```
 
-use attain::attainment::Attainment;
+use attain::attainment::{Attainment, Probability};
 use attain::consistency::{RowCheck, check_plan};
 use attain::engine::simulate;
 use attain::scenario::Scenario;
@@ -21,92 +21,71 @@ const PLAN: &str = concat!(
     "/data/hunan_14th_fyp_commerce.toml"
 );
 
-/// One printed row: the plan's columns and ours.
-struct Row {
-    category: String,
-    no: String,
-    id: String,
-    name: String,
-    unit: String,
-    base: String,
-    target: String,
-    stated: String,
-    implied: String,
-    reached: String,
-    consistent: String,
-    attribute: String,
-    p: Option<(f64, f64, f64)>,
+/// One row of the report: what the plan prints and what we add. Numbers stay
+/// numbers here; the table and the CSV format them each their own way. A new
+/// column is a field here, a line in `row` and a cell in each printer.
+struct Row<'a> {
+    ind: &'a Indicator,
+    check: &'a RowCheck,
+    /// The threshold the target resolves to (the sum for a cumulative row,
+    /// the summed components for an aggregate without a printed value).
+    target: Option<f64>,
+    /// What the plan prints in the 2025 column.
+    target_printed: String,
+    p: Option<Probability>,
 }
 
-fn fmt_num(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+fn row<'a>(ind: &'a Indicator, check: &'a RowCheck, sim: &Attainment) -> Row<'a> {
+    let target = match &ind.target {
+        Target::Level { value, .. }
+        | Target::Approximately { value, .. }
+        | Target::Ratio { value, .. }
+        | Target::EveryYear { value, .. } => Some(*value),
+        Target::Cumulative { total, .. } => Some(*total),
+        // Printed or the sum of the components' targets.
+        Target::Aggregate { .. } => check.threshold,
+        Target::Multiple { factor, .. } => ind.base.map(|b| b * factor),
+        // A growth row has no level; a milestone path no single threshold.
+        Target::Growth { .. } | Target::Milestones { .. } => None,
+    };
+    Row {
+        ind,
+        check,
+        target,
+        target_printed: target_printed(ind),
+        p: sim.target(&ind.id, 0).and_then(|t| t.attain),
+    }
 }
 
-fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map_or(String::new(), |v| format!("{v:.digits$}"))
-}
-
-/// What the plan prints in the 2025 column.
-fn target_cell(ind: &Indicator, check: &RowCheck) -> String {
+/// The 2025 cell as printed: the number, or the text of a non-numeric cell.
+fn target_printed(ind: &Indicator) -> String {
     match &ind.target {
-        Target::Level { value, .. } | Target::Approximately { value, .. } => fmt_num(*value),
-        Target::Ratio { value, .. } => fmt_num(*value),
-        Target::Growth { .. } => "—".into(),
-        Target::Aggregate { value: None, .. } => check
-            .threshold
-            .map_or("—".into(), |t| format!("({})", fmt_num(t))),
+        Target::Level { value, .. }
+        | Target::Approximately { value, .. }
+        | Target::Ratio { value, .. } => num(*value),
+        Target::Aggregate { value: Some(v), .. } => num(*v),
+        Target::Growth { .. } | Target::Aggregate { value: None, .. } => "—".into(),
         _ => ind.note.clone().unwrap_or_default(),
     }
 }
 
-fn rows(plan: &Plan, checks: &[RowCheck], sim: &Attainment) -> Vec<Row> {
-    plan.indicators
-        .iter()
-        .zip(checks)
-        .map(|(ind, c)| {
-            let p = sim
-                .target(&ind.id, 0)
-                .and_then(|t| t.attain)
-                .map(|a| (a.p, a.low, a.high));
-            Row {
-                category: ind.category.clone(),
-                no: ind.no.map_or(String::new(), |n| n.to_string()),
-                id: ind.id.clone(),
-                name: format!("{} {}", ind.name_zh, ind.name),
-                unit: ind.unit.clone(),
-                base: ind.base.map_or("—".into(), fmt_num),
-                target: target_cell(ind, c),
-                stated: ind
-                    .stated_growth
-                    .as_ref()
-                    .map_or("—".into(), |g| g.text.clone()),
-                implied: opt(c.implied_growth_pct, 2),
-                reached: opt(c.reached, 1),
-                consistent: c.consistent.map_or(String::new(), |b| b.to_string()),
-                attribute: ind.attribute.en().to_string(),
-                p,
-            }
-        })
-        .collect()
+/// Shortest decimal form (8400, 283.1, 22.53): the figures as printed.
+fn num(v: f64) -> String {
+    format!("{v}")
+}
+
+fn fixed(v: Option<f64>, digits: usize) -> String {
+    v.map_or(String::new(), |v| format!("{v:.digits$}"))
+}
+
+fn stated_pct(r: &Row) -> Option<f64> {
+    r.ind.stated_growth.as_ref().map(|g| g.pct)
 }
 
 /// Pads to a display width (CJK characters take two columns).
 fn pad(s: &str, width: usize) -> String {
     let w = UnicodeWidthStr::width(s);
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
-}
-
-fn truncate(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    for ch in s.chars() {
-        let next = format!("{out}{ch}");
-        if UnicodeWidthStr::width(next.as_str()) > width {
-            break;
-        }
-        out = next;
-    }
-    out
 }
 
 fn print_table(plan: &Plan, rows: &[Row], sim: &Attainment) {
@@ -120,49 +99,100 @@ fn print_table(plan: &Plan, rows: &[Row], sim: &Attainment) {
         100.0 * attain::scenario::DEFAULT_SD
     );
     let head = [
-        ("类别", 12),
-        ("no", 3),
-        ("indicator", 44),
-        ("2020", 8),
-        ("2025", 26),
-        ("growth%", 8),
-        ("attr", 9),
-        ("implied%", 9),
-        ("stated->", 9),
-        ("ok", 3),
-        ("P(attain) [95%]", 20),
+        "类别",
+        "no",
+        "indicator",
+        "unit",
+        "2020",
+        "2025",
+        "growth%",
+        "属性",
+        "implied%",
+        "stated->",
+        "ok",
+        "P(attain) [95%]",
     ];
-    let line: String = head.iter().map(|(h, w)| pad(h, *w) + " ").collect();
-    println!("{}", line.trim_end());
-    println!("{}", "-".repeat(UnicodeWidthStr::width(line.trim_end())));
-    for r in rows {
-        let mark = match r.consistent.as_str() {
-            "true" => "✓",
-            "false" => "✗",
-            _ => "",
-        };
-        let p = r.p.map_or(String::new(), |(p, lo, hi)| {
-            format!("{p:.3} [{lo:.3},{hi:.3}]")
-        });
-        let cells = [
-            truncate(&r.category, 12),
-            r.no.clone(),
-            truncate(&format!("{} ({})", r.name, r.unit), 44),
-            r.base.clone(),
-            truncate(&r.target, 26),
-            r.stated.clone(),
-            r.attribute.clone(),
-            r.implied.clone(),
-            r.reached.clone(),
-            mark.to_string(),
-            p,
-        ];
-        let line: String = cells
+    const NAME: usize = 2;
+    const TARGET: usize = 5;
+    // A 2025 cell wider than this (row 17's milestone path) moves to the
+    // second line of its row, so one long cell does not widen every row.
+    const WIDE: usize = 18;
+    let mut category = "";
+    let mut body: Vec<[String; 12]> = rows
+        .iter()
+        .map(|r| {
+            // The plan prints a category once, on the first row of its group.
+            let cat = if r.ind.category == category {
+                String::new()
+            } else {
+                r.ind.category.clone()
+            };
+            category = &r.ind.category;
+            let dash = |s: Option<String>| s.unwrap_or_else(|| "—".to_string());
+            [
+                cat,
+                r.ind.no.map_or(String::new(), |n| n.to_string()),
+                r.ind.name_zh.clone(),
+                r.ind.unit.clone(),
+                dash(r.ind.base.map(num)),
+                match (&r.ind.target, r.target) {
+                    // Not printed, derived: the sum of the components' targets.
+                    (Target::Aggregate { value: None, .. }, Some(t)) => format!("— ({})", num(t)),
+                    _ => r.target_printed.clone(),
+                },
+                dash(r.ind.stated_growth.as_ref().map(|g| g.text.clone())),
+                r.ind.attribute.zh().to_string(),
+                fixed(r.check.implied_growth_pct, 2),
+                fixed(r.check.reached, 1),
+                match r.check.consistent {
+                    Some(true) => "✓",
+                    Some(false) => "✗",
+                    None => "",
+                }
+                .to_string(),
+                r.p.map_or(String::new(), |p| {
+                    format!("{:.3} [{:.3},{:.3}]", p.p, p.low, p.high)
+                }),
+            ]
+        })
+        .collect();
+    let moved: Vec<Option<String>> = body
+        .iter_mut()
+        .map(|cells| {
+            (UnicodeWidthStr::width(cells[TARGET].as_str()) > WIDE)
+                .then(|| std::mem::replace(&mut cells[TARGET], "↓".into()))
+        })
+        .collect();
+    let widths: Vec<usize> = (0..head.len())
+        .map(|k| {
+            body.iter()
+                .map(|cells| UnicodeWidthStr::width(cells[k].as_str()))
+                .chain([UnicodeWidthStr::width(head[k])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[&str]| -> String {
+        let s: String = cells
             .iter()
-            .zip(head.iter())
-            .map(|(c, (_, w))| pad(c, *w) + " ")
+            .zip(&widths)
+            .map(|(c, w)| pad(c, *w) + "  ")
             .collect();
-        println!("{}", line.trim_end());
+        s.trim_end().to_string()
+    };
+    let header = line(&head);
+    // The English name goes on a second line under the Chinese one, so the
+    // numbers stay within a terminal's width.
+    let indent = widths[..NAME].iter().map(|w| w + 2).sum::<usize>();
+    println!("{header}");
+    println!("{}", "-".repeat(UnicodeWidthStr::width(header.as_str())));
+    for ((cells, r), moved) in body.iter().zip(rows).zip(&moved) {
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        println!("{}", line(&cells));
+        let more = moved
+            .as_ref()
+            .map_or(String::new(), |t| format!("; {}: {t}", head[TARGET]));
+        println!("{}{}{more}", " ".repeat(indent), r.ind.name);
     }
     if let Some(j) = sim.joint_binding {
         println!(
@@ -171,9 +201,25 @@ fn print_table(plan: &Plan, rows: &[Row], sim: &Attainment) {
         );
     }
     println!(
-        "implied%: growth the base and target imply (cumulative rows: the constant growth that sums to the total;\n\
-         ratio rows: growth of the ratio). stated->: what the stated growth reaches. ok: the implied rate prints as the stated one."
+        "\nimplied%: growth the base and target imply (cumulative rows: the constant growth that sums to the total;\n\
+         ratio rows: growth of the ratio; the aggregate: growth to the sum of its components' targets, in brackets).\n\
+         stated->: what the stated growth reaches. ok: the implied rate prints as the stated one\n\
+         (within half a unit of the last printed digit; \"左右\": within 1 point)."
     );
+    for r in rows {
+        if let Some(g) = r.check.max_denominator_growth_pct {
+            println!(
+                "{}: holds with the numerator on target if the denominator grows at most {g:.2}% a year.",
+                r.ind.id
+            );
+        }
+        if r.check.components_add_up == Some(false) {
+            println!(
+                "{}: the base is not the sum of its components' bases.",
+                r.ind.id
+            );
+        }
+    }
 }
 
 fn print_csv(rows: &[Row], sim: &Attainment) -> Result<(), Box<dyn std::error::Error>> {
@@ -185,65 +231,52 @@ fn print_csv(rows: &[Row], sim: &Attainment) -> Result<(), Box<dyn std::error::E
         "unit",
         "base",
         "target",
+        "target_printed",
         "stated_growth_pct",
+        "stated_growth_printed",
         "implied_growth_pct",
         "reached",
+        "gap_pct",
         "consistent",
         "attribute",
         "p_attain",
         "p_low",
         "p_high",
     ])?;
+    let p4 = |p: Option<f64>| fixed(p, 4);
     for r in rows {
-        let (p, lo, hi) = r.p.map_or(
-            (String::new(), String::new(), String::new()),
-            |(p, lo, hi)| (format!("{p:.4}"), format!("{lo:.4}"), format!("{hi:.4}")),
-        );
-        let base = if r.base == "—" {
-            String::new()
-        } else {
-            r.base.clone()
-        };
-        let stated = if r.stated == "—" {
-            String::new()
-        } else {
-            r.stated.clone()
-        };
         w.write_record([
-            &r.no,
-            &r.id,
-            &r.name,
-            &r.unit,
-            &base,
-            &r.target,
-            &stated,
-            &r.implied,
-            &r.reached,
-            &r.consistent,
-            &r.attribute,
-            &p,
-            &lo,
-            &hi,
+            r.ind.no.map_or(String::new(), |n| n.to_string()),
+            r.ind.id.clone(),
+            format!("{} {}", r.ind.name_zh, r.ind.name),
+            r.ind.unit.clone(),
+            r.ind.base.map_or(String::new(), num),
+            r.target.map_or(String::new(), num),
+            r.target_printed.clone(),
+            stated_pct(r).map_or(String::new(), num),
+            r.ind
+                .stated_growth
+                .as_ref()
+                .map_or(String::new(), |g| g.text.clone()),
+            fixed(r.check.implied_growth_pct, 6),
+            fixed(r.check.reached, 6),
+            fixed(r.check.gap_pct, 6),
+            r.check.consistent.map_or(String::new(), |b| b.to_string()),
+            r.ind.attribute.en().to_string(),
+            p4(r.p.map(|p| p.p)),
+            p4(r.p.map(|p| p.low)),
+            p4(r.p.map(|p| p.high)),
         ])?;
     }
     if let Some(j) = sim.joint_binding {
-        let e = String::new();
-        w.write_record([
-            &e,
-            &"joint_binding".to_string(),
-            &"all simulated binding targets".to_string(),
-            &e,
-            &e,
-            &e,
-            &e,
-            &e,
-            &e,
-            &e,
-            &"binding".to_string(),
-            &format!("{:.4}", j.p),
-            &format!("{:.4}", j.low),
-            &format!("{:.4}", j.high),
-        ])?;
+        let mut rec = vec![String::new(); 17];
+        rec[1] = "joint_binding".into();
+        rec[2] = "all simulated binding targets".into();
+        rec[13] = "binding".into();
+        rec[14] = format!("{:.4}", j.p);
+        rec[15] = format!("{:.4}", j.low);
+        rec[16] = format!("{:.4}", j.high);
+        w.write_record(&rec)?;
     }
     w.flush()?;
     Ok(())
@@ -256,7 +289,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut scenario = Scenario::named("default");
     scenario.seed = 2021;
     let sim = simulate(&plan, &scenario)?;
-    let rows = rows(&plan, &checks, &sim);
+    let rows: Vec<Row> = plan
+        .indicators
+        .iter()
+        .zip(&checks)
+        .map(|(ind, c)| row(ind, c, &sim))
+        .collect();
     if csv {
         print_csv(&rows, &sim)
     } else {
