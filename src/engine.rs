@@ -53,16 +53,38 @@ pub struct RunOptions {
     /// Extra joint probabilities: a name and the (indicator id, target index)
     /// pairs that must all be met.
     pub joints: Vec<(String, Vec<(String, usize)>)>,
+    /// Actuals to condition on (a mid-term review); `None` simulates the
+    /// whole plan from its base.
+    pub conditioning: Option<Conditioning>,
+}
+
+/// What is already known, as of a year: per series id, one value per plan
+/// year from the base year to the target year (`None` where not reported;
+/// years after `as_of` are ignored). Each series is then simulated only after
+/// its latest known value, from that value (and, for persistent models, from
+/// the growth into it); the known years stay fixed in every path, so
+/// cumulative, milestone and every-year targets count what was achieved.
+/// Gaps between known years are filled geometrically; a series without a
+/// base-year value (plan base or actual) is not conditioned.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Conditioning {
+    /// The review year: the last year whose actuals count.
+    pub as_of: i32,
+    /// Known values per series id, indexed by year offset from the base year.
+    pub values: std::collections::BTreeMap<String, Vec<Option<f64>>>,
 }
 
 /// Where a series' values come from.
 #[derive(Debug, Clone)]
 enum Source {
-    /// Simulated by a model from a start, reading z row `row`.
+    /// Simulated by a model from a start, reading z row `row`. `known` holds
+    /// the fixed values of year indices `0..known.len()`; simulation starts
+    /// after the last of them, from `start`.
     Model {
         model: ModelSpec,
         start: Start,
         row: usize,
+        known: Vec<f64>,
     },
     /// `scale * numerator / denominator` of two other series.
     Ratio { num: usize, den: usize, scale: f64 },
@@ -166,10 +188,25 @@ impl Engine {
                     "is needed: the plan gives no base and the scenario no start for its model",
                 ));
             };
+            let known = match &options.conditioning {
+                Some(c) => {
+                    let base = plan
+                        .series_base(i)
+                        .or_else(|| scenario.starts.get(id).copied());
+                    known_values(id, base, level, c, plan.base_year, years)?
+                }
+                None => vec![level],
+            };
+            let from = known.len() - 1;
+            let start = Start {
+                level: known[from],
+                last_log_growth: (from > 0).then(|| (known[from] / known[from - 1]).ln()),
+            };
             sources.push(Source::Model {
                 model,
-                start: Start::at(level),
+                start,
                 row: rows,
+                known,
             });
             rows += 1;
         }
@@ -269,10 +306,13 @@ impl Engine {
             .iter()
             .map(|s| {
                 let t = (s.year - plan.base_year) as usize;
+                // A shock in a year already known is in the actuals.
                 let factors = sources
                     .iter()
                     .enumerate()
-                    .filter(|(_, src)| matches!(src, Source::Model { .. }))
+                    .filter(
+                        |(_, src)| matches!(src, Source::Model { known, .. } if known.len() <= t),
+                    )
                     .map(|(i, _)| {
                         let pct = s.impacts_pct.get(&ids[i]).copied().unwrap_or(s.impact_pct);
                         (i, 1.0 + pct / 100.0)
@@ -464,17 +504,23 @@ impl Engine {
             .data
             .resize(self.ids.len() * (self.years + 1) * size, 0.0);
         for (s, src) in self.sources.iter().enumerate() {
-            if let Source::Model { model, start, row } = src {
-                block.at_mut(s, 0).fill(start.level);
-                let begin = (s * (self.years + 1) + 1) * size;
-                let out = &mut block.data[begin..begin + per_row];
-                model.simulate(
-                    *start,
-                    &z[row * per_row..(row + 1) * per_row],
-                    size,
-                    &mut rng,
-                    out,
-                );
+            if let Source::Model {
+                model,
+                start,
+                row,
+                known,
+            } = src
+            {
+                for (t, &v) in known.iter().enumerate() {
+                    block.at_mut(s, t).fill(v);
+                }
+                let left = (self.years + 1 - known.len()) * size;
+                if left > 0 {
+                    let begin = (s * (self.years + 1) + known.len()) * size;
+                    let out = &mut block.data[begin..begin + left];
+                    let zs = &z[row * per_row..row * per_row + left];
+                    model.simulate(*start, zs, size, &mut rng, out);
+                }
             }
         }
         for (t, p, factors) in &self.shocks {
@@ -714,6 +760,54 @@ pub fn simulate(plan: &Plan, scenario: &Scenario) -> Result<Attainment> {
 /// Runs `plan` under several scenarios (baseline, optimistic, ...), in order.
 pub fn compare(plan: &Plan, scenarios: &[Scenario]) -> Result<Vec<Attainment>> {
     scenarios.iter().map(|s| simulate(plan, s)).collect()
+}
+
+/// The fixed values of series `id` under `c`: year 0 from the actuals or the
+/// plan's `base`, then every year up to the latest actual not after `as_of`,
+/// gaps filled geometrically.
+fn known_values(
+    id: &str,
+    base: Option<f64>,
+    level: f64,
+    c: &Conditioning,
+    base_year: i32,
+    years: usize,
+) -> Result<Vec<f64>> {
+    let Some(values) = c.values.get(id) else {
+        return Ok(vec![level]);
+    };
+    let last = (i64::from(c.as_of) - i64::from(base_year)).clamp(0, years as i64) as usize;
+    let mut points = Vec::new();
+    for (t, v) in values.iter().enumerate().take(last + 1) {
+        if let Some(v) = v {
+            if !(v.is_finite() && *v > 0.0) {
+                return Err(Error::indicator(
+                    id,
+                    &format!("actual {}", base_year as i64 + t as i64),
+                    format!("must be > 0 to condition on, got {v}"),
+                ));
+            }
+            points.push((t, *v));
+        }
+    }
+    if points.first().is_none_or(|p| p.0 != 0) {
+        match base {
+            Some(b) => points.insert(0, (0, b)),
+            // No level to anchor the actuals to: leave the series as it was.
+            None => return Ok(vec![level]),
+        }
+    }
+    let (end, _) = *points.last().expect("year 0 is always known");
+    let mut known = vec![0.0; end + 1];
+    for pair in points.windows(2) {
+        let ((t0, v0), (t1, v1)) = (pair[0], pair[1]);
+        let step = (v1 / v0).ln() / (t1 - t0) as f64;
+        for (k, slot) in known[t0..t1].iter_mut().enumerate() {
+            *slot = v0 * (step * k as f64).exp();
+        }
+    }
+    known[end] = points[points.len() - 1].1;
+    Ok(known)
 }
 
 /// Seed of chunk `c`'s stream: SplitMix64 finalisation of (seed, c), so

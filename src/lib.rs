@@ -50,6 +50,7 @@ pub mod normal;
 pub mod plan;
 pub mod progress;
 pub mod quantile;
+pub mod review;
 pub mod scenario;
 pub mod target;
 

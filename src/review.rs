@@ -1,0 +1,327 @@
+//! The mid-term review: as of a year with actuals, where does each target
+//! stand, what growth is still required, what would the international
+//! trackers call it, and how likely is it now?
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::attainment::Probability;
+use crate::engine::{Conditioning, Engine, RunOptions};
+use crate::error::{Error, Result};
+use crate::growth;
+use crate::plan::{Indicator, Plan};
+use crate::progress::{self, Progress};
+use crate::scenario::Scenario;
+use crate::target::{Direction, Target};
+
+/// Known values per series id, one slot per plan year (base year first).
+pub type Known = BTreeMap<String, Vec<Option<f64>>>;
+
+/// The UNSD SDG Progress Chart's label: the ratio of the progress expected by
+/// the target year (current CAGR extrapolated) to the progress required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnsdLabel {
+    /// Ratio >= 0.95.
+    OnTrack,
+    /// 0.10 <= ratio < 0.95.
+    AccelerationNeeded,
+    /// Ratio < 0.10.
+    StagnationOrRegress,
+}
+
+/// Open SDG's progress measure: observed over required CAGR, in the good
+/// direction; "target achieved" overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenSdgLabel {
+    /// The latest value already meets the target.
+    TargetAchieved,
+    /// Ratio >= 0.95.
+    Substantial,
+    /// 0.6 <= ratio < 0.95.
+    Moderate,
+    /// 0 <= ratio < 0.6.
+    Limited,
+    /// Ratio < 0: moving away from the target.
+    Deterioration,
+}
+
+/// UNSD label and ratio for a series at `x0` (base) and `xt` after `t` years,
+/// with `target` due after `n` years.
+pub fn unsd(x0: f64, xt: f64, t: f64, n: f64, target: f64) -> Option<(UnsdLabel, f64)> {
+    if !(x0 > 0.0 && xt > 0.0 && t > 0.0 && n >= t) || target == x0 {
+        return None;
+    }
+    let cagr = (xt / x0).powf(1.0 / t);
+    let expected = xt * cagr.powf(n - t);
+    let ratio = (expected - x0) / (target - x0);
+    let label = if ratio >= 0.95 {
+        UnsdLabel::OnTrack
+    } else if ratio >= 0.10 {
+        UnsdLabel::AccelerationNeeded
+    } else {
+        UnsdLabel::StagnationOrRegress
+    };
+    Some((label, ratio))
+}
+
+/// Open SDG label and ratio (observed CAGR over the CAGR the target requires
+/// from the base), `direction` saying which way is good.
+pub fn open_sdg(
+    x0: f64,
+    xt: f64,
+    t: f64,
+    n: f64,
+    target: f64,
+    direction: Direction,
+) -> Option<(OpenSdgLabel, f64)> {
+    if !(x0 > 0.0 && xt > 0.0 && target > 0.0 && t > 0.0 && n > 0.0) {
+        return None;
+    }
+    if direction.holds(xt, target) {
+        return Some((OpenSdgLabel::TargetAchieved, f64::NAN));
+    }
+    let observed = (xt / x0).powf(1.0 / t) - 1.0;
+    let required = (target / x0).powf(1.0 / n) - 1.0;
+    if required == 0.0 {
+        return None;
+    }
+    let ratio = observed / required;
+    let label = if ratio >= 0.95 {
+        OpenSdgLabel::Substantial
+    } else if ratio >= 0.6 {
+        OpenSdgLabel::Moderate
+    } else if ratio >= 0.0 {
+        OpenSdgLabel::Limited
+    } else {
+        OpenSdgLabel::Deterioration
+    };
+    Some((label, ratio))
+}
+
+/// One row of the review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewRow {
+    /// Indicator id.
+    pub id: String,
+    /// Row number.
+    pub no: Option<u32>,
+    /// Target kind.
+    pub kind: String,
+    /// The latest known value not after the review year, and its year.
+    pub latest: Option<(i32, f64)>,
+    /// Progress measures (completion, elapsed and covered shares, required
+    /// growth) where the target has a level or a total to measure against.
+    pub progress: Option<Progress>,
+    /// Growth the plan states, percent.
+    pub stated_growth_pct: Option<f64>,
+    /// Average growth achieved from the base to the latest value, percent.
+    pub achieved_growth_pct: Option<f64>,
+    /// UNSD SDG Progress Chart label and ratio.
+    pub unsd: Option<(UnsdLabel, f64)>,
+    /// Open SDG progress label and ratio.
+    pub open_sdg: Option<(OpenSdgLabel, f64)>,
+    /// Probability of attainment before the plan started.
+    pub p_before: Option<Probability>,
+    /// Probability of attainment now, given the actuals.
+    pub p_now: Option<Probability>,
+}
+
+/// The review of every indicator's main target as of `as_of`.
+pub fn review(
+    plan: &Plan,
+    scenario: &Scenario,
+    known: &Known,
+    as_of: i32,
+) -> Result<Vec<ReviewRow>> {
+    plan.validate()?;
+    let n = plan.horizon()?;
+    if as_of < plan.base_year || as_of > plan.target_year {
+        return Err(Error::parameter(
+            "as_of",
+            format!(
+                "must be within {}..={}, got {as_of}",
+                plan.base_year, plan.target_year
+            ),
+        ));
+    }
+    let filled = fill_known(plan, known, as_of)?;
+    let options = RunOptions {
+        no_fan: true,
+        ..RunOptions::default()
+    };
+    let before = Engine::new(plan, scenario, options.clone())?.run()?;
+    let now = Engine::new(
+        plan,
+        scenario,
+        RunOptions {
+            conditioning: Some(Conditioning {
+                as_of,
+                values: known.clone(),
+            }),
+            ..options
+        },
+    )?
+    .run()?;
+    plan.indicators
+        .iter()
+        .map(|ind| {
+            let series = filled.get(&ind.id).map(Vec::as_slice).unwrap_or(&[]);
+            let mut row = review_row(plan, ind, series, n)?;
+            row.p_before = before.target(&ind.id, 0).and_then(|t| t.attain);
+            row.p_now = now.target(&ind.id, 0).and_then(|t| t.attain);
+            Ok(row)
+        })
+        .collect()
+}
+
+/// Known values up to `as_of` for every indicator, derived rows (ratios,
+/// aggregates) computed from their components where not reported, the base
+/// year from the plan where the actuals omit it.
+fn fill_known(
+    plan: &Plan,
+    known: &Known,
+    as_of: i32,
+) -> Result<BTreeMap<String, Vec<Option<f64>>>> {
+    let n = plan.horizon()?;
+    let last = (as_of - plan.base_year) as usize;
+    for (id, values) in known {
+        if plan.series_index(id).is_none() {
+            return Err(Error::indicator(
+                id,
+                "actuals",
+                "names a series the plan does not have",
+            ));
+        }
+        if values.len() != n + 1 {
+            return Err(Error::indicator(
+                id,
+                "actuals",
+                format!("must have {} yearly slots, got {}", n + 1, values.len()),
+            ));
+        }
+    }
+    let own = |id: &str, base: Option<f64>| -> Vec<Option<f64>> {
+        let mut v = known.get(id).cloned().unwrap_or_else(|| vec![None; n + 1]);
+        v.truncate(last + 1);
+        if v[0].is_none() {
+            v[0] = base;
+        }
+        v
+    };
+    let mut out = BTreeMap::new();
+    for (i, id) in plan.series_ids().enumerate() {
+        out.insert(id.to_string(), own(id, plan.series_base(i)));
+    }
+    let ids: Vec<String> = plan.series_ids().map(str::to_string).collect();
+    for ind in &plan.indicators {
+        // Ratio and aggregate rows follow from their components when the
+        // actuals do not report them.
+        let (parts, ratio): (Vec<usize>, Option<f64>) = match &ind.target {
+            Target::Ratio {
+                numerator,
+                denominator,
+                scale,
+                ..
+            } => (
+                [numerator, denominator]
+                    .iter()
+                    .filter_map(|c| plan.series_index(c))
+                    .collect(),
+                Some(*scale),
+            ),
+            Target::Aggregate { components, .. } => (
+                components
+                    .iter()
+                    .filter_map(|c| plan.series_index(c))
+                    .collect(),
+                None,
+            ),
+            _ => continue,
+        };
+        let comps: Vec<Vec<Option<f64>>> = parts.iter().map(|&k| out[&ids[k]].clone()).collect();
+        let mine = out.get_mut(&ind.id).expect("every indicator is in the map");
+        for t in 0..=last {
+            if mine[t].is_none() {
+                let vals: Option<Vec<f64>> = comps.iter().map(|c| c[t]).collect();
+                mine[t] = vals.map(|v| match ratio {
+                    Some(scale) => scale * v[0] / v[1],
+                    None => v.iter().sum(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn review_row(plan: &Plan, ind: &Indicator, series: &[Option<f64>], n: usize) -> Result<ReviewRow> {
+    let latest = series
+        .iter()
+        .enumerate()
+        .skip(1)
+        .rev()
+        .find_map(|(t, v)| v.map(|v| (t, v)));
+    let x0 = series.first().copied().flatten();
+    let mut row = ReviewRow {
+        id: ind.id.clone(),
+        no: ind.no,
+        kind: ind.target.kind().to_string(),
+        latest: latest.map(|(t, v)| (plan.base_year + t as i32, v)),
+        progress: None,
+        stated_growth_pct: ind.stated_growth.as_ref().map(|g| g.pct),
+        achieved_growth_pct: None,
+        unsd: None,
+        open_sdg: None,
+        p_before: None,
+        p_now: None,
+    };
+    let (Some((t, xt)), Some(x0)) = (latest, x0) else {
+        return Ok(row);
+    };
+    let year = plan.base_year + t as i32;
+    row.achieved_growth_pct = growth::implied_growth(x0, xt, t as f64)
+        .ok()
+        .map(|g| 100.0 * g);
+    let level_target = match &ind.target {
+        Target::Level { value, direction } => Some((*value, *direction)),
+        Target::Approximately { value, .. } => Some((*value, Direction::AtLeast)),
+        Target::Ratio {
+            value, direction, ..
+        } => Some((*value, *direction)),
+        Target::Aggregate { .. } => ind
+            .target
+            .rule(&ind.id, plan)
+            .ok()
+            .map(|r| (r.threshold, r.direction)),
+        Target::Multiple { factor, direction } => Some((factor * x0, *direction)),
+        Target::Growth { pct } => growth::project(x0, pct / 100.0, n as f64)
+            .ok()
+            .map(|v| (v, Direction::AtLeast)),
+        _ => None,
+    };
+    if let Some((target, direction)) = level_target {
+        row.progress =
+            progress::progress(x0, target, xt, plan.base_year, plan.target_year, year).ok();
+        row.unsd = unsd(x0, xt, t as f64, n as f64, target);
+        row.open_sdg = open_sdg(x0, xt, t as f64, n as f64, target, direction);
+    }
+    if let Target::Cumulative { total, .. } = &ind.target {
+        // Every plan year up to the latest must be known (or interpolated).
+        let years: Option<Vec<f64>> = series[1..=t].iter().copied().collect();
+        if let Some(years) = years {
+            let achieved: f64 = years.iter().sum();
+            row.progress = progress::progress_cumulative(
+                *total,
+                achieved,
+                xt,
+                plan.base_year,
+                plan.target_year,
+                year,
+            )
+            .ok();
+        }
+    }
+    Ok(row)
+}
