@@ -111,29 +111,16 @@ impl Correlation {
     /// Validates `matrix` as a correlation matrix over `ids`.
     pub fn new(ids: Vec<String>, matrix: DMatrix<f64>) -> Result<Self> {
         check_shape(&ids, &matrix)?;
+        check_finite_symmetric(&ids, &matrix)?;
         let n = ids.len();
         for r in 0..n {
             for c in 0..n {
                 let v = matrix[(r, c)];
-                if !v.is_finite() {
-                    return Err(entry(&ids, r, c, format!("must be finite, got {v}")));
-                }
                 if r == c && (v - 1.0).abs() > TOL {
                     return Err(entry(&ids, r, c, format!("diagonal must be 1, got {v}")));
                 }
                 if !(-1.0 - TOL..=1.0 + TOL).contains(&v) {
                     return Err(entry(&ids, r, c, format!("must be in [-1, 1], got {v}")));
-                }
-                if c > r && (v - matrix[(c, r)]).abs() > TOL * (1.0 + v.abs()) {
-                    return Err(entry(
-                        &ids,
-                        r,
-                        c,
-                        format!(
-                            "is {v} but its mirror entry is {}: not symmetric",
-                            matrix[(c, r)]
-                        ),
-                    ));
                 }
             }
         }
@@ -181,26 +168,8 @@ impl Correlation {
     /// symmetric is still an error.
     pub fn nearest(ids: Vec<String>, matrix: DMatrix<f64>) -> Result<(Self, Repair)> {
         check_shape(&ids, &matrix)?;
+        check_finite_symmetric(&ids, &matrix)?;
         let n = ids.len();
-        for r in 0..n {
-            for c in 0..n {
-                let v = matrix[(r, c)];
-                if !v.is_finite() {
-                    return Err(entry(&ids, r, c, format!("must be finite, got {v}")));
-                }
-                if c > r && (v - matrix[(c, r)]).abs() > TOL * (1.0 + v.abs()) {
-                    return Err(entry(
-                        &ids,
-                        r,
-                        c,
-                        format!(
-                            "is {v} but its mirror entry is {}: not symmetric",
-                            matrix[(c, r)]
-                        ),
-                    ));
-                }
-            }
-        }
         let mut y = matrix.clone();
         let mut ds = DMatrix::<f64>::zeros(n, n);
         let mut iterations = 0;
@@ -299,6 +268,31 @@ fn check_shape(ids: &[String], m: &DMatrix<f64>) -> Result<()> {
                 ids.len()
             ),
         ));
+    }
+    Ok(())
+}
+
+/// Every entry finite and equal to its mirror entry (to rounding).
+fn check_finite_symmetric(ids: &[String], m: &DMatrix<f64>) -> Result<()> {
+    let n = ids.len();
+    for r in 0..n {
+        for c in 0..n {
+            let v = m[(r, c)];
+            if !v.is_finite() {
+                return Err(entry(ids, r, c, format!("must be finite, got {v}")));
+            }
+            if c > r && (v - m[(c, r)]).abs() > TOL * (1.0 + v.abs()) {
+                return Err(entry(
+                    ids,
+                    r,
+                    c,
+                    format!(
+                        "is {v} but its mirror entry is {}: not symmetric",
+                        m[(c, r)]
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

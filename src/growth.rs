@@ -69,7 +69,7 @@ fn sum_of_powers(u: f64, n: u32) -> f64 {
 
 /// `ln(x / y)` for positive finite `x`, `y`; finite even when the quotient
 /// overflows or underflows.
-fn log_ratio(x: f64, y: f64) -> f64 {
+pub(crate) fn log_ratio(x: f64, y: f64) -> f64 {
     let r = x / y;
     if r.is_normal() {
         r.ln()

@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, finite, positive};
-use crate::growth;
+use crate::growth::{self, log_ratio};
 
 /// Slack for the on-track comparison, so a series exactly on its planned path
 /// is judged on track despite rounding in the logs.
@@ -67,17 +67,6 @@ fn period(base_year: i32, target_year: i32, year: i32) -> Result<(f64, u32)> {
     let left = i64::from(target_year) - i64::from(year);
     // `left` is at most `span` < 2^32, so it fits in u32.
     Ok((elapsed as f64 / span as f64, left as u32))
-}
-
-/// `ln(x / y)` for positive finite `x`, `y`, accurate when the quotient is
-/// representable and still finite when it would overflow or underflow.
-fn log_ratio(x: f64, y: f64) -> f64 {
-    let r = x / y;
-    if r.is_normal() {
-        r.ln()
-    } else {
-        x.ln() - y.ln()
-    }
 }
 
 /// `num / den` as a completion rate, refusing a quotient that overflows.
