@@ -77,14 +77,18 @@ pub trait GrowthModel: Debug + Send + Sync {
 }
 
 mod ar1;
+mod deterministic;
 mod log_normal;
 pub use ar1::Ar1;
+pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
 
 /// The closed set of models a scenario file can name.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum ModelSpec {
+    /// The plan path itself, without randomness.
+    Deterministic(Deterministic),
     /// I.i.d. normal annual log growth.
     LogNormal(LogNormal),
     /// AR(1) annual log growth.
@@ -94,12 +98,14 @@ pub enum ModelSpec {
 impl ModelSpec {
     fn inner(&self) -> &dyn GrowthModel {
         match self {
+            ModelSpec::Deterministic(m) => m,
             ModelSpec::LogNormal(m) => m,
             ModelSpec::Ar1(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
         match self {
+            ModelSpec::Deterministic(m) => m,
             ModelSpec::LogNormal(m) => m,
             ModelSpec::Ar1(m) => m,
         }
