@@ -80,10 +80,12 @@ mod ar1;
 mod deterministic;
 mod log_normal;
 mod student_t;
+mod two_piece;
 pub use ar1::Ar1;
 pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
 pub use student_t::StudentT;
+pub use two_piece::TwoPiece;
 
 /// The closed set of models a scenario file can name.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -97,6 +99,8 @@ pub enum ModelSpec {
     Ar1(Ar1),
     /// I.i.d. Student-t annual log growth (fat tails).
     StudentT(StudentT),
+    /// I.i.d. two-piece normal annual log growth (skewed risk).
+    TwoPiece(TwoPiece),
 }
 
 impl ModelSpec {
@@ -106,6 +110,7 @@ impl ModelSpec {
             ModelSpec::LogNormal(m) => m,
             ModelSpec::Ar1(m) => m,
             ModelSpec::StudentT(m) => m,
+            ModelSpec::TwoPiece(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
@@ -114,6 +119,7 @@ impl ModelSpec {
             ModelSpec::LogNormal(m) => m,
             ModelSpec::Ar1(m) => m,
             ModelSpec::StudentT(m) => m,
+            ModelSpec::TwoPiece(m) => m,
         }
     }
     /// Whether the model simulates yearly flows that need no start level.
