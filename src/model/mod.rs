@@ -77,11 +77,13 @@ pub trait GrowthModel: Debug + Send + Sync {
 }
 
 mod ar1;
+mod bootstrap;
 mod deterministic;
 mod log_normal;
 mod student_t;
 mod two_piece;
 pub use ar1::Ar1;
+pub use bootstrap::Bootstrap;
 pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
 pub use student_t::StudentT;
@@ -101,6 +103,8 @@ pub enum ModelSpec {
     StudentT(StudentT),
     /// I.i.d. two-piece normal annual log growth (skewed risk).
     TwoPiece(TwoPiece),
+    /// Resampled observed annual growth (i.i.d. or moving blocks).
+    Bootstrap(Bootstrap),
 }
 
 impl ModelSpec {
@@ -111,6 +115,7 @@ impl ModelSpec {
             ModelSpec::Ar1(m) => m,
             ModelSpec::StudentT(m) => m,
             ModelSpec::TwoPiece(m) => m,
+            ModelSpec::Bootstrap(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
@@ -120,6 +125,7 @@ impl ModelSpec {
             ModelSpec::Ar1(m) => m,
             ModelSpec::StudentT(m) => m,
             ModelSpec::TwoPiece(m) => m,
+            ModelSpec::Bootstrap(m) => m,
         }
     }
     /// Whether the model simulates yearly flows that need no start level.
