@@ -80,12 +80,14 @@ mod ar1;
 mod bootstrap;
 mod deterministic;
 mod log_normal;
+mod shock;
 mod student_t;
 mod two_piece;
 pub use ar1::Ar1;
 pub use bootstrap::Bootstrap;
 pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
+pub use shock::ShockMixture;
 pub use student_t::StudentT;
 pub use two_piece::TwoPiece;
 
@@ -105,6 +107,8 @@ pub enum ModelSpec {
     TwoPiece(TwoPiece),
     /// Resampled observed annual growth (i.i.d. or moving blocks).
     Bootstrap(Bootstrap),
+    /// Normal annual log growth plus occasional shock years.
+    ShockMixture(ShockMixture),
 }
 
 impl ModelSpec {
@@ -116,6 +120,7 @@ impl ModelSpec {
             ModelSpec::StudentT(m) => m,
             ModelSpec::TwoPiece(m) => m,
             ModelSpec::Bootstrap(m) => m,
+            ModelSpec::ShockMixture(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
@@ -126,6 +131,7 @@ impl ModelSpec {
             ModelSpec::StudentT(m) => m,
             ModelSpec::TwoPiece(m) => m,
             ModelSpec::Bootstrap(m) => m,
+            ModelSpec::ShockMixture(m) => m,
         }
     }
     /// Whether the model simulates yearly flows that need no start level.
