@@ -80,6 +80,7 @@ mod ar1;
 mod bootstrap;
 mod deterministic;
 mod log_normal;
+mod logit;
 mod shock;
 mod student_t;
 mod two_piece;
@@ -87,6 +88,7 @@ pub use ar1::Ar1;
 pub use bootstrap::Bootstrap;
 pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
+pub use logit::{Logit, drift_to_reach};
 pub use shock::ShockMixture;
 pub use student_t::StudentT;
 pub use two_piece::TwoPiece;
@@ -109,6 +111,8 @@ pub enum ModelSpec {
     Bootstrap(Bootstrap),
     /// Normal annual log growth plus occasional shock years.
     ShockMixture(ShockMixture),
+    /// A share or rate in (0, upper) as a random walk of its logit.
+    Logit(Logit),
 }
 
 impl ModelSpec {
@@ -121,6 +125,7 @@ impl ModelSpec {
             ModelSpec::TwoPiece(m) => m,
             ModelSpec::Bootstrap(m) => m,
             ModelSpec::ShockMixture(m) => m,
+            ModelSpec::Logit(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
@@ -132,6 +137,7 @@ impl ModelSpec {
             ModelSpec::TwoPiece(m) => m,
             ModelSpec::Bootstrap(m) => m,
             ModelSpec::ShockMixture(m) => m,
+            ModelSpec::Logit(m) => m,
         }
     }
     /// Whether the model simulates yearly flows that need no start level.
