@@ -78,6 +78,7 @@ pub trait GrowthModel: Debug + Send + Sync {
 
 mod ar1;
 mod bootstrap;
+mod counts;
 mod deterministic;
 mod log_normal;
 mod logit;
@@ -86,6 +87,7 @@ mod student_t;
 mod two_piece;
 pub use ar1::Ar1;
 pub use bootstrap::Bootstrap;
+pub use counts::{NegativeBinomial, Poisson};
 pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
 pub use logit::{Logit, drift_to_reach};
@@ -113,6 +115,10 @@ pub enum ModelSpec {
     ShockMixture(ShockMixture),
     /// A share or rate in (0, upper) as a random walk of its logit.
     Logit(Logit),
+    /// Poisson yearly counts (a flow).
+    Poisson(Poisson),
+    /// Negative binomial yearly counts (a flow).
+    NegativeBinomial(NegativeBinomial),
 }
 
 impl ModelSpec {
@@ -126,6 +132,8 @@ impl ModelSpec {
             ModelSpec::Bootstrap(m) => m,
             ModelSpec::ShockMixture(m) => m,
             ModelSpec::Logit(m) => m,
+            ModelSpec::Poisson(m) => m,
+            ModelSpec::NegativeBinomial(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
@@ -138,11 +146,13 @@ impl ModelSpec {
             ModelSpec::Bootstrap(m) => m,
             ModelSpec::ShockMixture(m) => m,
             ModelSpec::Logit(m) => m,
+            ModelSpec::Poisson(m) => m,
+            ModelSpec::NegativeBinomial(m) => m,
         }
     }
     /// Whether the model simulates yearly flows that need no start level.
     pub fn is_flow(&self) -> bool {
-        false
+        matches!(self, ModelSpec::Poisson(_) | ModelSpec::NegativeBinomial(_))
     }
 }
 
