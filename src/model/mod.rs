@@ -77,36 +77,82 @@ pub trait GrowthModel: Debug + Send + Sync {
 }
 
 mod ar1;
+mod bootstrap;
+mod counts;
+mod deterministic;
 mod log_normal;
+mod logit;
+mod shock;
+mod student_t;
+mod two_piece;
 pub use ar1::Ar1;
+pub use bootstrap::Bootstrap;
+pub use counts::{NegativeBinomial, Poisson};
+pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
+pub use logit::{Logit, drift_to_reach};
+pub use shock::ShockMixture;
+pub use student_t::StudentT;
+pub use two_piece::TwoPiece;
 
 /// The closed set of models a scenario file can name.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum ModelSpec {
+    /// The plan path itself, without randomness.
+    Deterministic(Deterministic),
     /// I.i.d. normal annual log growth.
     LogNormal(LogNormal),
     /// AR(1) annual log growth.
     Ar1(Ar1),
+    /// I.i.d. Student-t annual log growth (fat tails).
+    StudentT(StudentT),
+    /// I.i.d. two-piece normal annual log growth (skewed risk).
+    TwoPiece(TwoPiece),
+    /// Resampled observed annual growth (i.i.d. or moving blocks).
+    Bootstrap(Bootstrap),
+    /// Normal annual log growth plus occasional shock years.
+    ShockMixture(ShockMixture),
+    /// A share or rate in (0, upper) as a random walk of its logit.
+    Logit(Logit),
+    /// Poisson yearly counts (a flow).
+    Poisson(Poisson),
+    /// Negative binomial yearly counts (a flow).
+    NegativeBinomial(NegativeBinomial),
 }
 
 impl ModelSpec {
     fn inner(&self) -> &dyn GrowthModel {
         match self {
+            ModelSpec::Deterministic(m) => m,
             ModelSpec::LogNormal(m) => m,
             ModelSpec::Ar1(m) => m,
+            ModelSpec::StudentT(m) => m,
+            ModelSpec::TwoPiece(m) => m,
+            ModelSpec::Bootstrap(m) => m,
+            ModelSpec::ShockMixture(m) => m,
+            ModelSpec::Logit(m) => m,
+            ModelSpec::Poisson(m) => m,
+            ModelSpec::NegativeBinomial(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
         match self {
+            ModelSpec::Deterministic(m) => m,
             ModelSpec::LogNormal(m) => m,
             ModelSpec::Ar1(m) => m,
+            ModelSpec::StudentT(m) => m,
+            ModelSpec::TwoPiece(m) => m,
+            ModelSpec::Bootstrap(m) => m,
+            ModelSpec::ShockMixture(m) => m,
+            ModelSpec::Logit(m) => m,
+            ModelSpec::Poisson(m) => m,
+            ModelSpec::NegativeBinomial(m) => m,
         }
     }
     /// Whether the model simulates yearly flows that need no start level.
     pub fn is_flow(&self) -> bool {
-        false
+        matches!(self, ModelSpec::Poisson(_) | ModelSpec::NegativeBinomial(_))
     }
 }
 
@@ -128,5 +174,69 @@ impl GrowthModel for ModelSpec {
     }
     fn scale_volatility(&mut self, factor: f64) -> bool {
         self.inner_mut().scale_volatility(factor)
+    }
+}
+
+/// Helpers shared by the models' statistical tests.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::{GrowthModel, SimRng, Start};
+    use crate::normal::NormalStream;
+    use rand::SeedableRng;
+
+    /// `n` standard normals from a fixed seed.
+    pub fn normals(seed: u64, n: usize) -> Vec<f64> {
+        let mut rng = SimRng::seed_from_u64(seed);
+        let mut z = vec![0.0; n];
+        NormalStream::new(&mut rng).fill(&mut rng, &mut z);
+        z
+    }
+
+    /// Simulates `paths x years` from level 1 with shocks from `seed` and
+    /// returns every path's annual log growths (`years * paths` values).
+    pub fn log_growths(m: &dyn GrowthModel, seed: u64, paths: usize, years: usize) -> Vec<f64> {
+        let z = normals(seed, paths * years);
+        let mut rng = SimRng::seed_from_u64(seed ^ 0x5eed);
+        let mut out = vec![0.0; paths * years];
+        m.simulate(Start::at(1.0), &z, paths, &mut rng, &mut out);
+        let mut g = Vec::with_capacity(out.len());
+        for t in 0..years {
+            for p in 0..paths {
+                let prev = if t == 0 {
+                    1.0
+                } else {
+                    out[(t - 1) * paths + p]
+                };
+                g.push((out[t * paths + p] / prev).ln());
+            }
+        }
+        g
+    }
+
+    /// Sample mean, variance (divisor n) and fourth central moment.
+    pub fn moments(xs: &[f64]) -> (f64, f64, f64) {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        let m4 = xs.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+        (mean, var, m4)
+    }
+
+    /// Asserts that the sample mean and variance of `xs` agree with `mean` and
+    /// `var` within 4.5 standard errors (the variance's from the sample's
+    /// fourth moment).
+    pub fn assert_moments(xs: &[f64], mean: f64, var: f64) {
+        let n = xs.len() as f64;
+        let (m, v, m4) = moments(xs);
+        let se_m = (var / n).sqrt();
+        let se_v = ((m4 - v * v) / n).sqrt();
+        assert!(
+            (m - mean).abs() < 4.5 * se_m,
+            "mean {m} vs {mean} (se {se_m})"
+        );
+        assert!(
+            (v - var).abs() < 4.5 * se_v,
+            "variance {v} vs {var} (se {se_v})"
+        );
     }
 }
