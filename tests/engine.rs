@@ -395,3 +395,150 @@ fn goal_seek_finds_the_closed_form_growth() {
     assert!(v.value > 1.0 && v.p >= 0.45);
     assert!(growth_for(&p, &s, "a", "a", 0, 1.5).is_err());
 }
+
+#[test]
+fn every_target_kind_against_its_closed_form() {
+    use attain::Milestone;
+    use attain::model::{Logit, Poisson};
+    use statrs::distribution::{Discrete, DiscreteCDF, Poisson as PoissonDist};
+    let ln = LogNormal::new(8.0, 0.05).unwrap();
+    let (m, s) = (5.0 * 1.08f64.ln(), 0.05 * 5f64.sqrt());
+    let mut flows = indicator(
+        "flows",
+        100.0,
+        Target::EveryYear {
+            value: 100.0,
+            direction: Direction::AtLeast,
+        },
+        false,
+    );
+    flows.base = None;
+    let mut rate = indicator(
+        "rate",
+        60.0,
+        Target::Milestones {
+            points: vec![
+                Milestone {
+                    year: 2021,
+                    value: 70.0,
+                },
+                Milestone {
+                    year: 2023,
+                    value: 90.0,
+                },
+            ],
+            direction: Direction::AtLeast,
+        },
+        true,
+    );
+    rate.base = None;
+    let mut met = rate.clone();
+    met.id = "rate_met".into();
+    met.target = Target::Milestones {
+        points: vec![
+            Milestone {
+                year: 2021,
+                value: 70.0,
+            },
+            Milestone {
+                year: 2023,
+                value: 85.0,
+            },
+        ],
+        direction: Direction::AtLeast,
+    };
+    let p = plan(vec![
+        indicator(
+            "double",
+            100.0,
+            Target::Multiple {
+                factor: 1.4,
+                direction: Direction::AtLeast,
+            },
+            false,
+        ),
+        indicator(
+            "about",
+            100.0,
+            Target::Approximately {
+                value: 147.0,
+                tolerance_pct: 5.0,
+            },
+            false,
+        ),
+        indicator(
+            "half",
+            100.0,
+            Target::Multiple {
+                factor: 1.3,
+                direction: Direction::AtMost,
+            },
+            false,
+        ),
+        flows,
+        rate,
+        met,
+    ]);
+    let mut sc = scenario(
+        60_000,
+        21,
+        &[
+            ("double", ModelSpec::LogNormal(ln.clone())),
+            ("about", ModelSpec::LogNormal(ln.clone())),
+            ("half", ModelSpec::LogNormal(ln)),
+            (
+                "flows",
+                ModelSpec::Poisson(Poisson::new(100.0, 0.0).unwrap()),
+            ),
+            // From 60%, a drift that reaches 95% by 2025 with no noise.
+            (
+                "rate",
+                ModelSpec::Logit(
+                    Logit::new(
+                        attain::model::drift_to_reach(60.0, 95.0, 5.0, 100.0).unwrap(),
+                        0.0,
+                        100.0,
+                    )
+                    .unwrap(),
+                ),
+            ),
+        ],
+    );
+    let logit = sc.models["rate"].clone();
+    sc.models.insert("rate_met".into(), logit);
+    sc.starts.insert("rate".into(), 60.0);
+    sc.starts.insert("rate_met".into(), 60.0);
+    let r = simulate(&p, &sc).unwrap();
+    let get = |id: &str| r.target(id, 0).unwrap().attain.unwrap();
+    // Multiple: P(ln X5/X0 >= ln 1.4).
+    let double = get("double");
+    assert_close(
+        double.p,
+        double.se,
+        normal_cdf((m - 1.4f64.ln()) / s),
+        "multiple",
+    );
+    let half = get("half");
+    assert_close(
+        half.p,
+        half.se,
+        1.0 - normal_cdf((m - 1.3f64.ln()) / s),
+        "multiple at most",
+    );
+    // Approximately 147 within 5%: P(139.65 <= X5 <= 154.35).
+    let about = get("about");
+    let exact = normal_cdf((154.35f64.ln() - 100f64.ln() - m) / s)
+        - normal_cdf((139.65f64.ln() - 100f64.ln() - m) / s);
+    assert_close(about.p, about.se, exact, "approximately");
+    // Every year at least 100 of Poisson(100), five independent years.
+    let pois = PoissonDist::new(100.0).unwrap();
+    let one = 1.0 - pois.cdf(99);
+    assert!(pois.pmf(100) > 0.0);
+    let flows = get("flows");
+    assert_close(flows.p, flows.se, one.powi(5), "every year");
+    // Milestones on a noiseless logit path: 60 -> 95 passes 70 in 2021? The
+    // logit path rises by (logit .95 - logit .6) / 5 = 0.5078 a year:
+    // 2021: 1/(1+e^-(0.4055+0.5078)) = 0.7137 >= 0.70; 2023: 0.8743 < 0.90.
+    assert_eq!(get("rate").p, 0.0);
+    assert_eq!(get("rate_met").p, 1.0);
+}
