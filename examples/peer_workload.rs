@@ -3,8 +3,10 @@
 //! a level and a cumulative target per indicator.
 //!
 //! ```text
-//! cargo run --release --example peer_workload -- --paths 1000000 [--correlated] [--seed 7] [--threads T]
+//! cargo run --release --example peer_workload -- --paths 1000000 [--correlated] [--seed 7] [--threads T] [--fan]
 //! ```
+//! `--fan` also keeps the fan-chart quantiles and realised-growth summaries
+//! (work the NumPy peer does not do).
 //! prints one JSON line with the keys of numpy_mc.py; `wall_s` times the
 //! simulation only (compiling the plan and scenario is excluded).
 
@@ -21,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut seed: u64 = 7;
     let mut correlated = false;
     let mut threads: Option<usize> = None;
+    let mut fan = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -28,13 +31,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--seed" => seed = args.next().ok_or("--seed needs a value")?.parse()?,
             "--threads" => threads = Some(args.next().ok_or("--threads needs a value")?.parse()?),
             "--correlated" => correlated = true,
+            "--fan" => fan = true,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
     let (plan, scenario) = workload(paths, seed, correlated)?;
     let options = RunOptions {
         threads,
-        no_fan: true,
+        no_fan: !fan,
         joints: vec![(
             "level".to_string(),
             plan.indicators.iter().map(|i| (i.id.clone(), 0)).collect(),

@@ -824,7 +824,9 @@ fn realised_growth(block: &PathBlock, s: usize, years: usize, out: &mut [f64]) {
     let inv = 1.0 / years as f64;
     let (b, e) = (block.at(s, 0), block.at(s, years));
     for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
-        *o = ((e / b).ln() * inv).exp_m1();
+        // exp(x) - 1 rather than exp_m1: a tenth of the cost, and the
+        // absolute error (1e-16) is far below a histogram bin.
+        *o = kernel::exp((e / b).ln() * inv) - 1.0;
     }
 }
 

@@ -26,9 +26,9 @@ pub struct Histogram {
     pub below: u64,
     /// Values at or above `hi`.
     pub above: u64,
-    /// Smallest value seen.
+    /// Smallest value seen below the range (infinite when none).
     pub min: f64,
-    /// Largest value seen.
+    /// Largest value seen at or above the range (minus infinity when none).
     pub max: f64,
 }
 
@@ -71,17 +71,26 @@ impl Histogram {
     pub fn add_all(&mut self, values: &[f64]) {
         let bins = self.counts.len();
         let scale = bins as f64 / (self.hi - self.lo);
+        let (lo, top) = (self.lo, bins as f64 + 1.0);
         for &v in values {
-            self.min = self.min.min(v);
-            self.max = self.max.max(v);
-            let x = (v - self.lo) * scale;
-            if x >= 0.0 && x < bins as f64 {
-                self.counts[x as usize] += 1;
-            } else if x >= bins as f64 {
-                self.above += 1;
-            } else {
-                self.below += 1;
+            // Shifted by one so that truncation is a floor: slot 0 is below
+            // the range (NaN lands there too), slot bins + 1 above it.
+            let k = ((v - lo) * scale + 1.0).max(0.0).min(top) as usize;
+            match self.counts.get_mut(k.wrapping_sub(1)) {
+                Some(c) => *c += 1,
+                None => self.add_outside(v, k == 0),
             }
+        }
+    }
+
+    #[cold]
+    fn add_outside(&mut self, v: f64, below: bool) {
+        if below {
+            self.below += 1;
+            self.min = self.min.min(v);
+        } else {
+            self.above += 1;
+            self.max = self.max.max(v);
         }
     }
 
@@ -102,19 +111,16 @@ impl Histogram {
     }
 
     /// The `q`-quantile (0 <= q <= 1), or `None` when empty. A quantile that
-    /// falls in a tail bin is reported as the range edge or the extreme seen.
+    /// falls among the values below (above) the range is reported as the
+    /// smallest (largest) of them.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let n = self.total();
         if n == 0 || !(0.0..=1.0).contains(&q) {
             return None;
         }
         let rank = q * n as f64;
-        if rank <= self.below as f64 {
-            return Some(if self.below == 0 {
-                self.lo.max(self.min)
-            } else {
-                self.min
-            });
+        if self.below > 0 && rank <= self.below as f64 {
+            return Some(self.min);
         }
         let width = (self.hi - self.lo) / self.counts.len() as f64;
         let mut seen = self.below as f64;
@@ -122,12 +128,11 @@ impl Histogram {
             let c = c as f64;
             if c > 0.0 && seen + c >= rank {
                 let edge = self.lo + i as f64 * width;
-                let x = edge + width * (rank - seen) / c;
-                return Some(x.clamp(self.min, self.max));
+                return Some(edge + width * ((rank - seen) / c).max(0.0));
             }
             seen += c;
         }
-        Some(self.max)
+        Some(if self.above > 0 { self.max } else { self.hi })
     }
 }
 
