@@ -37,6 +37,7 @@
 //! [`Target`] kind resolves to a [`Rule`] that judges simulated paths and
 //! actual series alike.
 
+pub mod actuals;
 pub mod attainment;
 pub mod consistency;
 pub mod correlation;
