@@ -38,6 +38,7 @@
 //! actual series alike.
 
 pub mod attainment;
+pub mod calibration;
 pub mod consistency;
 pub mod correlation;
 pub mod engine;

@@ -66,7 +66,7 @@ impl GrowthModel for UncertainMean {
         let mut means = vec![0.0; paths];
         NormalStream::new(rng).fill(rng, &mut means);
         for m in means.iter_mut() {
-            *m = self.mean_se * *m;
+            *m *= self.mean_se;
         }
         let mut g = vec![mu; paths];
         let mut lx = vec![0.0; paths];
