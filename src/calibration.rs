@@ -26,7 +26,7 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::correlation::{Correlation, CorrelationRows, Repair};
 use crate::error::{Error, Result};
-use crate::model::{Ar1, LogNormal, ModelSpec, UncertainMean};
+use crate::model::{Ar1, LogNormal, ModelSpec, ShockMixture, StudentT, UncertainMean};
 use crate::scenario::{CorrelationSpec, Scenario, Shock};
 
 /// Fewest years of log growth for a mean and standard deviation.
@@ -587,6 +587,11 @@ impl StudentTFit {
     pub fn sd(&self) -> f64 {
         self.scale * (self.df / (self.df - 2.0)).sqrt()
     }
+
+    /// The Student-t model at the estimates (median growth from the location).
+    pub fn to_student_t(&self) -> Result<StudentT> {
+        StudentT::new(pct(self.location), self.scale, self.df)
+    }
 }
 
 /// Shock probability and size from flagged years.
@@ -763,23 +768,51 @@ impl Calibration {
     pub fn to_ar1(&self) -> Result<Ar1> {
         match &self.ar1 {
             Some(f) => f.to_ar1(),
-            None => Err(Error::indicator(
-                &self.id,
-                "ar1",
-                format!(
-                    "was not estimated: {}",
-                    self.skipped
-                        .iter()
-                        .find(|s| s.starts_with("ar1"))
-                        .map_or("", |s| s)
-                ),
-            )),
+            None => Err(self.missing("ar1")),
         }
     }
 
     /// The log-normal model with the mean drawn per path from `N(mean, mean_se^2)`.
     pub fn to_uncertain_mean(&self) -> Result<UncertainMean> {
         self.log_growth.to_uncertain_mean()
+    }
+
+    /// The Student-t model at the estimates; an error naming the series when
+    /// the history was too short for the fit.
+    pub fn to_student_t(&self) -> Result<StudentT> {
+        match &self.student_t {
+            Some(f) => f.to_student_t(),
+            None => Err(self.missing("student_t")),
+        }
+    }
+
+    /// The shock-mixture model: normal years from the log-growth fit, shocks
+    /// from the shock fit (`shock_sd` 0 with a single flagged year); an error
+    /// when no shock years were flagged.
+    pub fn to_shock_mixture(&self) -> Result<ShockMixture> {
+        match &self.shocks {
+            Some(f) => ShockMixture::new(
+                self.log_growth.growth_pct(),
+                self.log_growth.sd,
+                f.probability,
+                f.size,
+                f.size_sd.unwrap_or(0.0),
+            ),
+            None => Err(Error::indicator(
+                &self.id,
+                "shocks",
+                "were not estimated: no shock years were flagged",
+            )),
+        }
+    }
+
+    fn missing(&self, fit: &str) -> Error {
+        let why = self
+            .skipped
+            .iter()
+            .find(|s| s.starts_with(fit))
+            .map_or("", |s| s.as_str());
+        Error::indicator(&self.id, fit, format!("was not estimated: {why}"))
     }
 }
 
@@ -980,6 +1013,11 @@ pub enum ModelChoice {
     Ar1,
     /// [`UncertainMean`]: log-normal with the mean drawn per path.
     UncertainMean,
+    /// [`StudentT`]; series too short for the fit fall back to [`LogNormal`].
+    StudentT,
+    /// [`ShockMixture`]; series without flagged shock years fall back to
+    /// [`LogNormal`].
+    ShockMixture,
 }
 
 /// The model one series got in a scenario built from calibrations.
@@ -1006,6 +1044,14 @@ pub struct CalibratedScenario {
     pub correlation: Option<CorrelationFit>,
 }
 
+/// The log-normal model in place of `wanted`, with the reason.
+fn fallback(c: &Calibration, wanted: &str, e: Error) -> Result<(ModelSpec, Option<String>)> {
+    Ok((
+        ModelSpec::LogNormal(c.to_log_normal()?),
+        Some(format!("log-normal instead of {wanted}: {e}")),
+    ))
+}
+
 /// Builds scenario `name` with a `choice` model for every calibrated series and
 /// the estimated correlation (which need not cover every series: the others
 /// stay independent). Shock fits are reported in the calibrations but not
@@ -1027,10 +1073,15 @@ pub fn scenario_from(
             ModelChoice::UncertainMean => (ModelSpec::UncertainMean(c.to_uncertain_mean()?), None),
             ModelChoice::Ar1 => match c.to_ar1() {
                 Ok(m) => (ModelSpec::Ar1(m), None),
-                Err(e) => (
-                    ModelSpec::LogNormal(c.to_log_normal()?),
-                    Some(format!("log-normal instead of AR(1): {e}")),
-                ),
+                Err(e) => fallback(c, "AR(1)", e)?,
+            },
+            ModelChoice::StudentT => match c.to_student_t() {
+                Ok(m) => (ModelSpec::StudentT(m), None),
+                Err(e) => fallback(c, "Student-t", e)?,
+            },
+            ModelChoice::ShockMixture => match c.to_shock_mixture() {
+                Ok(m) => (ModelSpec::ShockMixture(m), None),
+                Err(e) => fallback(c, "shock mixture", e)?,
             },
         };
         scenario.models.insert(c.id.clone(), model.clone());
@@ -1246,6 +1297,9 @@ mod tests {
         // Sensible precision at n = 5000: df se about 0.4 (expected information).
         assert!(df_se < 0.6 && (f.df - df).abs() < 1.5, "{} ± {df_se}", f.df);
         assert!((f.location - loc).abs() < 4.5 * f.location_se);
+        let m = f.to_student_t().unwrap();
+        assert_eq!((m.scale, m.df), (f.scale, f.df));
+        assert!(close(m.mu(), f.location, 1e-12));
         assert!((f.scale - scale).abs() < 4.5 * f.scale_se);
         // The maximum beats nearby df values.
         for d in [f.df * 0.9, f.df * 1.1] {
@@ -1305,6 +1359,23 @@ mod tests {
         assert!(close(c.log_growth.mean, f.normal_mean, 1e-15));
         assert_eq!(c.years, (2001, 2005));
         assert!(c.ar1.is_none() && c.student_t.is_none() && c.skipped.len() == 2);
+        let m = c.to_shock_mixture().unwrap();
+        assert_eq!(
+            (m.p, m.shock_mean, m.shock_sd),
+            (0.4, f.size, f.size_sd.unwrap())
+        );
+        assert!(close(m.growth_pct, 100.0 * f.normal_mean.exp_m1(), 1e-12));
+        assert!(
+            c.to_student_t()
+                .unwrap_err()
+                .to_string()
+                .contains("at least 10")
+        );
+        let s = scenario_from("s", &[c], ModelChoice::ShockMixture, None).unwrap();
+        assert!(matches!(
+            s.scenario.models["trade"],
+            ModelSpec::ShockMixture(_)
+        ));
     }
 
     #[test]
@@ -1462,6 +1533,28 @@ mod tests {
             ModelSpec::UncertainMean(m) => assert_eq!(m.mean_se, long.log_growth.mean_se),
             other => panic!("{other:?}"),
         }
+        let t = scenario_from(
+            "t",
+            std::slice::from_ref(&long),
+            ModelChoice::StudentT,
+            None,
+        )
+        .unwrap();
+        assert!(matches!(t.scenario.models["a"], ModelSpec::StudentT(_)));
+        let x = scenario_from(
+            "x",
+            std::slice::from_ref(&long),
+            ModelChoice::ShockMixture,
+            None,
+        )
+        .unwrap();
+        assert!(
+            x.used[0]
+                .fallback
+                .as_ref()
+                .unwrap()
+                .contains("no shock years")
+        );
         let e =
             scenario_from("d", &[long.clone(), long], ModelChoice::LogNormal, None).unwrap_err();
         assert!(e.to_string().contains("twice"), "{e}");
