@@ -39,6 +39,7 @@
 
 pub mod actuals;
 pub mod attainment;
+pub mod calibration;
 pub mod consistency;
 pub mod correlation;
 pub mod engine;

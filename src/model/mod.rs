@@ -85,6 +85,7 @@ mod logit;
 mod shock;
 mod student_t;
 mod two_piece;
+mod uncertain;
 pub use ar1::Ar1;
 pub use bootstrap::Bootstrap;
 pub use counts::{NegativeBinomial, Poisson};
@@ -94,6 +95,7 @@ pub use logit::{Logit, drift_to_reach};
 pub use shock::ShockMixture;
 pub use student_t::StudentT;
 pub use two_piece::TwoPiece;
+pub use uncertain::UncertainMean;
 
 /// The closed set of models a scenario file can name.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -119,6 +121,8 @@ pub enum ModelSpec {
     Poisson(Poisson),
     /// Negative binomial yearly counts (a flow).
     NegativeBinomial(NegativeBinomial),
+    /// Log-normal growth whose mean is drawn once per path (parameter uncertainty).
+    UncertainMean(UncertainMean),
 }
 
 impl ModelSpec {
@@ -134,6 +138,7 @@ impl ModelSpec {
             ModelSpec::Logit(m) => m,
             ModelSpec::Poisson(m) => m,
             ModelSpec::NegativeBinomial(m) => m,
+            ModelSpec::UncertainMean(m) => m,
         }
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
@@ -148,6 +153,7 @@ impl ModelSpec {
             ModelSpec::Logit(m) => m,
             ModelSpec::Poisson(m) => m,
             ModelSpec::NegativeBinomial(m) => m,
+            ModelSpec::UncertainMean(m) => m,
         }
     }
     /// Whether the model simulates yearly flows that need no start level.
