@@ -126,7 +126,7 @@ fn print_table(
         file.display()
     );
     println!(
-        "{:<4}{:<22}{:>10}{:>6} {:>7}{:>8}{:>8}{:>9}{:>8}  {:<22}{:<14}{:>8}{:>8}",
+        "{:<4}{:<22}{:>10}{:>6} {:>7}{:>8}{:>8}{:>9}{:>8}{:>8}  {:<22}{:<14}{:>8}{:>8}",
         "no",
         "id",
         "latest",
@@ -136,6 +136,7 @@ fn print_table(
         "dist%",
         "need%/y",
         "plan%/y",
+        "got%/y",
         "UNSD",
         "Open SDG",
         "P before",
@@ -152,7 +153,7 @@ fn print_table(
             (format!("{v:.1}{mark}"), y.to_string())
         });
         println!(
-            "{:<4}{:<22}{:>10}{:>6} {:>7}{:>8}{:>8}{:>9}{:>8}  {:<22}{:<14}{:>8}{:>8}",
+            "{:<4}{:<22}{:>10}{:>6} {:>7}{:>8}{:>8}{:>9}{:>8}{:>8}  {:<22}{:<14}{:>8}{:>8}",
             r.no.map_or(String::new(), |n| n.to_string()),
             r.id,
             latest,
@@ -163,6 +164,8 @@ fn print_table(
             pct(p.and_then(|p| p.required_growth)),
             r.stated_growth_pct
                 .map_or(String::new(), |g| format!("{g}")),
+            r.achieved_growth_pct
+                .map_or(String::new(), |g| format!("{g:.1}")),
             r.unsd
                 .map_or(String::new(), |(l, x)| format!("{l:?} ({x:.2})")),
             r.open_sdg.map_or(String::new(), |(l, _)| format!("{l:?}")),
@@ -174,6 +177,6 @@ fn print_table(
         "done%: completion (actual / target); time%: share of the period elapsed; dist%: share of the distance covered (log);"
     );
     println!(
-        "need%/y: growth still required a year; P before / now: probability of attainment at the start and given the actuals."
+        "need%/y: growth still required a year; plan%/y: stated; got%/y: achieved so far; P before / now: probability of attainment at the start and given the actuals."
     );
 }
