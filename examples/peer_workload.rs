@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --release --example peer_workload -- --paths 1000000 [--correlated] [--seed 7] [--threads T] [--fan]
 //! ```
+//! `--normals-only` times drawing the same number of standard normals alone.
 //! `--fan` also keeps the fan-chart quantiles and realised-growth summaries
 //! (work the NumPy peer does not do).
 //! prints one JSON line with the keys of numpy_mc.py; `wall_s` times the
@@ -24,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut correlated = false;
     let mut threads: Option<usize> = None;
     let mut fan = false;
+    let mut normals_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -32,8 +34,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--threads" => threads = Some(args.next().ok_or("--threads needs a value")?.parse()?),
             "--correlated" => correlated = true,
             "--fan" => fan = true,
+            "--normals-only" => normals_only = true,
             other => return Err(format!("unknown argument {other}").into()),
         }
+    }
+    if normals_only {
+        // The floor: the same number of standard normals, drawn as a run draws them.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.unwrap_or_else(rayon::current_num_threads))
+            .build()?;
+        let t0 = Instant::now();
+        let sum = pool.install(|| {
+            attain::engine::draw_normals_baseline(paths, GROWTH.len() * YEARS as usize, seed)
+        });
+        let wall = t0.elapsed().as_secs_f64();
+        let json = serde_json::json!({
+            "workload": "normals",
+            "paths": paths,
+            "wall_s": (wall * 1e4).round() / 1e4,
+            "checksum": sum,
+        });
+        println!("{json}");
+        return Ok(());
     }
     let (plan, scenario) = workload(paths, seed, correlated)?;
     let options = RunOptions {
