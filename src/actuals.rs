@@ -140,10 +140,19 @@ impl Actuals {
     /// Series `id` over the plan years (base year first), `None` where not
     /// reported; the base year falls back to the plan's base value.
     pub fn trajectory(&self, id: &str, plan: &Plan) -> Vec<Option<f64>> {
-        let years = (plan.target_year - plan.base_year).max(0) as usize;
-        let mut v: Vec<Option<f64>> = (0..=years)
-            .map(|t| self.value(id, plan.base_year + t as i32))
-            .collect();
+        // A plan whose target year is not after its base year has no years
+        // (rather than an overflow on extreme years).
+        let Ok(years) = plan.horizon() else {
+            return Vec::new();
+        };
+        let mut v = vec![None; years + 1];
+        for o in self.observations.iter().filter(|o| o.id == id) {
+            let t = i64::from(o.year) - i64::from(plan.base_year);
+            if let Some(slot) = usize::try_from(t).ok().and_then(|t| v.get_mut(t)) {
+                // The first report wins, as in `value` (validated actuals have one).
+                slot.get_or_insert(o.value);
+            }
+        }
         if let (Some(first), Some(i)) = (v.first_mut(), plan.series_index(id))
             && first.is_none()
         {

@@ -282,3 +282,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn trajectory_of_a_plan_without_years_is_empty() {
+    let mut p = plan();
+    let a = Actuals::load(format!("{DATA}/hunan_actuals.csv"), &p).unwrap();
+    p.base_year = i32::MAX;
+    p.target_year = i32::MIN;
+    assert!(a.trajectory("trade_total", &p).is_empty());
+}
