@@ -4,7 +4,8 @@
 //! Files are CSV with columns `id,year,value` (optionally `source` and
 //! `verified`), or TOML/JSON with the same fields as `[[observation]]`
 //! records. Every reader validates against the plan and returns either the
-//! whole set or a typed error naming the file, the row and the field.
+//! whole set or a typed error naming the file, the place (the CSV line, the
+//! header being line 1; for TOML/JSON the observation's position) and the field.
 
 use std::collections::BTreeSet;
 use std::path::Path;
