@@ -4,7 +4,8 @@
 //! Files are CSV with columns `id,year,value` (optionally `source` and
 //! `verified`), or TOML/JSON with the same fields as `[[observation]]`
 //! records. Every reader validates against the plan and returns either the
-//! whole set or a typed error naming the file, the row and the field.
+//! whole set or a typed error naming the file, the place (the CSV line, the
+//! header being line 1; for TOML/JSON the observation's position) and the field.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -42,36 +43,43 @@ pub struct Actuals {
     pub observations: Vec<Observation>,
 }
 
-/// A CSV record as written: `verified` may read yes/no or true/false.
-#[derive(Debug, Serialize, Deserialize)]
-struct CsvRow {
-    id: String,
+/// A CSV record as written (`verified` as yes/no).
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    id: &'a str,
     year: i32,
     value: f64,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    verified: Option<String>,
+    source: Option<&'a str>,
+    verified: Option<&'static str>,
 }
 
+/// The columns a CSV file may have; `id`, `year` and `value` are required.
+const COLUMNS: [&str; 5] = ["id", "year", "value", "source", "verified"];
+
 impl Actuals {
-    /// Checks every observation against `plan`; `row` numbers count from 1
-    /// in file order (CSV: the header is line 1, so row k is line k + 1).
+    /// Checks every observation against `plan`; errors name the observation
+    /// by its 1-based position in file order (`observation 3: value`).
     pub fn validate(&self, plan: &Plan) -> Result<()> {
+        self.check(plan, |k| format!("observation {}", k + 1))
+    }
+
+    /// [`Actuals::validate`] with the place of observation `k` given by
+    /// `place` (a CSV line number for CSV files).
+    fn check(&self, plan: &Plan, place: impl Fn(usize) -> String) -> Result<()> {
         let mut seen = BTreeSet::new();
         for (k, o) in self.observations.iter().enumerate() {
-            let row = format!("row {}", k + 1);
+            let at = |field: &str| format!("{}: {field}", place(k));
             let Some(index) = plan.series_index(&o.id) else {
                 return Err(Error::indicator(
                     &o.id,
-                    &format!("{row}: id"),
+                    &at("id"),
                     "is not a series of the plan",
                 ));
             };
             if o.year < plan.base_year || o.year > plan.target_year {
                 return Err(Error::indicator(
                     &o.id,
-                    &format!("{row}: year"),
+                    &at("year"),
                     format!(
                         "must be within the plan years {}..={}, got {}",
                         plan.base_year, plan.target_year, o.year
@@ -88,14 +96,14 @@ impl Actuals {
                 let need = if flow { ">= 0" } else { "> 0" };
                 return Err(Error::indicator(
                     &o.id,
-                    &format!("{row}: value"),
+                    &at("value"),
                     format!("must be finite and {need}, got {}", o.value),
                 ));
             }
             if !seen.insert((o.id.as_str(), o.year)) {
                 return Err(Error::indicator(
                     &o.id,
-                    &format!("{row}: year"),
+                    &at("year"),
                     format!("{} is reported twice", o.year),
                 ));
             }
@@ -133,10 +141,19 @@ impl Actuals {
     /// Series `id` over the plan years (base year first), `None` where not
     /// reported; the base year falls back to the plan's base value.
     pub fn trajectory(&self, id: &str, plan: &Plan) -> Vec<Option<f64>> {
-        let years = (plan.target_year - plan.base_year).max(0) as usize;
-        let mut v: Vec<Option<f64>> = (0..=years)
-            .map(|t| self.value(id, plan.base_year + t as i32))
-            .collect();
+        // A plan whose target year is not after its base year has no years
+        // (rather than an overflow on extreme years).
+        let Ok(years) = plan.horizon() else {
+            return Vec::new();
+        };
+        let mut v = vec![None; years + 1];
+        for o in self.observations.iter().filter(|o| o.id == id) {
+            let t = i64::from(o.year) - i64::from(plan.base_year);
+            if let Some(slot) = usize::try_from(t).ok().and_then(|t| v.get_mut(t)) {
+                // The first report wins, as in `value` (validated actuals have one).
+                slot.get_or_insert(o.value);
+            }
+        }
         if let (Some(first), Some(i)) = (v.first_mut(), plan.series_index(id))
             && first.is_none()
         {
@@ -145,50 +162,105 @@ impl Actuals {
         v
     }
 
-    /// Parses and validates CSV text (`id,year,value[,source][,verified]`).
+    /// Parses and validates CSV text (`id,year,value[,source][,verified]`,
+    /// columns in any order). Errors name the CSV line (the header is line 1)
+    /// and the column.
     pub fn from_csv_str(text: &str, plan: &Plan) -> Result<Self> {
+        // Spreadsheets often save UTF-8 with a byte-order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+        let head = header.position().map_or(1, csv::Position::line);
+        let mut column = [None; COLUMNS.len()];
+        for (j, name) in header.iter().enumerate() {
+            let Some(c) = COLUMNS.iter().position(|&n| n == name.trim()) else {
+                return Err(Error::Format(format!(
+                    "line {head}: unknown column \"{name}\" (expected {})",
+                    COLUMNS.join(",")
+                )));
+            };
+            if column[c].replace(j).is_some() {
+                return Err(Error::Format(format!(
+                    "line {head}: column \"{}\" appears twice",
+                    COLUMNS[c]
+                )));
+            }
+        }
+        let [
+            Some(id_at),
+            Some(year_at),
+            Some(value_at),
+            source_at,
+            verified_at,
+        ] = column
+        else {
+            let missing = column.iter().position(Option::is_none).unwrap_or(0);
+            return Err(Error::Format(format!(
+                "line {head}: missing column \"{}\"",
+                COLUMNS[missing]
+            )));
+        };
         let mut observations = Vec::new();
-        for record in reader.deserialize::<CsvRow>() {
-            let r = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                Error::Format(format!("line {line}: {e}"))
-            })?;
-            let verified = match r.verified.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some("yes" | "true") => Some(true),
-                Some("no" | "false") => Some(false),
-                Some(other) => {
-                    return Err(Error::indicator(
-                        &r.id,
-                        &format!("row {}: verified", observations.len() + 1),
-                        format!("must be yes/no or true/false, got \"{other}\""),
-                    ));
+        let mut lines = Vec::new();
+        for record in reader.records() {
+            let r = record.map_err(|e| csv_error(&e))?;
+            let line = r.position().map_or(0, csv::Position::line);
+            let field = |j: Option<usize>| j.and_then(|j| r.get(j)).unwrap_or("").trim();
+            let id = field(Some(id_at));
+            let bad = |name: &str, what: &str, got: &str| {
+                Error::indicator(
+                    id,
+                    &format!("line {line}: {name}"),
+                    format!("must be {what}, got \"{got}\""),
+                )
+            };
+            let year = field(Some(year_at));
+            let year: i32 = year
+                .parse()
+                .map_err(|_| bad("year", "a whole year", year))?;
+            let value = field(Some(value_at));
+            let value: f64 = value.parse().map_err(|_| bad("value", "a number", value))?;
+            let verified = match field(verified_at).to_ascii_lowercase().as_str() {
+                "" => None,
+                "yes" | "true" => Some(true),
+                "no" | "false" => Some(false),
+                _ => {
+                    return Err(bad("verified", "yes/no or true/false", field(verified_at)));
                 }
             };
+            // The source is kept as written (untrimmed) so that it round-trips.
+            let source = source_at.and_then(|j| r.get(j)).filter(|s| !s.is_empty());
             observations.push(Observation {
-                id: r.id,
-                year: r.year,
-                value: r.value,
-                source: r.source.filter(|s| !s.is_empty()),
+                id: id.to_string(),
+                year,
+                value,
+                source: source.map(str::to_string),
                 verified,
             });
+            lines.push(line);
         }
         let a = Actuals { observations };
-        a.validate(plan)?;
+        a.check(plan, |k| {
+            format!("line {}", lines.get(k).copied().unwrap_or(0))
+        })?;
         Ok(a)
     }
 
     /// The actuals as CSV text with the columns `id,year,value,source,verified`.
     pub fn to_csv_string(&self) -> Result<String> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        // The header is written even with no rows, so that empty actuals read back.
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.write_record(COLUMNS)
+            .map_err(|e| Error::Format(e.to_string()))?;
         for o in &self.observations {
             w.serialize(CsvRow {
-                id: o.id.clone(),
+                id: &o.id,
                 year: o.year,
                 value: o.value,
-                source: o.source.clone(),
-                verified: o.verified.map(|v| if v { "yes" } else { "no" }.to_string()),
+                source: o.source.as_deref(),
+                verified: o.verified.map(|v| if v { "yes" } else { "no" }),
             })
             .map_err(|e| Error::Format(e.to_string()))?;
         }
@@ -248,6 +320,14 @@ impl Actuals {
             path: path.to_path_buf(),
             message: e.to_string(),
         })
+    }
+}
+
+/// A structural CSV error (unequal row lengths, bad quoting) with its line.
+fn csv_error(e: &csv::Error) -> Error {
+    match e.position() {
+        Some(p) => Error::Format(format!("line {}: {e}", p.line())),
+        None => Error::Format(e.to_string()),
     }
 }
 

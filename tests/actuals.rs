@@ -68,42 +68,162 @@ fn err(text: &str) -> String {
 }
 
 #[test]
-fn each_bad_input_names_its_row_and_field() {
+fn each_bad_input_names_its_line_and_field() {
     let head = "id,year,value\n";
+    // Errors name the CSV line as an editor shows it: the header is line 1.
     assert_eq!(
         err(&format!("{head}trade_total,2021,5988.5\nnope,2021,1\n")),
-        "indicator \"nope\": row 2: id is not a series of the plan"
+        "indicator \"nope\": line 3: id is not a series of the plan"
     );
     assert_eq!(
         err(&format!("{head}trade_total,2019,1\n")),
-        "indicator \"trade_total\": row 1: year must be within the plan years 2020..=2025, got 2019"
+        "indicator \"trade_total\": line 2: year must be within the plan years 2020..=2025, got 2019"
+    );
+    assert_eq!(
+        err(&format!("{head}trade_total,2026,1\n")),
+        "indicator \"trade_total\": line 2: year must be within the plan years 2020..=2025, got 2026"
     );
     assert_eq!(
         err(&format!("{head}trade_total,2021,-3\n")),
-        "indicator \"trade_total\": row 1: value must be finite and > 0, got -3"
+        "indicator \"trade_total\": line 2: value must be finite and > 0, got -3"
     );
-    assert!(err(&format!("{head}trade_total,2021,NaN\n")).contains("finite"));
+    assert_eq!(
+        err(&format!("{head}gdp,2021,0\n")),
+        "indicator \"gdp\": line 2: value must be finite and > 0, got 0"
+    );
+    assert_eq!(
+        err(&format!("{head}gdp,2021,NaN\n")),
+        "indicator \"gdp\": line 2: value must be finite and > 0, got NaN"
+    );
+    assert_eq!(
+        err(&format!("{head}gdp,2021,inf\n")),
+        "indicator \"gdp\": line 2: value must be finite and > 0, got inf"
+    );
     assert_eq!(
         err(&format!("{head}gdp,2021,1\ngdp,2021,2\n")),
-        "indicator \"gdp\": row 2: year 2021 is reported twice"
+        "indicator \"gdp\": line 3: year 2021 is reported twice"
     );
-    // A flow may be zero, a level may not.
+    // A flow may be zero (none that year), a level may not; neither negative.
     assert!(Actuals::from_csv_str(&format!("{head}fortune500_projects,2021,0\n"), &plan()).is_ok());
-    assert!(err(&format!("{head}trade_total,2021,abc\n")).contains("line 2"));
-    assert!(err("id,year,value,verified\ngdp,2021,1,maybe\n").contains("verified"));
-    // Loading a bad file names it and returns nothing else.
-    let path = std::env::temp_dir().join(format!("attain-bad-actuals-{}.csv", std::process::id()));
+    assert_eq!(
+        err(&format!("{head}fortune500_projects,2021,-1\n")),
+        "indicator \"fortune500_projects\": line 2: value must be finite and >= 0, got -1"
+    );
+    assert_eq!(
+        err(&format!("{head}trade_total,2021,abc\n")),
+        "indicator \"trade_total\": line 2: value must be a number, got \"abc\""
+    );
+    assert_eq!(
+        err(&format!("{head}trade_total,2021.5,1\n")),
+        "indicator \"trade_total\": line 2: year must be a whole year, got \"2021.5\""
+    );
+    assert_eq!(
+        err("id,year,value,verified\ngdp,2021,1,maybe\n"),
+        "indicator \"gdp\": line 2: verified must be yes/no or true/false, got \"maybe\""
+    );
+    // A quoted field over two lines: the next record starts on line 4.
+    assert_eq!(
+        err("id,year,value,source\ngdp,2021,1,\"a\nb\"\ngdp,2030,1,\n"),
+        "indicator \"gdp\": line 4: year must be within the plan years 2020..=2025, got 2030"
+    );
+    // Structure: columns missing, unknown or twice, rows of the wrong length.
+    assert_eq!(
+        err("id,value\ngdp,1\n"),
+        "format: line 1: missing column \"year\""
+    );
+    assert_eq!(
+        err("id,year,value,unit\ngdp,2021,1,亿元\n"),
+        "format: line 1: unknown column \"unit\" (expected id,year,value,source,verified)"
+    );
+    assert_eq!(
+        err("id,year,value,id\ngdp,2021,1,gdp\n"),
+        "format: line 1: column \"id\" appears twice"
+    );
+    assert!(
+        err(&format!("{head}gdp,2021,1\ngdp,2022\n")).starts_with("format: line 3: "),
+        "{}",
+        err(&format!("{head}gdp,2021,1\ngdp,2022\n"))
+    );
+}
+
+#[test]
+fn csv_reading_tolerates_what_spreadsheets_write() {
+    let p = plan();
+    // Byte-order mark, columns in another order, Yes/No in capitals.
+    let a = Actuals::from_csv_str("\u{feff}year,id,verified,value\n2021,gdp,No,46063.09\n", &p)
+        .unwrap();
+    assert_eq!(a.value("gdp", 2021), Some(46063.09));
+    assert_eq!(a.observations[0].verified, Some(false));
+    assert_eq!(a.observations[0].source, None);
+    // Empty actuals round-trip too (the header is always written).
+    let empty = Actuals::default();
+    assert_eq!(
+        Actuals::from_csv_str(&empty.to_csv_string().unwrap(), &p).unwrap(),
+        empty
+    );
+}
+
+#[test]
+fn toml_and_json_errors_name_the_observation() {
+    let p = plan();
+    let e = Actuals::from_toml_str(
+        "[[observation]]\nid = \"gdp\"\nyear = 2021\nvalue = 1.0\n\n\
+         [[observation]]\nid = \"gdp\"\nyear = 2022\nvalue = -1.0\n",
+        &p,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "indicator \"gdp\": observation 2: value must be finite and > 0, got -1"
+    );
+    let e = Actuals::from_json_str(
+        r#"{"observation":[{"id":"gdp","year":2019,"value":1.0}]}"#,
+        &p,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "indicator \"gdp\": observation 1: year must be within the plan years 2020..=2025, got 2019"
+    );
+    // Unknown fields are refused, not dropped.
+    assert!(matches!(
+        Actuals::from_json_str(
+            r#"{"observation":[{"id":"gdp","year":2021,"value":1.0,"unit":"x"}]}"#,
+            &p
+        ),
+        Err(attain::Error::Format(_))
+    ));
+}
+
+#[test]
+fn a_bad_file_is_named_and_nothing_is_loaded() {
+    let p = plan();
+    let dir = std::env::temp_dir().join(format!("attain-bad-actuals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.csv");
     std::fs::write(
         &path,
-        format!("{head}trade_total,2021,5988.5\ntrade_total,2030,1\n"),
+        "id,year,value\ntrade_total,2021,5988.5\ntrade_total,2030,1\n",
     )
     .unwrap();
-    let e = Actuals::load(&path, &plan()).unwrap_err().to_string();
-    assert!(
-        e.starts_with(&path.display().to_string()) && e.contains("2030"),
-        "{e}"
+    let e = Actuals::load(&path, &p).unwrap_err();
+    assert!(matches!(e, attain::Error::File { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: indicator \"trade_total\": line 3: year must be within the plan years 2020..=2025, got 2030",
+            path.display()
+        )
     );
-    std::fs::remove_file(&path).ok();
+    // Not UTF-8, and a missing file: still an error naming the file.
+    let bin = dir.join("b.csv");
+    std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x80]).unwrap();
+    let e = Actuals::load(&bin, &p).unwrap_err().to_string();
+    assert!(e.starts_with(&bin.display().to_string()), "{e}");
+    let gone = dir.join("missing.toml");
+    let e = Actuals::load(&gone, &p).unwrap_err().to_string();
+    assert!(e.starts_with(&gone.display().to_string()), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 proptest! {
@@ -117,15 +237,57 @@ proptest! {
     }
 
     #[test]
-    fn mutated_csv_never_panics(cut in 0usize..400, byte in any::<u8>()) {
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let p = plan();
-        let mut bytes = std::fs::read(format!("{DATA}/hunan_actuals.csv")).unwrap();
-        let at = cut % bytes.len();
-        bytes[at] = byte;
-        if let Ok(text) = String::from_utf8(bytes)
-            && let Ok(a) = Actuals::from_csv_str(&text, &p)
+        let text = String::from_utf8_lossy(&bytes);
+        // Whatever parses is fully valid: nothing half-checked gets through.
+        for a in [
+            Actuals::from_csv_str(&text, &p),
+            Actuals::from_toml_str(&text, &p),
+            Actuals::from_json_str(&text, &p),
+        ]
+        .into_iter()
+        .flatten()
         {
             prop_assert!(a.validate(&p).is_ok());
         }
     }
+
+    #[test]
+    fn mutated_csv_never_panics(
+        edits in proptest::collection::vec(
+            (0usize..2000, 0u8..3, prop_oneof![
+                Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b'-'), Just(b'.'),
+                Just(b'0'), Just(b'9'), Just(b' '), any::<u8>()
+            ]),
+            1..4,
+        )
+    ) {
+        let p = plan();
+        let mut bytes = std::fs::read(format!("{DATA}/hunan_actuals.csv")).unwrap();
+        for (at, op, byte) in edits {
+            let at = at % (bytes.len() + 1);
+            match op {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => {}
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(a) = Actuals::from_csv_str(&text, &p) {
+            prop_assert!(a.validate(&p).is_ok());
+        }
+    }
+}
+
+#[test]
+fn trajectory_of_a_plan_without_years_is_empty() {
+    let mut p = plan();
+    let a = Actuals::load(format!("{DATA}/hunan_actuals.csv"), &p).unwrap();
+    p.base_year = i32::MAX;
+    p.target_year = i32::MIN;
+    assert!(a.trajectory("trade_total", &p).is_empty());
 }
