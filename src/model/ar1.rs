@@ -4,6 +4,9 @@ use super::{GrowthModel, SimRng, Start};
 use crate::error::{Error, Result};
 use crate::kernel;
 
+/// Paths per tile of the AR(1) state in `simulate`.
+const TILE: usize = 256;
+
 /// Annual log growth `x_t = mu + phi (x_{t-1} - mu) + sd z_t`, with
 /// `mu = ln(1 + growth_pct / 100)` and `x_0` the start's last log growth (or
 /// `mu` when unknown). `phi = 0` is the i.i.d. log-normal model.
@@ -76,12 +79,34 @@ impl GrowthModel for Ar1 {
         if paths == 0 {
             return;
         }
+        let years = (z.len() / paths).min(out.len() / paths);
         let mu = self.mu();
-        // Small per-call buffers: one value per path.
-        let mut g = vec![start.last_log_growth.unwrap_or(mu); paths];
-        let mut lx = vec![0.0; paths];
-        for (zt, ot) in z.chunks_exact(paths).zip(out.chunks_exact_mut(paths)) {
-            kernel::ar1_step(mu, self.phi, self.sd, start.level, zt, &mut g, &mut lx, ot);
+        let x0 = start.last_log_growth.unwrap_or(mu);
+        // The state (last growth, log level) of one tile of paths lives on the
+        // stack instead of two per-call vectors; within a tile, years run in
+        // order over contiguous rows. Element-wise, so the numbers are those of
+        // one pass over all paths.
+        let mut g = [0.0; TILE];
+        let mut lx = [0.0; TILE];
+        let mut p0 = 0;
+        while p0 < paths {
+            let n = TILE.min(paths - p0);
+            g[..n].fill(x0);
+            lx[..n].fill(0.0);
+            for t in 0..years {
+                let row = t * paths + p0..t * paths + p0 + n;
+                kernel::ar1_step(
+                    mu,
+                    self.phi,
+                    self.sd,
+                    start.level,
+                    &z[row.clone()],
+                    &mut g[..n],
+                    &mut lx[..n],
+                    &mut out[row],
+                );
+            }
+            p0 += n;
         }
     }
 
@@ -143,6 +168,32 @@ mod tests {
                 .contains("growth_pct")
         );
         assert!(Ar1::new(f64::NAN, 0.3, 0.1).is_err());
+    }
+
+    #[test]
+    fn tiles_follow_the_recurrence() {
+        // 300 paths: one full tile and a partial one.
+        let m = Ar1::new(6.0, 0.5, 0.05).unwrap();
+        let start = Start {
+            level: 50.0,
+            last_log_growth: Some(0.12),
+        };
+        let (paths, years) = (300, 3);
+        let z = crate::model::testutil::normals(1, paths * years);
+        let mut rng = SimRng::seed_from_u64(1);
+        let mut out = vec![0.0; paths * years];
+        m.simulate(start, &z, paths, &mut rng, &mut out);
+        let mu = 1.06f64.ln();
+        for p in 0..paths {
+            let (mut g, mut lx) = (0.12, 0.0);
+            for t in 0..years {
+                g = mu + 0.5 * (g - mu) + 0.05 * z[t * paths + p];
+                lx += g;
+                let want = 50.0 * f64::exp(lx);
+                let got = out[t * paths + p];
+                assert!((got - want).abs() < 1e-12 * want, "path {p} year {t}");
+            }
+        }
     }
 
     #[test]

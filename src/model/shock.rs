@@ -85,12 +85,13 @@ impl GrowthModel for ShockMixture {
         let mut lx = vec![0.0; paths];
         for (zt, ot) in z.chunks_exact(paths).zip(out.chunks_exact_mut(paths)) {
             for ((l, o), &zi) in lx.iter_mut().zip(ot.iter_mut()).zip(zt) {
-                let mut g = mu + self.sd * zi;
-                // A fixed number of draws per shock keeps streams reproducible.
-                if rng.random::<f64>() < self.p {
-                    let e: f64 = rng.sample(StandardNormal);
-                    g += self.shock_mean + self.shock_sd * e;
-                }
+                // Both draws every path-year, hit or not: the stream then does
+                // not depend on `p` or on the draws, so under common random
+                // numbers a larger `p` only adds shock years.
+                let u: f64 = rng.random();
+                let e: f64 = rng.sample(StandardNormal);
+                let hit = f64::from(u8::from(u < self.p));
+                let g = mu + self.sd * zi + hit * (self.shock_mean + self.shock_sd * e);
                 *l += g;
                 *o = start.level * l.exp();
             }
@@ -142,6 +143,26 @@ mod tests {
         let want = 0.2 * 0.867_397_303_704_246_2 + 2.718_138_499_790_967_7e-6;
         let se = (want * (1.0 - want) / n).sqrt();
         assert!((shocked - want).abs() < 4.5 * se, "{shocked} vs {want}");
+    }
+
+    #[test]
+    fn larger_p_only_adds_shocks() {
+        // Same seed, p from 0 to 1: the shocked path-years (a fall of about 1
+        // in log growth) only grow, from none to all.
+        let shocked = |p: f64| -> Vec<bool> {
+            let m = ShockMixture::new(5.0, 0.0, p, -1.0, 0.1).unwrap();
+            log_growths(&m, 6, 1_000, 2)
+                .iter()
+                .map(|&g| g < 0.0)
+                .collect()
+        };
+        let runs: Vec<Vec<bool>> = [0.0, 0.1, 0.3, 1.0].iter().map(|&p| shocked(p)).collect();
+        for w in runs.windows(2) {
+            assert!(w[0].iter().zip(&w[1]).all(|(&a, &b)| !a || b));
+            let count = |v: &Vec<bool>| v.iter().filter(|&&x| x).count();
+            assert!(count(&w[0]) < count(&w[1]));
+        }
+        assert!(runs[0].iter().all(|&s| !s) && runs[3].iter().all(|&s| s));
     }
 
     #[test]

@@ -57,6 +57,54 @@ impl TwoPiece {
         )
     }
 
+    /// From the three numbers the Bank of England publishes with its fan
+    /// charts: the mode, the `uncertainty` sigma and the skew given as the
+    /// mean minus the mode (in annual log growth, like the sds). The BoE's
+    /// parameter files give the skew in this form, not as `gamma`: a BoE
+    /// "skew" passed to [`TwoPiece::from_skew`] would be read as `gamma`.
+    ///
+    /// The halves are those of [`TwoPiece::from_skew`] with the `gamma` in
+    /// (-1, 1) that gives the mean: `mean - mode = sqrt(2/pi) sigma
+    /// (1/sqrt(1 - gamma) - 1/sqrt(1 + gamma))` rises strictly from `-inf` to
+    /// `inf`, so every finite skew has one, found by bisection.
+    pub fn from_boe(mode_pct: f64, uncertainty: f64, mean_minus_mode: f64) -> Result<Self> {
+        // The mode is checked by `new`, by its own name.
+        check_sd("uncertainty", uncertainty)?;
+        crate::error::finite("mean_minus_mode", mean_minus_mode)?;
+        if uncertainty == 0.0 {
+            if mean_minus_mode != 0.0 {
+                return Err(Error::parameter(
+                    "mean_minus_mode",
+                    format!("must be 0 when the uncertainty is 0, got {mean_minus_mode}"),
+                ));
+            }
+            return TwoPiece::new(mode_pct, 0.0, 0.0);
+        }
+        let gap = |g: f64| {
+            (2.0 / std::f64::consts::PI).sqrt()
+                * uncertainty
+                * (1.0 / (1.0 - g).sqrt() - 1.0 / (1.0 + g).sqrt())
+        };
+        let (mut lo, mut hi) = (-1.0f64, 1.0f64);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if gap(mid) < mean_minus_mode {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let g = 0.5 * (lo + hi);
+        TwoPiece::new(
+            mode_pct,
+            uncertainty / (1.0 + g).sqrt(),
+            uncertainty / (1.0 - g).sqrt(),
+        )
+    }
+
     /// Mode of annual log growth.
     pub fn mode(&self) -> f64 {
         (self.mode_pct / 100.0).ln_1p()
@@ -224,6 +272,38 @@ mod tests {
         assert!((m.sd_upper - 0.031_622_776_601_683_79).abs() < 1e-15);
         let sym = TwoPiece::from_skew(6.0, 0.02, 0.0).unwrap();
         assert_eq!((sym.sd_lower, sym.sd_upper), (0.02, 0.02));
+    }
+
+    #[test]
+    fn boe_published_parameters() {
+        // mpmath: sigma 0.02, mean - mode -0.005 -> gamma -0.29592471069464761,
+        // sd_lower 0.023835290232228110, sd_upper 0.017568719545650608.
+        let m = TwoPiece::from_boe(2.0, 0.02, -0.005).unwrap();
+        assert!(
+            (m.sd_lower - 0.023_835_290_232_228_11).abs() < 1e-15,
+            "{m:?}"
+        );
+        assert!(
+            (m.sd_upper - 0.017_568_719_545_650_608).abs() < 1e-15,
+            "{m:?}"
+        );
+        assert!((m.mean() - m.mode() + 0.005).abs() < 1e-15);
+        let sym = TwoPiece::from_boe(2.0, 0.02, 0.0).unwrap();
+        assert_eq!((sym.sd_lower, sym.sd_upper), (0.02, 0.02));
+        let wild = TwoPiece::from_boe(2.0, 0.02, 0.5).unwrap();
+        assert!((wild.mean() - wild.mode() - 0.5).abs() < 1e-9, "{wild:?}");
+        for (m, name) in [
+            (TwoPiece::from_boe(2.0, -0.02, 0.0), "uncertainty"),
+            (TwoPiece::from_boe(2.0, 0.0, 0.1), "mean_minus_mode"),
+            (TwoPiece::from_boe(2.0, 0.02, f64::NAN), "mean_minus_mode"),
+            (TwoPiece::from_boe(-100.0, 0.02, 0.0), "mode_pct"),
+        ] {
+            let e = m.unwrap_err();
+            assert!(
+                matches!(&e, Error::Parameter { name: n, .. } if n == name),
+                "{e}"
+            );
+        }
     }
 
     #[test]
