@@ -397,6 +397,9 @@ impl Engine {
         let mut first = Acc::new(self, &templates);
         self.tally(0, size(0), &mut scratch, &mut first);
         first.fold_into(&mut total, &mut sums);
+        // One scratch per worker, kept across waves: no allocation per wave.
+        let workers = rayon::current_num_threads().max(1) as u64;
+        let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(self)).collect();
         let mut next = 1;
         while next < chunks {
             if let Some(tol) = self.scenario.target_se
@@ -405,16 +408,15 @@ impl Engine {
                 break;
             }
             let end = (next + WAVE).min(chunks);
-            let workers = rayon::current_num_threads().max(1) as u64;
-            let wave = (0..workers)
-                .into_par_iter()
-                .map(|w| {
+            let wave = scratches
+                .par_iter_mut()
+                .enumerate()
+                .map(|(w, scratch)| {
                     let mut acc = Acc::new(self, &templates);
-                    let mut scratch = Scratch::new(self);
-                    let mut c = next + w;
+                    let mut c = next + w as u64;
                     while c < end {
-                        self.simulate_chunk(c, size(c), &mut scratch);
-                        self.tally(c, size(c), &mut scratch, &mut acc);
+                        self.simulate_chunk(c, size(c), scratch);
+                        self.tally(c, size(c), scratch, &mut acc);
                         c += workers;
                     }
                     acc
