@@ -1,5 +1,6 @@
 //! Correlation of annual shocks across series: validation, repair to the
-//! nearest correlation matrix, and the Cholesky factor the engine applies.
+//! nearest correlation matrix, the Cholesky factor, and its application to a
+//! block of standard normals.
 
 use std::fmt;
 
@@ -7,6 +8,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::kernel;
 
 /// Tolerance on symmetry (relative to the entry), the unit diagonal and the
 /// range [-1, 1] (absolute): entries are typed figures, so anything finer is
@@ -396,6 +398,58 @@ fn reconstruction_error(l: &DMatrix<f64>, a: &DMatrix<f64>) -> f64 {
         return f64::NAN;
     }
     diff.camax()
+}
+
+/// Correlates a block of standard normals: `z_out[i][p] = sum_{j <= i}
+/// L[i][j] z_in[j][p]` for the lower triangle of `l` (entries above the
+/// diagonal are ignored), with both blocks laid out `[series][path]`,
+/// `paths` values per series.
+///
+/// Copies `l`'s lower triangle row-major once per call (`n^2` values) and runs
+/// the engine's tiled kernel ([`kernel::lower_triangular_apply`]), whose inner
+/// loop over paths vectorises; callers applying one factor to many blocks can
+/// pack it once and call that kernel directly, as the engine does.
+pub fn correlate_block(
+    l: &DMatrix<f64>,
+    z_in: &[f64],
+    z_out: &mut [f64],
+    paths: usize,
+) -> Result<()> {
+    let n = l.nrows();
+    if l.ncols() != n {
+        return Err(Error::parameter(
+            "l",
+            format!("must be square, is {}x{}", n, l.ncols()),
+        ));
+    }
+    let len = n.checked_mul(paths);
+    for (name, got) in [("z_in", z_in.len()), ("z_out", z_out.len())] {
+        if Some(got) != len {
+            return Err(Error::parameter(
+                name,
+                format!("has {got} values, expected {n} series x {paths} paths"),
+            ));
+        }
+    }
+    if n == 0 || paths == 0 {
+        return Ok(());
+    }
+    let packed = lower_row_major(l);
+    kernel::lower_triangular_apply(&packed, n, paths, z_in, z_out);
+    Ok(())
+}
+
+/// The lower triangle of a square `l`, row-major (`n x n`, zeros above the
+/// diagonal): the layout [`kernel::lower_triangular_apply`] reads.
+pub fn lower_row_major(l: &DMatrix<f64>) -> Vec<f64> {
+    let (nr, nc) = l.shape();
+    let mut out = vec![0.0; nr * nc];
+    for (r, row) in out.chunks_exact_mut(nc.max(1)).take(nr).enumerate() {
+        for (c, v) in row.iter_mut().enumerate().take(r + 1) {
+            *v = l[(r, c)];
+        }
+    }
+    out
 }
 
 fn check_shape(ids: &[String], m: &DMatrix<f64>) -> Result<()> {
@@ -809,6 +863,86 @@ mod tests {
 
     fn target() -> DMatrix<f64> {
         m(&[&[1.0, 0.8, -0.3], &[0.8, 1.0, -0.1], &[-0.3, -0.1, 1.0]])
+    }
+
+    #[test]
+    fn correlate_block_applies_the_lower_triangle() {
+        // L = [[1, (ignored)], [0.6, 0.8]], series rows [1, 2] and [3, 4].
+        let l = m(&[&[1.0, 99.0], &[0.6, 0.8]]);
+        let mut out = [0.0; 4];
+        correlate_block(&l, &[1.0, 2.0, 3.0, 4.0], &mut out, 2).unwrap();
+        assert_eq!(out, [1.0, 2.0, 0.6 + 0.8 * 3.0, 0.6 * 2.0 + 0.8 * 4.0]);
+        // 21 series x 1027 paths (tiles and remainders) against a plain loop.
+        let (n, paths) = (21, 1027);
+        let l = Correlation::equicorrelated(ids(n), 0.3)
+            .unwrap()
+            .cholesky_lower();
+        let z: Vec<f64> = (0..n * paths)
+            .map(|k| ((k * 7919) % 1000) as f64 / 500.0 - 1.0)
+            .collect();
+        let mut out = vec![0.0; n * paths];
+        correlate_block(&l, &z, &mut out, paths).unwrap();
+        for i in 0..n {
+            for p in 0..paths {
+                let want: f64 = (0..=i).map(|j| l[(i, j)] * z[j * paths + p]).sum();
+                assert!((out[i * paths + p] - want).abs() < 1e-13);
+            }
+        }
+    }
+
+    #[test]
+    fn correlate_block_checks_lengths() {
+        let l = DMatrix::<f64>::identity(2, 2);
+        let mut out = [0.0; 4];
+        let e = correlate_block(&l, &[0.0; 3], &mut out, 2).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "parameter z_in: has 3 values, expected 2 series x 2 paths"
+        );
+        assert!(correlate_block(&l, &[0.0; 4], &mut out[..3], 2).is_err());
+        let e = correlate_block(&DMatrix::zeros(2, 3), &[0.0; 4], &mut out, 2).unwrap_err();
+        assert!(e.to_string().contains("square"), "{e}");
+        assert!(correlate_block(&l, &[], &mut [], 0).is_ok());
+        assert!(correlate_block(&l, &[0.0; 4], &mut out, usize::MAX).is_err());
+    }
+
+    #[test]
+    fn correlate_block_gives_the_target_correlation() {
+        use crate::model::SimRng;
+        use rand::{RngExt, SeedableRng};
+        use rand_distr::StandardNormal;
+        let (n, paths) = (3, 100_000);
+        let c = target();
+        let l = Correlation::new(ids(n), c.clone())
+            .unwrap()
+            .cholesky_lower();
+        let mut rng = SimRng::seed_from_u64(20240601);
+        let z: Vec<f64> = (0..n * paths).map(|_| rng.sample(StandardNormal)).collect();
+        let mut out = vec![0.0; n * paths];
+        correlate_block(&l, &z, &mut out, paths).unwrap();
+        let row = |i: usize| &out[i * paths..(i + 1) * paths];
+        let mean = |i: usize| row(i).iter().sum::<f64>() / paths as f64;
+        let cov = |i: usize, j: usize| {
+            let (mi, mj) = (mean(i), mean(j));
+            row(i)
+                .iter()
+                .zip(row(j))
+                .map(|(a, b)| (a - mi) * (b - mj))
+                .sum::<f64>()
+                / (paths - 1) as f64
+        };
+        let sqrt_n = (paths as f64).sqrt();
+        for i in 0..n {
+            // Var of a sample variance of N(0,1): 2/n.
+            let v = cov(i, i);
+            assert!((v - 1.0).abs() < 4.5 * 2f64.sqrt() / sqrt_n, "var {i}: {v}");
+            for j in i + 1..n {
+                let rho = c[(i, j)];
+                let r = cov(i, j) / (cov(i, i) * cov(j, j)).sqrt();
+                let se = (1.0 - rho * rho) / sqrt_n;
+                assert!((r - rho).abs() < 4.5 * se, "({i}, {j}): {r} vs {rho}");
+            }
+        }
     }
 
     #[test]
