@@ -296,10 +296,7 @@ impl Actuals {
     /// `plan`; errors name the file.
     pub fn load(path: impl AsRef<Path>, plan: &Plan) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let text = crate::error::read_text(path)?;
         let parsed = match extension(path).as_str() {
             "csv" => Self::from_csv_str(&text, plan),
             "json" => Self::from_json_str(&text, plan),
@@ -316,10 +313,7 @@ impl Actuals {
             "json" => self.to_json_string()?,
             _ => self.to_toml_string()?,
         };
-        std::fs::write(path, text).map_err(|e| Error::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+        crate::error::write_text(path, &text)
     }
 }
 

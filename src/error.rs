@@ -102,6 +102,22 @@ impl Error {
     }
 }
 
+/// Reads a whole text file, naming it in the error.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Writes a whole text file, naming it in the error.
+pub(crate) fn write_text(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
 /// Checks that `value` is finite, naming the parameter otherwise.
 pub(crate) fn finite(name: &str, value: f64) -> Result<f64> {
     if value.is_finite() {

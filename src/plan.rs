@@ -354,10 +354,7 @@ impl Plan {
     /// file; nothing is returned unless the whole plan is valid.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let text = crate::error::read_text(path)?;
         let parsed = if is_json(path) {
             Self::from_json_str(&text)
         } else {
@@ -374,10 +371,7 @@ impl Plan {
         } else {
             self.to_toml_string()?
         };
-        std::fs::write(path, text).map_err(|e| Error::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+        crate::error::write_text(path, &text)
     }
 }
 

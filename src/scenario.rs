@@ -310,10 +310,7 @@ impl Scenario {
     /// Loads a scenario file (`.json` as JSON, else TOML); errors name the file.
     pub fn load(path: impl AsRef<Path>, plan: &Plan) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let text = crate::error::read_text(path)?;
         let json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));

@@ -55,7 +55,7 @@ impl GrowthModel for LogNormal {
     }
 
     fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = 100.0 * ((self.growth_pct / 100.0).ln_1p() + delta).exp_m1();
+        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
         true
     }
 

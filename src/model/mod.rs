@@ -15,6 +15,16 @@ use std::fmt::Debug;
 
 use crate::error::Result;
 
+/// Mean annual log growth of a median growth in percent: `ln(1 + pct/100)`.
+pub fn log_mean(growth_pct: f64) -> f64 {
+    (growth_pct / 100.0).ln_1p()
+}
+
+/// A median growth in percent moved by `delta` in log terms (goal seek).
+pub(crate) fn shifted_pct(growth_pct: f64, delta: f64) -> f64 {
+    100.0 * (log_mean(growth_pct) + delta).exp_m1()
+}
+
 /// The random number generator each chunk of paths owns. Xoshiro256++ is a
 /// fixed, documented algorithm, so the same seed gives the same numbers on every
 /// platform and crate version.

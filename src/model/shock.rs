@@ -103,7 +103,7 @@ impl GrowthModel for ShockMixture {
     }
 
     fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = 100.0 * (self.mu() + delta).exp_m1();
+        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
         true
     }
 
