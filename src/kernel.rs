@@ -8,6 +8,7 @@
 //! builds give bit-identical results: the dispatch changes speed, not numbers.
 
 /// `2^(j/64)` for `j` in `0..64`, correctly rounded (computed to 50 digits).
+#[rustfmt::skip]
 static EXP2_64THS: [u64; 64] = [
     0x3ff0000000000000, 0x3ff02c9a3e778061, 0x3ff059b0d3158574, 0x3ff0874518759bc8,
     0x3ff0b5586cf9890f, 0x3ff0e3ec32d3d1a2, 0x3ff11301d0125b51, 0x3ff1429aaea92de0,
