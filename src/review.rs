@@ -108,6 +108,8 @@ pub struct ReviewRow {
     pub id: String,
     /// Row number.
     pub no: Option<u32>,
+    /// Which target of the indicator (0 = the main one).
+    pub target_index: usize,
     /// Target kind.
     pub kind: String,
     /// The latest known value not after the review year, and its year.
@@ -129,7 +131,8 @@ pub struct ReviewRow {
     pub p_now: Option<Probability>,
 }
 
-/// The review of every indicator's main target as of `as_of`.
+/// The review of every target of every indicator as of `as_of`, in plan
+/// order (an indicator's main target first).
 pub fn review(
     plan: &Plan,
     scenario: &Scenario,
@@ -165,16 +168,18 @@ pub fn review(
         },
     )?
     .run()?;
-    plan.indicators
-        .iter()
-        .map(|ind| {
-            let series = filled.get(&ind.id).map(Vec::as_slice).unwrap_or(&[]);
-            let mut row = review_row(plan, ind, series, n)?;
-            row.p_before = before.target(&ind.id, 0).and_then(|t| t.attain);
-            row.p_now = now.target(&ind.id, 0).and_then(|t| t.attain);
-            Ok(row)
-        })
-        .collect()
+    let mut rows = Vec::new();
+    for ind in &plan.indicators {
+        let series = filled.get(&ind.id).map(Vec::as_slice).unwrap_or(&[]);
+        for (k, target) in ind.targets().enumerate() {
+            let mut row = review_row(plan, ind, target, series, n)?;
+            row.target_index = k;
+            row.p_before = before.target(&ind.id, k).and_then(|t| t.attain);
+            row.p_now = now.target(&ind.id, k).and_then(|t| t.attain);
+            rows.push(row);
+        }
+    }
+    Ok(rows)
 }
 
 /// Known values up to `as_of` for every indicator, derived rows (ratios,
@@ -256,7 +261,13 @@ fn fill_known(
     Ok(out)
 }
 
-fn review_row(plan: &Plan, ind: &Indicator, series: &[Option<f64>], n: usize) -> Result<ReviewRow> {
+fn review_row(
+    plan: &Plan,
+    ind: &Indicator,
+    target: &Target,
+    series: &[Option<f64>],
+    n: usize,
+) -> Result<ReviewRow> {
     let latest = series
         .iter()
         .enumerate()
@@ -267,7 +278,8 @@ fn review_row(plan: &Plan, ind: &Indicator, series: &[Option<f64>], n: usize) ->
     let mut row = ReviewRow {
         id: ind.id.clone(),
         no: ind.no,
-        kind: ind.target.kind().to_string(),
+        target_index: 0,
+        kind: target.kind().to_string(),
         latest: latest.map(|(t, v)| (plan.base_year + t as i32, v)),
         progress: None,
         stated_growth_pct: ind.stated_growth.as_ref().map(|g| g.pct),
@@ -284,14 +296,13 @@ fn review_row(plan: &Plan, ind: &Indicator, series: &[Option<f64>], n: usize) ->
     row.achieved_growth_pct = growth::implied_growth(x0, xt, t as f64)
         .ok()
         .map(|g| 100.0 * g);
-    let level_target = match &ind.target {
+    let level_target = match target {
         Target::Level { value, direction } => Some((*value, *direction)),
         Target::Approximately { value, .. } => Some((*value, Direction::AtLeast)),
         Target::Ratio {
             value, direction, ..
         } => Some((*value, *direction)),
-        Target::Aggregate { .. } => ind
-            .target
+        Target::Aggregate { .. } => target
             .rule(&ind.id, plan)
             .ok()
             .map(|r| (r.threshold, r.direction)),
@@ -307,7 +318,7 @@ fn review_row(plan: &Plan, ind: &Indicator, series: &[Option<f64>], n: usize) ->
         row.unsd = unsd(x0, xt, t as f64, n as f64, target);
         row.open_sdg = open_sdg(x0, xt, t as f64, n as f64, target, direction);
     }
-    if let Target::Cumulative { total, .. } = &ind.target {
+    if let Target::Cumulative { total, .. } = target {
         // Every plan year up to the latest must be known (or interpolated).
         let years: Option<Vec<f64>> = series[1..=t].iter().copied().collect();
         if let Some(years) = years {

@@ -207,3 +207,32 @@ fn bad_actuals_are_errors() {
     assert!(e.contains("actual 2021") && e.contains("-5"), "{e}");
     assert!(review(&p, &scenario(&[]), &known(&[]), 2030).is_err());
 }
+
+#[test]
+fn every_target_of_an_indicator_is_reviewed() {
+    let mut ind = indicator(
+        "a",
+        10.0,
+        Target::Level {
+            value: 15.0,
+            direction: Direction::AtLeast,
+        },
+    );
+    ind.extra_targets.push(Target::Cumulative {
+        total: 60.0,
+        direction: Direction::AtLeast,
+    });
+    let p = plan(vec![ind]);
+    let k = known(&[("a", &[(1, 11.0), (2, 12.0)])]);
+    let rows = review(&p, &scenario(&[]), &k, 2022).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].target_index, rows[0].kind.as_str()), (0, "level"));
+    assert_eq!(
+        (rows[1].target_index, rows[1].kind.as_str()),
+        (1, "cumulative")
+    );
+    // 11 + 12 = 23 of 60 achieved.
+    let pr = rows[1].progress.unwrap();
+    assert!((pr.completion - 23.0 / 60.0).abs() < 1e-12);
+    assert!(rows[1].p_now.is_some() && rows[1].p_before.is_some());
+}
