@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     scenario.paths = 50_000;
     if csv {
         println!(
-            "as_of,no,id,latest,completion_pct,elapsed_pct,progress_pct,required_growth_pct,p_attain,p_low,p_high,latest_year,verified,unsd,open_sdg,p_before"
+            "as_of,no,id,latest,completion_pct,elapsed_pct,progress_pct,required_growth_pct,p_attain,p_low,p_high,latest_year,verified,unsd,open_sdg,p_before,target_index,kind"
         );
     }
     for &year in &years {
@@ -98,7 +98,7 @@ fn print_csv(year: i32, r: &ReviewRow, actuals: &Actuals) {
             )
         });
     println!(
-        "{year},{},{},{},{},{},{},{},{pa},{lo},{hi},{},{},{},{},{}",
+        "{year},{},{},{},{},{},{},{},{pa},{lo},{hi},{},{},{},{},{},{},{}",
         r.no.map_or(String::new(), |n| n.to_string()),
         r.id,
         r.latest.map_or(String::new(), |(_, v)| format!("{v}")),
@@ -111,6 +111,8 @@ fn print_csv(year: i32, r: &ReviewRow, actuals: &Actuals) {
         r.unsd.map_or(String::new(), |(l, _)| format!("{l:?}")),
         r.open_sdg.map_or(String::new(), |(l, _)| format!("{l:?}")),
         r.p_before.map_or(String::new(), |p| format!("{:.4}", p.p)),
+        r.target_index,
+        r.kind,
     );
 }
 fn print_table(
