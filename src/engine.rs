@@ -869,11 +869,7 @@ fn full_cholesky(
         }
     }
     let full = Correlation::new((0..rows).map(|r| format!("row{r}")).collect(), full)?;
-    let l = full.cholesky_lower();
-    Ok((0..rows)
-        .flat_map(|r| (0..rows).map(move |c| (r, c)))
-        .map(|(r, c)| l[(r, c)])
-        .collect())
+    Ok(crate::correlation::lower_row_major(&full.cholesky_lower()))
 }
 
 struct Templates {
