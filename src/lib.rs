@@ -44,6 +44,7 @@ pub mod consistency;
 pub mod correlation;
 pub mod engine;
 pub mod error;
+pub mod forecast;
 pub mod goal;
 pub mod growth;
 pub mod kernel;

@@ -1,0 +1,565 @@
+//! Rolling-origin backtests with an expanding window, and leaderboards.
+//!
+//! At each origin `o` (from the minimum training length to one before the
+//! series' end) every method is fitted on the first `o` values and forecasts
+//! horizons `1..=H` whose actual lies in the series (tsCV's and fable's
+//! `stretch_tsibble` convention: late origins have fewer horizons). All
+//! methods share the origins, so a method that needs a longer history than
+//! the minimum training length reports those origins as rows with a problem
+//! instead of starting later on easier ground; nothing is skipped silently.
+//!
+//! A [`Row`] holds the raw material of one forecast (actual, point, MASE scale,
+//! CRPS and the predictive quantiles); [`Row::term`] turns it into each
+//! [`Metric`]'s per-forecast term and [`leaderboard`] averages the terms by
+//! method, horizon and metric. Series run in parallel (rayon); the rows come
+//! back in the order of the series, then methods, origins and horizons, the
+//! same on every run.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::Method;
+use super::score::{crps, interval_score, mase_scale, pinball, sape};
+use crate::error::{Error, Result};
+
+/// Quantiles kept per forecast: the 95% and 80% interval ends and the pinball
+/// quantiles.
+pub const QUANTILES: [f64; 9] = [0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975];
+
+/// How a backtest runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Largest horizon `H`, years.
+    pub horizons: usize,
+    /// Fewest values in the first training window (the first origin); at
+    /// least 2 so that MASE has a scale.
+    pub min_train: usize,
+}
+
+impl Config {
+    /// Checked constructor: `horizons >= 1`, `min_train >= 2`.
+    pub fn new(horizons: usize, min_train: usize) -> Result<Self> {
+        if horizons == 0 {
+            return Err(Error::parameter("horizons", "must be at least 1, got 0"));
+        }
+        if min_train < 2 {
+            return Err(Error::parameter(
+                "min_train",
+                format!("must be at least 2, got {min_train}"),
+            ));
+        }
+        Ok(Config {
+            horizons,
+            min_train,
+        })
+    }
+}
+
+/// One named series of yearly values, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesData {
+    /// Series id.
+    pub id: String,
+    /// Yearly values.
+    pub values: Vec<f64>,
+}
+
+/// One forecast of one method for one series at one origin and horizon, or
+/// the problem that prevented it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Method name.
+    pub method: String,
+    /// Series id.
+    pub series: String,
+    /// Values in the training window (the origin).
+    pub origin: usize,
+    /// Years ahead; 0 on a row saying the series has no origin at all.
+    pub horizon: usize,
+    /// Actual value.
+    pub actual: Option<f64>,
+    /// Point forecast.
+    pub point: Option<f64>,
+    /// MASE scale of the training window (`None` for a constant window).
+    pub scale: Option<f64>,
+    /// CRPS of the predictive distribution.
+    pub crps: Option<f64>,
+    /// Predictive quantiles at [`QUANTILES`].
+    pub q025: Option<f64>,
+    /// 0.05-quantile.
+    pub q05: Option<f64>,
+    /// 0.1-quantile.
+    pub q10: Option<f64>,
+    /// 0.25-quantile.
+    pub q25: Option<f64>,
+    /// Median.
+    pub q50: Option<f64>,
+    /// 0.75-quantile.
+    pub q75: Option<f64>,
+    /// 0.9-quantile.
+    pub q90: Option<f64>,
+    /// 0.95-quantile.
+    pub q95: Option<f64>,
+    /// 0.975-quantile.
+    pub q975: Option<f64>,
+    /// Why there is no forecast (series too short, fit failed, ...).
+    pub problem: Option<String>,
+}
+
+/// The scores a leaderboard reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Mean absolute error.
+    Mae,
+    /// Root mean squared error.
+    Rmse,
+    /// Mean absolute percentage error (fraction).
+    Mape,
+    /// Symmetric MAPE (fraction, M4).
+    Smape,
+    /// Mean absolute scaled error.
+    Mase,
+    /// Continuous ranked probability score.
+    Crps,
+    /// Share of actuals inside the central 80% interval.
+    Coverage80,
+    /// Share of actuals inside the central 95% interval.
+    Coverage95,
+    /// Interval (Winkler) score of the 80% interval.
+    Winkler80,
+    /// Interval (Winkler) score of the 95% interval.
+    Winkler95,
+    /// Pinball loss at 0.05.
+    Pinball05,
+    /// Pinball loss at 0.25.
+    Pinball25,
+    /// Pinball loss at 0.5.
+    Pinball50,
+    /// Pinball loss at 0.75.
+    Pinball75,
+    /// Pinball loss at 0.95.
+    Pinball95,
+}
+
+impl Metric {
+    /// Every metric, in leaderboard order.
+    pub const ALL: [Metric; 15] = [
+        Metric::Mae,
+        Metric::Rmse,
+        Metric::Mape,
+        Metric::Smape,
+        Metric::Mase,
+        Metric::Crps,
+        Metric::Coverage80,
+        Metric::Coverage95,
+        Metric::Winkler80,
+        Metric::Winkler95,
+        Metric::Pinball05,
+        Metric::Pinball25,
+        Metric::Pinball50,
+        Metric::Pinball75,
+        Metric::Pinball95,
+    ];
+}
+
+impl Row {
+    fn problem(method: &str, series: &str, origin: usize, horizon: usize, why: String) -> Row {
+        Row {
+            method: method.to_string(),
+            series: series.to_string(),
+            origin,
+            horizon,
+            actual: None,
+            point: None,
+            scale: None,
+            crps: None,
+            q025: None,
+            q05: None,
+            q10: None,
+            q25: None,
+            q50: None,
+            q75: None,
+            q90: None,
+            q95: None,
+            q975: None,
+            problem: Some(why),
+        }
+    }
+
+    /// This forecast's term of `metric`: the leaderboard's score is the mean
+    /// of the terms (for RMSE the squared error, then the root of the mean).
+    /// `None` when the row has no forecast or the term is undefined (MAPE of
+    /// an actual of 0, MASE of a constant training window).
+    pub fn term(&self, metric: Metric) -> Option<f64> {
+        let (a, p) = (self.actual?, self.point?);
+        let e = a - p;
+        let within = |l: Option<f64>, u: Option<f64>| -> Option<f64> {
+            let (l, u) = (l?, u?);
+            Some(if l <= a && a <= u { 1.0 } else { 0.0 })
+        };
+        let winkler = |l: Option<f64>, u: Option<f64>, level| -> Option<f64> {
+            interval_score(l?, u?, level, a).ok()
+        };
+        let pin = |q: Option<f64>, tau| pinball(q?, tau, a).ok();
+        match metric {
+            Metric::Mae => Some(e.abs()),
+            Metric::Rmse => Some(e * e),
+            Metric::Mape => (a != 0.0).then(|| (e / a).abs()),
+            Metric::Smape => Some(sape(a, p)),
+            Metric::Mase => self.scale.map(|s| e.abs() / s),
+            Metric::Crps => self.crps,
+            Metric::Coverage80 => within(self.q10, self.q90),
+            Metric::Coverage95 => within(self.q025, self.q975),
+            Metric::Winkler80 => winkler(self.q10, self.q90, 0.8),
+            Metric::Winkler95 => winkler(self.q025, self.q975, 0.95),
+            Metric::Pinball05 => pin(self.q05, 0.05),
+            Metric::Pinball25 => pin(self.q25, 0.25),
+            Metric::Pinball50 => pin(self.q50, 0.5),
+            Metric::Pinball75 => pin(self.q75, 0.75),
+            Metric::Pinball95 => pin(self.q95, 0.95),
+        }
+    }
+}
+
+/// Backtests every method on every series. Errors only for a bad `config`;
+/// problems with a series or a fit become rows.
+pub fn backtest(
+    methods: &[Box<dyn Method>],
+    series: &[SeriesData],
+    config: &Config,
+) -> Result<Vec<Row>> {
+    let config = Config::new(config.horizons, config.min_train)?;
+    let per_series: Vec<Vec<Row>> = series
+        .par_iter()
+        .map(|s| backtest_series(methods, s, &config))
+        .collect();
+    Ok(per_series.into_iter().flatten().collect())
+}
+
+fn backtest_series(methods: &[Box<dyn Method>], s: &SeriesData, config: &Config) -> Vec<Row> {
+    let n = s.values.len();
+    let mut rows = Vec::new();
+    if n <= config.min_train {
+        for m in methods {
+            rows.push(Row::problem(
+                &m.name(),
+                &s.id,
+                n,
+                0,
+                format!(
+                    "series of {n} values is too short: a backtest needs at least {} \
+                     ({} to train, 1 to score)",
+                    config.min_train + 1,
+                    config.min_train
+                ),
+            ));
+        }
+        return rows;
+    }
+    let scales: Vec<Option<f64>> = (config.min_train..n)
+        .map(|o| mase_scale(&s.values[..o]).ok())
+        .collect();
+    for m in methods {
+        let name = m.name();
+        for origin in config.min_train..n {
+            let train = &s.values[..origin];
+            let last_h = config.horizons.min(n - origin);
+            let fitted = m.fit(train);
+            for h in 1..=last_h {
+                let actual = s.values[origin + h - 1];
+                let row = match &fitted {
+                    Err(e) => Row::problem(&name, &s.id, origin, h, e.to_string()),
+                    Ok(f) => score_one(f.as_ref(), h, actual).map_or_else(
+                        |e| Row::problem(&name, &s.id, origin, h, e.to_string()),
+                        |mut r| {
+                            r.method = name.clone();
+                            r.series = s.id.clone();
+                            r.origin = origin;
+                            r.scale = scales[origin - config.min_train];
+                            r
+                        },
+                    ),
+                };
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+/// Forecast `h` ahead and the raw scores against `actual`.
+fn score_one(f: &dyn super::Fitted, h: usize, actual: f64) -> Result<Row> {
+    let fc = f.forecast(h)?;
+    let q = fc.predictive.quantiles(&QUANTILES)?;
+    let c = crps(&fc.predictive, actual)?;
+    let mut r = Row::problem("", "", 0, h, String::new());
+    r.problem = None;
+    r.actual = Some(actual);
+    r.point = Some(fc.point);
+    r.crps = Some(c);
+    [
+        &mut r.q025,
+        &mut r.q05,
+        &mut r.q10,
+        &mut r.q25,
+        &mut r.q50,
+        &mut r.q75,
+        &mut r.q90,
+        &mut r.q95,
+        &mut r.q975,
+    ]
+    .into_iter()
+    .zip(q)
+    .for_each(|(slot, v)| *slot = Some(v));
+    Ok(r)
+}
+
+/// One cell of a leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// Method name.
+    pub method: String,
+    /// Horizon; `None` for all horizons together.
+    pub horizon: Option<usize>,
+    /// Metric.
+    pub metric: Metric,
+    /// Mean of the terms (root mean for RMSE); `None` when there are none.
+    pub value: Option<f64>,
+    /// Forecasts that entered the mean.
+    pub count: usize,
+    /// Rows without a term (problems, undefined terms).
+    pub missing: usize,
+}
+
+/// A leaderboard cell's key: method index, horizon (`None`: all), metric;
+/// its value is (sum of terms, count, missing).
+type Cell = (usize, Option<usize>, Metric);
+
+/// Averages the rows' terms by method (in order of first appearance), horizon
+/// (each, then all together) and metric.
+pub fn leaderboard(rows: &[Row]) -> Vec<Score> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut cells: BTreeMap<Cell, (f64, usize, usize)> = BTreeMap::new();
+    for r in rows {
+        let mi = match order.iter().position(|m| *m == r.method) {
+            Some(i) => i,
+            None => {
+                order.push(&r.method);
+                order.len() - 1
+            }
+        };
+        for metric in Metric::ALL {
+            let term = r.term(metric);
+            let horizons: &[Option<usize>] = if r.horizon == 0 {
+                &[None]
+            } else {
+                &[Some(r.horizon), None]
+            };
+            for &h in horizons {
+                let c = cells.entry((mi, h, metric)).or_insert((0.0, 0, 0));
+                match term {
+                    Some(t) => {
+                        c.0 += t;
+                        c.1 += 1;
+                    }
+                    None => c.2 += 1,
+                }
+            }
+        }
+    }
+    // None sorts before Some: put "all horizons" after the single ones.
+    let mut out: Vec<Score> = cells
+        .into_iter()
+        .map(|((mi, horizon, metric), (sum, count, missing))| {
+            let mean = (count > 0).then(|| sum / count as f64);
+            Score {
+                method: order[mi].to_string(),
+                horizon,
+                metric,
+                value: if metric == Metric::Rmse {
+                    mean.map(f64::sqrt)
+                } else {
+                    mean
+                },
+                count,
+                missing,
+            }
+        })
+        .collect();
+    out.sort_by_key(|s| {
+        (
+            order.iter().position(|m| *m == s.method),
+            s.horizon.map_or(usize::MAX, |h| h),
+            s.metric,
+        )
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::{DampedHolt, Naive, RandomWalkDrift};
+
+    fn get<'a>(board: &'a [Score], method: &str, h: Option<usize>, metric: Metric) -> &'a Score {
+        board
+            .iter()
+            .find(|s| s.method == method && s.horizon == h && s.metric == metric)
+            .unwrap()
+    }
+
+    #[test]
+    fn naive_leaderboard_by_hand() {
+        // 1, 2, 3, 5 with min_train 2, H = 2. Origin 2 (train 1, 2): forecasts
+        // 2 for actuals 3 (h1) and 5 (h2), errors 1 and 3. Origin 3 (train
+        // 1, 2, 3): 3 for 5 (h1), error 2. Scales: |2-1| = 1; (1 + 1)/2 = 1.
+        let s = [SeriesData {
+            id: "x".into(),
+            values: vec![1.0, 2.0, 3.0, 5.0],
+        }];
+        let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];
+        let rows = backtest(&methods, &s, &Config::new(2, 2).unwrap()).unwrap();
+        assert_eq!(rows.len(), 3);
+        let b = leaderboard(&rows);
+        assert_eq!(get(&b, "naive", Some(1), Metric::Mae).value, Some(1.5));
+        assert_eq!(get(&b, "naive", Some(2), Metric::Mae).value, Some(3.0));
+        assert_eq!(get(&b, "naive", None, Metric::Mae).value, Some(2.0));
+        assert_eq!(get(&b, "naive", None, Metric::Mae).count, 3);
+        // RMSE h1: sqrt((1 + 4) / 2).
+        assert_eq!(
+            get(&b, "naive", Some(1), Metric::Rmse).value,
+            Some(2.5f64.sqrt())
+        );
+        assert_eq!(get(&b, "naive", None, Metric::Mase).value, Some(2.0));
+        // MAPE h1: (1/3 + 2/5) / 2 = 11/30.
+        let mape = get(&b, "naive", Some(1), Metric::Mape).value.unwrap();
+        assert!((mape - 11.0 / 30.0).abs() < 1e-15);
+        // Leaderboard order: horizons 1, 2, then all; metrics in ALL order.
+        assert_eq!(b.len(), 3 * Metric::ALL.len());
+        assert_eq!(b[0].horizon, Some(1));
+        assert_eq!(b[0].metric, Metric::Mae);
+        assert_eq!(b.last().unwrap().horizon, None);
+    }
+
+    #[test]
+    fn short_series_and_failed_fits_are_reported() {
+        let s = [
+            SeriesData {
+                id: "short".into(),
+                values: vec![1.0, 2.0],
+            },
+            SeriesData {
+                id: "ok".into(),
+                values: vec![1.0, 1.1, 1.3, 1.2, 1.4, 1.5],
+            },
+        ];
+        let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive), Box::new(DampedHolt)];
+        let rows = backtest(&methods, &s, &Config::new(1, 3).unwrap()).unwrap();
+        // "short": one row per method saying so.
+        let short: Vec<&Row> = rows.iter().filter(|r| r.series == "short").collect();
+        assert_eq!(short.len(), 2);
+        assert!(short[0].problem.as_ref().unwrap().contains("too short"));
+        assert_eq!(short[1].method, "damped_holt");
+        // "ok": origins 3, 4, 5; damped_holt needs 5 values, so origins 3 and 4
+        // are rows with the fit's error, origin 5 a forecast.
+        let dh: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.series == "ok" && r.method == "damped_holt")
+            .collect();
+        assert_eq!(dh.len(), 3);
+        assert!(
+            dh[0]
+                .problem
+                .as_ref()
+                .unwrap()
+                .contains("at least 5 values")
+        );
+        assert!(dh[1].problem.is_some());
+        assert!(dh[2].problem.is_none() && dh[2].crps.is_some());
+        let b = leaderboard(&rows);
+        let c = get(&b, "damped_holt", None, Metric::Crps);
+        assert_eq!((c.count, c.missing), (1, 3));
+        // Rows survive JSON.
+        let json = serde_json::to_string(&rows).unwrap();
+        let back: Vec<Row> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rows);
+        assert!(Config::new(0, 3).is_err());
+        assert!(
+            backtest(
+                &methods,
+                &s,
+                &Config {
+                    horizons: 1,
+                    min_train: 1
+                }
+            )
+            .is_err()
+        );
+    }
+
+    /// Synthetic log random walks with drift: `n` series of `len` values.
+    fn random_walks(seed: u64, n: usize, len: usize, drift: f64, sd: f64) -> Vec<SeriesData> {
+        let z = crate::model::testutil::normals(seed, n * len);
+        (0..n)
+            .map(|i| {
+                let mut l = 100f64.ln();
+                let values = z[i * len..(i + 1) * len]
+                    .iter()
+                    .map(|z| {
+                        let v = l.exp();
+                        l += drift + sd * z;
+                        v
+                    })
+                    .collect();
+                SeriesData {
+                    id: format!("rw{i}"),
+                    values,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn deterministic_and_parallel_safe() {
+        let s = random_walks(3, 40, 15, 0.05, 0.03);
+        let methods = crate::forecast::tests::all_methods();
+        let c = Config::new(3, 8).unwrap();
+        let a = backtest(&methods, &s, &c).unwrap();
+        let b = backtest(&methods, &s, &c).unwrap();
+        assert_eq!(a, b);
+        // Series order, then methods.
+        assert_eq!(a[0].series, "rw0");
+        assert_eq!(a.last().unwrap().series, "rw39");
+        // Every row is a forecast or says why not.
+        assert!(a.iter().all(|r| r.problem.is_some() != r.crps.is_some()));
+    }
+
+    #[test]
+    fn correctly_specified_intervals_cover_at_nominal_rates() {
+        // 2000 independent log random walks with drift 0.05, sd 0.03; one
+        // origin each (60 values to train, the 61st to score), so the 2000
+        // forecasts are independent. With s estimated from 59 growths the
+        // exact coverage is that of Student's t(58): 0.9452 and 0.7949 (its
+        // density integrated numerically), within 0.005 of nominal. The
+        // tolerance is 4.5 binomial standard errors: 0.0219 (95%), 0.0402 (80%).
+        let n = 2000;
+        let s = random_walks(17, n, 61, 0.05, 0.03);
+        let methods: Vec<Box<dyn Method>> = vec![Box::new(RandomWalkDrift)];
+        let rows = backtest(&methods, &s, &Config::new(1, 60).unwrap()).unwrap();
+        assert_eq!(rows.len(), n);
+        let b = leaderboard(&rows);
+        for (metric, nominal) in [(Metric::Coverage95, 0.95), (Metric::Coverage80, 0.8)] {
+            let cov = get(&b, "rw_drift", Some(1), metric).value.unwrap();
+            let tol = 4.5 * (nominal * (1.0 - nominal) / n as f64).sqrt();
+            assert!((cov - nominal).abs() < tol, "{metric:?}: {cov}");
+        }
+        // The median is the 0.5-quantile and the point.
+        assert!(
+            rows.iter()
+                .all(|r| (r.q50.unwrap() - r.point.unwrap()).abs() < 1e-9 * r.point.unwrap())
+        );
+    }
+}

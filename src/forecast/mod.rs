@@ -1,0 +1,406 @@
+//! Forecast methods behind one trait, for benchmarking which method to trust
+//! for an indicator before a probability is put next to its target.
+//!
+//! A [`Method`] fits on a history of yearly levels (oldest first) and returns a
+//! [`Fitted`] model; the fitted model forecasts `h` years past the last value
+//! as a point and as a [`Predictive`] distribution of the level. Methods are
+//! small types in their own files, as the growth models are:
+//!
+//! - [`PlanPath`]: the declared growth from the latest value;
+//! - [`Naive`]: the last value (a random walk in levels);
+//! - [`RandomWalkDrift`]: a random walk with drift in logs;
+//! - [`Cagr`]: the historical compound average growth extrapolated;
+//! - [`LogLinearTrend`]: a straight line through the logs by least squares;
+//! - [`Ar1Growth`]: AR(1) on annual log growth;
+//! - [`DampedHolt`]: damped-trend exponential smoothing of the logs.
+//!
+//! For methods that work in logs the point forecast is the predictive median
+//! (the growth path itself), not the log-normal mean: a plan's stated rate is a
+//! median rate, and the median is the point that absolute-error scores reward.
+//!
+//! [`score`] holds the point, probabilistic and probability scores;
+//! [`backtest`] runs rolling-origin evaluations and builds leaderboards.
+
+use std::fmt::Debug;
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::error::{Error, Result};
+
+pub mod backtest;
+pub mod score;
+
+mod ar1;
+mod cagr;
+mod damped;
+mod drift;
+mod naive;
+mod plan_path;
+mod trend;
+
+pub use ar1::Ar1Growth;
+pub use cagr::Cagr;
+pub use damped::DampedHolt;
+pub use drift::RandomWalkDrift;
+pub use naive::Naive;
+pub use plan_path::PlanPath;
+pub use trend::LogLinearTrend;
+
+/// Predictive distribution of the level `h` years ahead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Predictive {
+    /// Normal with this mean and standard deviation (`sd = 0` is a point mass).
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation, `>= 0`.
+        sd: f64,
+    },
+    /// Log-normal: `ln X ~ N(mu, sigma^2)` (`sigma = 0` is a point mass).
+    LogNormal {
+        /// Mean of the log level.
+        mu: f64,
+        /// Standard deviation of the log level, `>= 0`.
+        sigma: f64,
+    },
+    /// Draws from the distribution (Monte Carlo), in any order.
+    Samples(Vec<f64>),
+}
+
+/// Standard normal quantile; `p` must lie in (0, 1).
+pub(crate) fn std_normal_quantile(p: f64) -> f64 {
+    Normal::standard().inverse_cdf(p)
+}
+
+/// Standard normal CDF.
+pub(crate) fn std_normal_cdf(x: f64) -> f64 {
+    Normal::standard().cdf(x)
+}
+
+impl Predictive {
+    /// Checks the parameters (finite, scale `>= 0`, at least one finite draw).
+    pub fn validate(&self) -> Result<()> {
+        let scale_ok = |name: &str, loc: f64, s: f64| {
+            if !loc.is_finite() {
+                Err(Error::parameter(
+                    "predictive",
+                    format!("location must be finite, got {loc}"),
+                ))
+            } else if !(s.is_finite() && s >= 0.0) {
+                Err(Error::parameter(
+                    "predictive",
+                    format!("{name} must be finite and >= 0, got {s}"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Predictive::Normal { mean, sd } => scale_ok("sd", *mean, *sd),
+            Predictive::LogNormal { mu, sigma } => scale_ok("sigma", *mu, *sigma),
+            Predictive::Samples(xs) => {
+                if xs.is_empty() {
+                    return Err(Error::parameter("predictive", "has no samples"));
+                }
+                match xs.iter().position(|v| !v.is_finite()) {
+                    Some(k) => Err(Error::parameter(
+                        "predictive",
+                        format!("sample[{k}] must be finite, got {}", xs[k]),
+                    )),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// The `p`-quantile, `p` in (0, 1). Samples use linear interpolation
+    /// between order statistics (R's type 7, NumPy's default).
+    pub fn quantile(&self, p: f64) -> Result<f64> {
+        if !(p > 0.0 && p < 1.0) {
+            return Err(Error::parameter("p", format!("must be in (0, 1), got {p}")));
+        }
+        self.validate()?;
+        Ok(match self {
+            Predictive::Normal { mean, sd } => mean + sd * std_normal_quantile(p),
+            Predictive::LogNormal { mu, sigma } => (mu + sigma * std_normal_quantile(p)).exp(),
+            Predictive::Samples(xs) => {
+                let mut s = xs.clone();
+                s.sort_by(f64::total_cmp);
+                sorted_quantile(&s, p)
+            }
+        })
+    }
+
+    /// Several quantiles at once (samples are sorted once).
+    pub fn quantiles(&self, ps: &[f64]) -> Result<Vec<f64>> {
+        if let Predictive::Samples(xs) = self {
+            self.validate()?;
+            let mut s = xs.clone();
+            s.sort_by(f64::total_cmp);
+            ps.iter()
+                .map(|&p| {
+                    if p > 0.0 && p < 1.0 {
+                        Ok(sorted_quantile(&s, p))
+                    } else {
+                        Err(Error::parameter("p", format!("must be in (0, 1), got {p}")))
+                    }
+                })
+                .collect()
+        } else {
+            ps.iter().map(|&p| self.quantile(p)).collect()
+        }
+    }
+
+    /// `P(X <= x)` (the empirical CDF for samples).
+    pub fn cdf(&self, x: f64) -> Result<f64> {
+        self.validate()?;
+        Ok(match self {
+            Predictive::Normal { mean, sd } => {
+                point_or(*sd, x >= *mean, || std_normal_cdf((x - mean) / sd))
+            }
+            Predictive::LogNormal { mu, sigma } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    point_or(*sigma, x.ln() >= *mu, || {
+                        std_normal_cdf((x.ln() - mu) / sigma)
+                    })
+                }
+            }
+            Predictive::Samples(xs) => {
+                xs.iter().filter(|&&v| v <= x).count() as f64 / xs.len() as f64
+            }
+        })
+    }
+
+    /// Probability that the level is at least `threshold` (a level target
+    /// met), `1 - P(X < threshold)`; continuous forms ignore the boundary.
+    pub fn prob_at_least(&self, threshold: f64) -> Result<f64> {
+        if threshold.is_nan() {
+            return Err(Error::parameter("threshold", "must not be NaN"));
+        }
+        self.validate()?;
+        let at_least = |v: f64| if v >= threshold { 1.0 } else { 0.0 };
+        Ok(match self {
+            Predictive::Samples(xs) => {
+                xs.iter().map(|&v| at_least(v)).sum::<f64>() / xs.len() as f64
+            }
+            // A point mass at the threshold meets it.
+            Predictive::Normal { mean, sd: 0.0 } => at_least(*mean),
+            Predictive::LogNormal { mu, sigma: 0.0 } => at_least(mu.exp()),
+            _ => 1.0 - self.cdf(threshold)?,
+        })
+    }
+}
+
+/// A point mass's CDF when `scale` is 0, else the continuous one.
+fn point_or(scale: f64, at_or_above: bool, f: impl FnOnce() -> f64) -> f64 {
+    if scale == 0.0 {
+        if at_or_above { 1.0 } else { 0.0 }
+    } else {
+        f()
+    }
+}
+
+/// Type-7 quantile of sorted, non-empty `s`, `p` in (0, 1).
+pub(crate) fn sorted_quantile(s: &[f64], p: f64) -> f64 {
+    let h = (s.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(s.len() - 1);
+    s[lo] + (h - lo as f64) * (s[hi] - s[lo])
+}
+
+/// One forecast: a point and the predictive distribution of the level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Years past the last value of the history (1 = next year).
+    pub horizon: usize,
+    /// Point forecast of the level.
+    pub point: f64,
+    /// Predictive distribution of the level.
+    pub predictive: Predictive,
+}
+
+/// A forecast method: fits on a history of yearly levels, oldest first.
+pub trait Method: Debug + Send + Sync {
+    /// Short stable name for tables (`"naive"`, `"rw_drift"`, ...).
+    fn name(&self) -> String;
+
+    /// Fewest values of history the method can fit on.
+    fn min_history(&self) -> usize;
+
+    /// Fits on `history`; a typed error when it is too short, not finite, or
+    /// not positive where the method works in logs.
+    fn fit(&self, history: &[f64]) -> Result<Box<dyn Fitted>>;
+}
+
+/// A fitted method, ready to forecast.
+pub trait Fitted: Debug + Send + Sync {
+    /// Forecast `horizon` years past the last value (`horizon >= 1`).
+    fn forecast(&self, horizon: usize) -> Result<Forecast>;
+
+    /// Forecasts for horizons `1..=horizons`.
+    fn forecasts(&self, horizons: usize) -> Result<Vec<Forecast>> {
+        (1..=horizons).map(|h| self.forecast(h)).collect()
+    }
+}
+
+/// The error for horizon 0.
+pub(crate) fn check_horizon(horizon: usize) -> Result<f64> {
+    if horizon == 0 {
+        Err(Error::parameter("horizon", "must be at least 1, got 0"))
+    } else {
+        Ok(horizon as f64)
+    }
+}
+
+/// Checks a history: at least `min` values, all finite, and all `> 0` when
+/// `logs` (the method takes logarithms). Names the method and the value.
+pub(crate) fn check_history(method: &str, history: &[f64], min: usize, logs: bool) -> Result<()> {
+    if history.len() < min {
+        return Err(Error::parameter(
+            "history",
+            format!(
+                "{method} needs at least {min} values, got {}",
+                history.len()
+            ),
+        ));
+    }
+    for (k, &v) in history.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(Error::parameter(
+                &format!("history[{k}]"),
+                format!("must be finite, got {v}"),
+            ));
+        }
+        if logs && v <= 0.0 {
+            return Err(Error::parameter(
+                &format!("history[{k}]"),
+                format!("must be > 0 for {method} (it works in logs), got {v}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Annual log growth `ln(x_t / x_{t-1})` of a checked positive history.
+pub(crate) fn log_growth(history: &[f64]) -> Vec<f64> {
+    history
+        .windows(2)
+        .map(|w| crate::growth::log_ratio(w[1], w[0]))
+        .collect()
+}
+
+/// Mean of a non-empty slice.
+pub(crate) fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+/// Sample standard deviation (divisor `n - 1`), for `n >= 2`.
+pub(crate) fn sample_sd(xs: &[f64]) -> f64 {
+    let m = mean(xs);
+    (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() as f64 - 1.0)).sqrt()
+}
+
+/// The forecast of a log-normal level: the median is the point.
+pub(crate) fn log_normal_forecast(horizon: usize, mu: f64, sigma: f64) -> Result<Forecast> {
+    let predictive = Predictive::LogNormal { mu, sigma };
+    predictive.validate()?;
+    let point = mu.exp();
+    if !point.is_finite() {
+        return Err(Error::NoSolution(format!(
+            "the forecast {horizon} years ahead overflows (log level {mu})"
+        )));
+    }
+    Ok(Forecast {
+        horizon,
+        point,
+        predictive,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_and_cdf() {
+        let n = Predictive::Normal { mean: 1.0, sd: 2.0 };
+        // 1 + 2 * 1.6448536269514722 (scipy.stats.norm.ppf(0.95))
+        assert!((n.quantile(0.95).unwrap() - 4.289707253902944).abs() < 1e-12);
+        assert!((n.cdf(1.0).unwrap() - 0.5).abs() < 1e-15);
+        let ln = Predictive::LogNormal {
+            mu: 0.0,
+            sigma: 1.0,
+        };
+        // exp(1.6448536269514722)
+        assert!((ln.quantile(0.95).unwrap() - 5.180251602233015).abs() < 1e-11);
+        assert_eq!(ln.cdf(-1.0).unwrap(), 0.0);
+        // Type 7 on 1..=5: p = 0.3 -> h = 1.2 -> 2 + 0.2 = 2.2.
+        let s = Predictive::Samples(vec![5.0, 3.0, 1.0, 2.0, 4.0]);
+        assert!((s.quantile(0.3).unwrap() - 2.2).abs() < 1e-15);
+        assert_eq!(s.quantiles(&[0.5, 0.75]).unwrap(), vec![3.0, 4.0]);
+        assert_eq!(s.cdf(2.5).unwrap(), 0.4);
+        assert_eq!(s.prob_at_least(4.0).unwrap(), 0.4);
+        // Point masses.
+        let p = Predictive::Normal { mean: 3.0, sd: 0.0 };
+        assert_eq!(p.quantile(0.1).unwrap(), 3.0);
+        assert_eq!(p.cdf(2.9).unwrap(), 0.0);
+        assert_eq!(p.prob_at_least(3.0).unwrap(), 1.0);
+    }
+
+    /// Every method, for the shared checks.
+    pub(crate) fn all_methods() -> Vec<Box<dyn Method>> {
+        vec![
+            Box::new(PlanPath::new(6.0).unwrap()),
+            Box::new(Naive),
+            Box::new(RandomWalkDrift),
+            Box::new(Cagr::whole()),
+            Box::new(LogLinearTrend),
+            Box::new(Ar1Growth),
+            Box::new(DampedHolt),
+        ]
+    }
+
+    #[test]
+    fn every_method_checks_its_input() {
+        let good = [100.0, 104.0, 109.0, 112.0, 118.0, 125.0];
+        for m in all_methods() {
+            let name = m.name();
+            let f = m.fit(&good).unwrap();
+            let fc = f.forecasts(3).unwrap();
+            assert_eq!(fc.len(), 3);
+            assert!(fc.iter().all(|f| f.point.is_finite()), "{name}");
+            assert!(f.forecast(0).is_err(), "{name}");
+            assert!(m.fit(&[]).is_err(), "{name}");
+            assert!(m.fit(&good[..m.min_history() - 1]).is_err(), "{name}");
+            assert!(m.fit(&good[..m.min_history()]).is_ok(), "{name}");
+            let mut bad = good;
+            bad[2] = f64::NAN;
+            assert!(m.fit(&bad).is_err(), "{name}");
+            bad[2] = -1.0;
+            assert_eq!(m.fit(&bad).is_err(), name != "naive", "{name}");
+        }
+    }
+
+    #[test]
+    fn bad_predictives_are_errors() {
+        assert!(Predictive::Samples(vec![]).quantile(0.5).is_err());
+        assert!(Predictive::Samples(vec![1.0, f64::NAN]).cdf(0.0).is_err());
+        assert!(
+            Predictive::Normal {
+                mean: 0.0,
+                sd: -1.0
+            }
+            .quantile(0.5)
+            .is_err()
+        );
+        let e = Predictive::Normal { mean: 0.0, sd: 1.0 }
+            .quantile(1.0)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "parameter p: must be in (0, 1), got 1");
+    }
+}
