@@ -41,12 +41,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .series_ids()
         .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
         .collect();
-    let mut years: Vec<i32> = actuals
+    let years: Vec<i32> = actuals
         .years()
         .into_iter()
         .filter(|&y| y > plan.base_year)
         .collect();
-    years.dedup();
     let mut scenario = Scenario::named("default");
     scenario.seed = 2021;
     scenario.paths = 50_000;

@@ -124,6 +124,8 @@ pub struct Engine {
     /// Probability slots: the evaluable rules, then binding, all, custom joints.
     live: Vec<usize>,
     joint_members: Vec<Vec<usize>>,
+    /// For each live rule, the bits of the joints it belongs to.
+    joint_masks: Vec<u64>,
     shocks: Vec<CompiledShock>,
     repair: Option<String>,
 }
@@ -332,6 +334,16 @@ impl Engine {
             rows,
             chol,
             slots,
+            joint_masks: live
+                .iter()
+                .map(|slot| {
+                    joint_members
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| m.contains(slot))
+                        .fold(0, |mask, (j, _)| mask | (1 << j))
+                })
+                .collect(),
             live,
             joint_members,
             shocks,
@@ -618,9 +630,7 @@ impl Engine {
                 .as_ref()
                 .expect("live slots have rules");
             rule.measure_unchecked(block, measure);
-            let mask: u64 = (0..n_joint)
-                .filter(|&j| self.joint_members[j].contains(&slot))
-                .fold(0, |m, j| m | (1 << j));
+            let mask = self.joint_masks[k];
             let at_least = rule.direction == Direction::AtLeast;
             let (hits, shortfall) =
                 kernel::judge(measure, rule.threshold, at_least, mask, met, short);
