@@ -12,6 +12,8 @@
 //! histograms (see [`crate::quantile`]), unless whole paths are asked for.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng};
@@ -56,6 +58,44 @@ pub struct RunOptions {
     /// Actuals to condition on (a mid-term review); `None` simulates the
     /// whole plan from its base.
     pub conditioning: Option<Conditioning>,
+    /// Progress counter and stop flag shared with the caller (a progress bar,
+    /// a Ctrl-C handler); `None` runs to the end unobserved.
+    pub monitor: Option<Monitor>,
+}
+
+/// A window into a running simulation, for progress bars and Ctrl-C.
+///
+/// The engine adds each wave's paths to `done` after the wave (so the count
+/// moves in steps of [`WAVE`] chunks) and checks `cancel` before starting the
+/// next one; a set flag ends the run with [`Error::Cancelled`]. Neither
+/// changes what is drawn: results stay bit-identical with or without a
+/// monitor, on any number of threads. One monitor may watch several runs in
+/// turn (a review runs two); `done` then counts the paths of all of them.
+#[derive(Debug, Clone, Default)]
+pub struct Monitor {
+    /// Paths simulated so far.
+    pub done: Arc<AtomicU64>,
+    /// Set to stop the run at the next wave boundary.
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl PartialEq for Monitor {
+    /// Two monitors are equal when they share their counter and flag.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.done, &other.done) && Arc::ptr_eq(&self.cancel, &other.cancel)
+    }
+}
+
+impl Monitor {
+    /// Adds `paths` to the counter.
+    fn advance(&self, paths: u64) {
+        self.done.fetch_add(paths, Ordering::Relaxed);
+    }
+
+    /// Whether the caller asked the run to stop.
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
 }
 
 /// What is already known, as of a year: per series id, one value per plan
@@ -385,18 +425,27 @@ impl Engine {
     /// Runs the simulation.
     pub fn run(&self) -> Result<Attainment> {
         match self.options.threads {
-            None => Ok(self.run_inner()),
+            None => self.run_inner(),
             Some(t) => {
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(t.max(1))
                     .build()
                     .map_err(|e| Error::parameter("threads", e.to_string()))?;
-                Ok(pool.install(|| self.run_inner()))
+                pool.install(|| self.run_inner())
             }
         }
     }
 
-    fn run_inner(&self) -> Attainment {
+    fn run_inner(&self) -> Result<Attainment> {
+        let monitor = self.options.monitor.as_ref();
+        // Checked before the first chunk too, so a run asked to stop does none.
+        let stop = |done: u64| -> Result<()> {
+            match monitor {
+                Some(m) if m.cancelled() => Err(Error::Cancelled { paths: done }),
+                _ => Ok(()),
+            }
+        };
+        stop(0)?;
         let n_paths = self.scenario.paths;
         let chunks = n_paths.div_ceil(CHUNK as u64);
         let size = |c: u64| (n_paths - c * CHUNK as u64).min(CHUNK as u64) as usize;
@@ -409,6 +458,9 @@ impl Engine {
         let mut first = Acc::new(self, &templates);
         self.tally(0, size(0), &mut scratch, &mut first);
         first.fold_into(&mut total, &mut sums);
+        if let Some(m) = monitor {
+            m.advance(total.paths);
+        }
         // One scratch per worker, kept across waves: no allocation per wave.
         let workers = rayon::current_num_threads().max(1) as u64;
         let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(self)).collect();
@@ -419,6 +471,7 @@ impl Engine {
             {
                 break;
             }
+            stop(total.paths)?;
             let end = (next + WAVE).min(chunks);
             let wave = scratches
                 .par_iter_mut()
@@ -440,10 +493,13 @@ impl Engine {
                         a
                     },
                 );
+            if let Some(m) = monitor {
+                m.advance(wave.paths);
+            }
             wave.fold_into(&mut total, &mut sums);
             next = end;
         }
-        self.report(total, sums)
+        Ok(self.report(total, sums))
     }
 
     /// Largest standard error over the target probabilities and joints.

@@ -65,6 +65,13 @@ pub enum Error {
     /// Serialising or parsing text failed.
     #[error("format: {0}")]
     Format(String),
+    /// A run was stopped through its [`crate::engine::Monitor`] before it
+    /// finished; no result is returned.
+    #[error("cancelled after {paths} paths")]
+    Cancelled {
+        /// Paths simulated before the stop.
+        paths: u64,
+    },
 }
 
 impl Error {

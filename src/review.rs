@@ -139,6 +139,20 @@ pub fn review(
     known: &Known,
     as_of: i32,
 ) -> Result<Vec<ReviewRow>> {
+    review_with(plan, scenario, known, as_of, RunOptions::default())
+}
+
+/// [`review`] with run options for both simulations (threads, a
+/// [`crate::engine::Monitor`] for progress and stopping). The review sets
+/// `no_fan` and `conditioning` itself; whatever `options` says of them is
+/// replaced.
+pub fn review_with(
+    plan: &Plan,
+    scenario: &Scenario,
+    known: &Known,
+    as_of: i32,
+    options: RunOptions,
+) -> Result<Vec<ReviewRow>> {
     plan.validate()?;
     let n = plan.horizon()?;
     if as_of < plan.base_year || as_of > plan.target_year {
@@ -153,7 +167,8 @@ pub fn review(
     let filled = fill_known(plan, known, as_of)?;
     let options = RunOptions {
         no_fan: true,
-        ..RunOptions::default()
+        conditioning: None,
+        ..options
     };
     let before = Engine::new(plan, scenario, options.clone())?.run()?;
     let now = Engine::new(

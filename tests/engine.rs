@@ -542,3 +542,83 @@ fn every_target_kind_against_its_closed_form() {
     assert_eq!(get("rate").p, 0.0);
     assert_eq!(get("rate_met").p, 1.0);
 }
+
+#[test]
+fn a_monitor_counts_paths_stops_runs_and_changes_no_result() {
+    use attain::engine::Monitor;
+    use std::sync::atomic::Ordering;
+    let plan = Plan::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/hunan_14th_fyp_commerce.toml"
+    ))
+    .unwrap();
+    let mut s = Scenario::named("monitored");
+    s.paths = 70_000; // three waves of 64 chunks of 512, the last short
+    s.seed = 3;
+    let plain = Engine::new(&plan, &s, RunOptions::default())
+        .unwrap()
+        .run()
+        .unwrap();
+    let monitor = Monitor::default();
+    let watched = Engine::new(
+        &plan,
+        &s,
+        RunOptions {
+            threads: Some(2),
+            monitor: Some(monitor.clone()),
+            ..RunOptions::default()
+        },
+    )
+    .unwrap()
+    .run()
+    .unwrap();
+    assert_eq!(watched, plain);
+    assert_eq!(monitor.done.load(Ordering::Relaxed), 70_000);
+    // A set flag stops the run before any chunk, with a typed error.
+    monitor.cancel.store(true, Ordering::Relaxed);
+    let e = Engine::new(
+        &plan,
+        &s,
+        RunOptions {
+            monitor: Some(monitor.clone()),
+            ..RunOptions::default()
+        },
+    )
+    .unwrap()
+    .run()
+    .unwrap_err();
+    assert_eq!(e, attain::Error::Cancelled { paths: 0 });
+    assert_eq!(e.to_string(), "cancelled after 0 paths");
+    // Set during a run (as Ctrl-C does), it stops at the next wave boundary.
+    let monitor = Monitor::default();
+    s.paths = 5_000_000;
+    let watcher = {
+        let m = monitor.clone();
+        std::thread::spawn(move || {
+            while m.done.load(Ordering::Relaxed) == 0 {
+                std::thread::yield_now();
+            }
+            m.cancel.store(true, Ordering::Relaxed);
+        })
+    };
+    let e = Engine::new(
+        &plan,
+        &s,
+        RunOptions {
+            no_fan: true,
+            monitor: Some(monitor.clone()),
+            ..RunOptions::default()
+        },
+    )
+    .unwrap()
+    .run()
+    .unwrap_err();
+    watcher.join().unwrap();
+    let attain::Error::Cancelled { paths } = e else {
+        panic!("{e}")
+    };
+    assert!(
+        paths > 0 && paths < 5_000_000 && paths % 512 == 0,
+        "{paths}"
+    );
+}

@@ -1,0 +1,174 @@
+//! The command line: subcommands and their options (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Planning targets: consistency, attainment probabilities, mid-term reviews
+/// and forecast backtests for any plan table.
+#[derive(Debug, Parser)]
+#[command(
+    name = "attain",
+    version,
+    about,
+    after_help = "Exit status: 0 success, 1 failure (writing output, drawing charts), \
+2 bad input (a file that is missing or wrong, a bad option), 130 interrupted (Ctrl-C).\n\
+CSV columns and the JSON layout of every subcommand: README.md, section \"The attain program\"."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The consistency table: implied growth, what the stated growth
+    /// reaches, consistent or not.
+    Check(CheckArgs),
+    /// Attainment probabilities with intervals, the joint probability of the
+    /// binding targets and fan-chart quantiles.
+    Simulate(SimulateArgs),
+    /// The mid-term review as of a year with actuals.
+    Review(ReviewArgs),
+    /// The forecast-method leaderboard of a rolling-origin backtest.
+    Backtest(BacktestArgs),
+    /// Writes a commented example plan and scenario to start from.
+    Init(InitArgs),
+}
+
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for a terminal (CJK names aligned).
+    Table,
+    /// CSV with a header row; numbers in full precision.
+    Csv,
+    /// One JSON object with the rows and the library's full result.
+    Json,
+}
+
+/// Options every subcommand has.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Options of the commands that simulate.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML, or JSON by extension); default: every series
+    /// log-normal at the plan's growth with 5% volatility.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Number of paths (overrides the scenario's).
+    #[arg(long, value_name = "N", conflicts_with = "se")]
+    pub paths: Option<u64>,
+    /// Run until every probability's standard error is below TOL (at most
+    /// the scenario's paths).
+    #[arg(long, value_name = "TOL")]
+    pub se: Option<f64>,
+    /// Seed of the random streams (overrides the scenario's).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (results are identical for any number).
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Write SVG charts into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub chart: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `attain check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Plan file (TOML, or JSON by extension).
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `attain simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// Plan file (TOML, or JSON by extension).
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Write the fan-chart quantiles (one row per series and year) as the
+    /// main table instead of the targets.
+    #[arg(long)]
+    pub fan: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `attain review`.
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// Plan file (TOML, or JSON by extension).
+    pub plan: PathBuf,
+    /// Actuals: CSV `id,year,value[,source,verified]`, TOML or JSON.
+    #[arg(long, value_name = "FILE")]
+    pub actuals: PathBuf,
+    /// Review year (default: the latest year with actuals after the base year).
+    #[arg(long, value_name = "YEAR")]
+    pub as_of: Option<i32>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `attain backtest`.
+#[derive(Debug, Clone, Args)]
+pub struct BacktestArgs {
+    /// Data: CSV with columns `id,year,value` (consecutive years per id).
+    pub data: PathBuf,
+    /// Largest forecast horizon, years.
+    #[arg(long, value_name = "H", default_value_t = 3)]
+    pub horizon: usize,
+    /// Fewest values in the first training window.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_train: usize,
+    /// Also backtest the plan path at this growth, percent a year.
+    #[arg(long, value_name = "PCT")]
+    pub plan_growth: Option<f64>,
+    /// The target whose probability is scored: growth of at least PCT a year
+    /// from the origin (default: the training window's own average growth).
+    #[arg(long, value_name = "PCT")]
+    pub target_growth: Option<f64>,
+    /// Metric that ranks the methods and the score-by-horizon chart shows.
+    #[arg(long, default_value = "mase")]
+    pub metric: String,
+    /// Write SVG charts into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub chart: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `attain init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Directory to write `plan.toml` and `scenario.toml` into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite files that exist.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}

@@ -1,0 +1,135 @@
+//! The subcommands: each reads its inputs, calls the library, and hands the
+//! results to the output, chart and report modules.
+
+pub mod backtest;
+pub mod check;
+pub mod init;
+pub mod review;
+pub mod simulate;
+
+use std::io::Write as _;
+use std::path::Path;
+
+use attain::Plan;
+use attain::attainment::Attainment;
+use attain::engine::{Engine, RunOptions};
+use attain::scenario::Scenario;
+
+use crate::args::{Command, OutputArgs, RunArgs};
+use crate::error::{CliError, write_file};
+use crate::output::Output;
+use crate::progress;
+
+/// Runs one subcommand.
+pub fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Check(a) => check::run(&a),
+        Command::Simulate(a) => simulate::run(&a),
+        Command::Review(a) => review::run(&a),
+        Command::Backtest(a) => backtest::run(&a),
+        Command::Init(a) => init::run(&a),
+    }
+}
+
+/// Loads and validates a plan; every problem is bad input.
+pub fn load_plan(path: &Path) -> Result<Plan, CliError> {
+    Ok(Plan::load(path)?)
+}
+
+/// The scenario of a run: the file (or the default one), then the command
+/// line's paths, standard error and seed over it, checked against the plan.
+pub fn load_scenario(run: &RunArgs, plan: &Plan) -> Result<Scenario, CliError> {
+    let mut s = match &run.scenario {
+        Some(path) => Scenario::load(path, plan)?,
+        None => Scenario::named("baseline"),
+    };
+    if let Some(n) = run.paths {
+        s.paths = n;
+    }
+    if let Some(se) = run.se {
+        s.target_se = Some(se);
+    }
+    if let Some(seed) = run.seed {
+        s.seed = seed;
+    }
+    s.validate(plan)
+        .map_err(|e| CliError::Input(format!("command line: {e}")))?;
+    Ok(s)
+}
+
+/// Run options from the command line: threads, and the process's monitor
+/// (Ctrl-C, progress).
+pub fn run_options(run: &RunArgs) -> Result<RunOptions, CliError> {
+    if run.threads == Some(0) {
+        return Err(CliError::Input(
+            "--threads: must be at least 1, got 0".to_string(),
+        ));
+    }
+    Ok(RunOptions {
+        threads: run.threads,
+        monitor: Some(progress::monitor()),
+        ..RunOptions::default()
+    })
+}
+
+/// Runs the engine with a progress bar of `total` paths (a review runs more
+/// than one simulation on one monitor: `done_before` paths are already
+/// counted).
+pub fn simulate_with_bar(
+    plan: &Plan,
+    scenario: &Scenario,
+    options: RunOptions,
+    quiet: bool,
+) -> Result<Attainment, CliError> {
+    let engine = Engine::new(plan, scenario, options.clone())?;
+    let bar = options
+        .monitor
+        .as_ref()
+        .and_then(|m| progress::Bar::start(m, scenario.paths, "simulating", quiet));
+    let result = engine.run();
+    drop(bar);
+    Ok(result?)
+}
+
+/// Writes the rendered output to `--out` or standard output.
+pub fn emit(out: &Output, args: &OutputArgs) -> Result<(), CliError> {
+    let text = out.render(args.format)?;
+    match &args.out {
+        Some(path) => write_file(path, &text),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                // A closed pipe (`attain ... | head`) is the reader's choice.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Failure(
+                    format!("writing to standard output: {e}"),
+                )),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Stops with "interrupted" if Ctrl-C was pressed during a step that does
+/// not poll the flag itself (charts, the backtest), before writing anything.
+pub fn check_interrupt() -> Result<(), CliError> {
+    if progress::interrupted() {
+        Err(CliError::Interrupted("interrupted".to_string()))
+    } else {
+        Ok(())
+    }
+}
+
+/// The text of an input file, for the report (it has just been read).
+pub fn read_input(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+}
+
+/// A scenario as text for the report: TOML, JSON if TOML cannot hold it.
+pub fn scenario_text(s: &Scenario) -> String {
+    s.to_toml_string()
+        .or_else(|_| serde_json::to_string_pretty(s).map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| format!("(scenario could not be written: {e})"))
+}

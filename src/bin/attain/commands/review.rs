@@ -1,0 +1,244 @@
+//! `attain review`: the mid-term review as of a year with actuals.
+
+use std::path::Path;
+
+use attain::Plan;
+use attain::actuals::Actuals;
+use attain::engine::{Conditioning, RunOptions};
+use attain::review::{Known, ReviewRow, review_with};
+use attain::scenario::Scenario;
+use serde_json::json;
+
+use super::simulate::{charts, command, facts, p_cells, plan_text};
+use super::{
+    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, scenario_text,
+    simulate_with_bar,
+};
+use crate::args::ReviewArgs;
+use crate::chart;
+use crate::error::{CliError, write_file};
+use crate::output::{Cell, Output, Table, col, hidden, json_head, to_value};
+use crate::progress;
+use crate::report::{self, Input, Report};
+
+/// Runs `attain review`.
+pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
+    let plan = load_plan(&a.plan)?;
+    let actuals = Actuals::load(&a.actuals, &plan)?;
+    let scenario = load_scenario(&a.run, &plan)?;
+    let as_of = match a.as_of {
+        Some(y) => y,
+        None => default_as_of(&plan, &actuals)?,
+    };
+    let known: Known = plan
+        .series_ids()
+        .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
+        .collect();
+    let options = run_options(&a.run)?;
+    let rows = {
+        // Two simulations (before the plan, given the actuals) on one bar.
+        let bar = options.monitor.as_ref().and_then(|m| {
+            let done = m.done.load(std::sync::atomic::Ordering::Relaxed);
+            progress::Bar::start(m, done + 2 * scenario.paths, "reviewing", a.run.quiet)
+        });
+        let rows = review_with(&plan, &scenario, &known, as_of, options.clone());
+        drop(bar);
+        rows?
+    };
+    let out = output(
+        &plan, &a.plan, &a.actuals, &scenario, &actuals, as_of, &rows,
+    )?;
+    if a.run.chart.is_none() && a.run.report.is_none() {
+        return emit(&out, &a.output);
+    }
+    // The fan given the actuals: the review's "now" run, with quantiles
+    // (same seed and draws, so its probabilities are the review's P now).
+    let now = simulate_with_bar(
+        &plan,
+        &scenario,
+        RunOptions {
+            conditioning: Some(Conditioning {
+                as_of,
+                values: known,
+            }),
+            ..options
+        },
+        a.run.quiet,
+    )?;
+    let charts = charts(
+        &plan,
+        &now,
+        Some(&actuals),
+        &format!("P(attain | actuals to {as_of})"),
+    )?;
+    check_interrupt()?;
+    emit(&out, &a.output)?;
+    if let Some(dir) = &a.run.chart {
+        chart::write_all(dir, &charts)?;
+    }
+    if let Some(file) = &a.run.report {
+        let mut facts = facts(&plan, &scenario, &now);
+        facts.insert(2, ("review as of".into(), as_of.to_string()));
+        facts.insert(3, ("actuals".into(), a.actuals.display().to_string()));
+        let actuals_text = actuals
+            .to_csv_string()
+            .or_else(|_| read_input(&a.actuals))?;
+        let html = report::html(&Report {
+            title: format!("Mid-term review as of {as_of}: {}", plan.name),
+            facts,
+            tables: vec![&out.table],
+            charts: &charts,
+            inputs: vec![
+                Input {
+                    title: format!("Plan file {}", a.plan.display()),
+                    save_as: "plan.toml".into(),
+                    text: plan_text(&a.plan)?,
+                },
+                Input {
+                    title: format!("Actuals {}", a.actuals.display()),
+                    save_as: "actuals.csv".into(),
+                    text: actuals_text,
+                },
+                Input {
+                    title: "Scenario, with the paths and seed used".into(),
+                    save_as: "scenario.toml".into(),
+                    text: scenario_text(&scenario),
+                },
+            ],
+            command: format!("{} --as-of {as_of}", command("review", &a.plan, &scenario)),
+        });
+        write_file(file, &html)?;
+    }
+    Ok(())
+}
+
+/// The latest year with actuals after the base year, within the plan.
+fn default_as_of(plan: &Plan, actuals: &Actuals) -> Result<i32, CliError> {
+    actuals
+        .years()
+        .into_iter()
+        .filter(|&y| y > plan.base_year && y <= plan.target_year)
+        .max()
+        .ok_or_else(|| {
+            CliError::Input(format!(
+                "actuals: no value after the base year {}; nothing to review (give --as-of to review anyway)",
+                plan.base_year
+            ))
+        })
+}
+
+/// `yes`/`no` as the actuals file says, `derived` for a ratio or aggregate
+/// computed from its components, empty when the file does not say.
+fn verified(actuals: &Actuals, r: &ReviewRow) -> Option<&'static str> {
+    let (year, _) = r.latest?;
+    match actuals
+        .observations
+        .iter()
+        .find(|o| o.id == r.id && o.year == year)
+    {
+        Some(o) => o.verified.map(|v| if v { "yes" } else { "no" }),
+        None => Some("derived"),
+    }
+}
+
+/// A label enum as its snake_case name (as in the JSON).
+fn label(v: &impl serde::Serialize) -> Option<String> {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+}
+
+/// The review table, one row per target.
+pub fn table(plan: &Plan, actuals: &Actuals, as_of: i32, rows: &[ReviewRow]) -> Table {
+    let mut t = Table::new(
+        format!("Mid-term review of {} as of {as_of}", plan.name),
+        vec![
+            hidden("as_of"),
+            col("no", "no", 0),
+            col("id", "id", 0),
+            col("indicator", "指标 indicator", 0),
+            hidden("target_index"),
+            col("kind", "kind", 0),
+            col("latest_year", "year", 0),
+            col("latest", "latest", 1),
+            hidden("verified"),
+            col("completion_pct", "done%", 1),
+            col("elapsed_pct", "time%", 1),
+            col("progress_pct", "dist%", 1),
+            col("required_growth_pct", "need%/y", 2),
+            col("stated_growth_pct", "plan%/y", 2),
+            col("achieved_growth_pct", "got%/y", 2),
+            col("unsd", "UNSD", 0),
+            hidden("unsd_ratio"),
+            col("open_sdg", "Open SDG", 0),
+            hidden("open_sdg_ratio"),
+            col("p_before", "P before", 3),
+            col("p_now", "P now", 3),
+            col("p_now_low", "95% low", 3),
+            col("p_now_high", "95% high", 3),
+            hidden("p_now_se"),
+            hidden("paths"),
+        ],
+    );
+    for r in rows {
+        let p = r.progress.as_ref();
+        let pct = |v: Option<f64>| Cell::num(v.map(|v| 100.0 * v));
+        let mut row = vec![
+            Cell::Int(i64::from(as_of)),
+            Cell::int(r.no),
+            Cell::Text(r.id.clone()),
+            Cell::text(plan.indicator(&r.id).map(|i| i.name_zh.clone())),
+            Cell::Int(r.target_index as i64),
+            Cell::Text(r.kind.clone()),
+            Cell::int(r.latest.map(|l| l.0)),
+            Cell::num(r.latest.map(|l| l.1)),
+            Cell::text(verified(actuals, r)),
+            pct(p.map(|p| p.completion)),
+            pct(p.map(|p| p.elapsed_share)),
+            pct(p.map(|p| p.progress_share)),
+            pct(p.and_then(|p| p.required_growth)),
+            Cell::num(r.stated_growth_pct),
+            Cell::num(r.achieved_growth_pct),
+            Cell::text(r.unsd.and_then(|(l, _)| label(&l))),
+            Cell::num(r.unsd.map(|u| u.1)),
+            Cell::text(r.open_sdg.and_then(|(l, _)| label(&l))),
+            Cell::num(r.open_sdg.map(|u| u.1)),
+            Cell::num(r.p_before.map(|p| p.p)),
+        ];
+        let [p, low, high, se, paths] = p_cells(r.p_now);
+        row.extend([p, low, high, se, paths]);
+        t.push(row);
+    }
+    t.notes = vec![
+        "done%: completion (latest / target); time%: share of the period elapsed; dist%: share of the distance covered (log);".into(),
+        "need%/y: growth still required a year; plan%/y: stated; got%/y: achieved so far; P before / now: probability of attainment at the start and given the actuals.".into(),
+    ];
+    t
+}
+
+/// The whole output of a review.
+pub fn output(
+    plan: &Plan,
+    path: &Path,
+    actuals_path: &Path,
+    scenario: &Scenario,
+    actuals: &Actuals,
+    as_of: i32,
+    rows: &[ReviewRow],
+) -> Result<Output, CliError> {
+    let mut json = json_head("review");
+    json.insert("plan_file".into(), json!(path.display().to_string()));
+    json.insert("plan_name".into(), json!(plan.name));
+    json.insert(
+        "actuals_file".into(),
+        json!(actuals_path.display().to_string()),
+    );
+    json.insert("as_of".into(), json!(as_of));
+    json.insert("scenario".into(), to_value(scenario)?);
+    json.insert("review".into(), to_value(&rows)?);
+    Ok(Output {
+        table: table(plan, actuals, as_of, rows),
+        extra: Vec::new(),
+        json,
+    })
+}

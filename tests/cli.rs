@@ -1,0 +1,721 @@
+//! End-to-end tests of the `attain` program: the binary run on the shipped
+//! plan and on a plan with every target kind (tests/data/every_kind.toml),
+//! its exit codes, its CSV and JSON against the library's results for the
+//! same seed, and the well-formedness of its SVG charts and HTML report.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use attain::Plan;
+use attain::actuals::Actuals;
+use attain::attainment::Attainment;
+use attain::consistency::check_plan;
+use attain::engine::{Engine, RunOptions};
+use attain::forecast::backtest::{Config, SeriesData, backtest, leaderboard};
+use attain::review::{Known, review};
+use attain::scenario::Scenario;
+use unicode_width::UnicodeWidthStr;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn path(rel: &str) -> String {
+    format!("{ROOT}/{rel}")
+}
+
+fn shipped() -> String {
+    path("data/hunan_14th_fyp_commerce.toml")
+}
+
+fn every_kind() -> String {
+    path("tests/data/every_kind.toml")
+}
+
+fn every_kind_scenario() -> String {
+    path("tests/data/every_kind_scenario.toml")
+}
+
+fn attain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attain"))
+        .args(args)
+        .output()
+        .expect("the attain binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and asserts success, returning standard output.
+fn ok(args: &[&str]) -> String {
+    let o = attain(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("attain-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// CSV text as maps from column name to cell.
+fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let head = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            head.iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &BTreeMap<String, String>, col: &str) -> Option<f64> {
+    let v = &row[col];
+    (!v.is_empty()).then(|| v.parse().unwrap_or_else(|_| panic!("{col}: {v}")))
+}
+
+/// The library's run of `plan` under `scenario` with the default options.
+fn library_run(plan: &Plan, scenario: &Scenario) -> Attainment {
+    Engine::new(plan, scenario, RunOptions::default())
+        .unwrap()
+        .run()
+        .unwrap()
+}
+
+/// Parses an SVG file and returns its document text.
+fn svg(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{}: not well-formed XML: {e}", path.display()));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    text
+}
+
+fn count_tags(doc: &roxmltree::Document, name: &str) -> usize {
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == name)
+        .count()
+}
+
+#[test]
+fn check_csv_and_json_agree_with_the_library() {
+    let plan = Plan::load(shipped()).unwrap();
+    let checks = check_plan(&plan).unwrap();
+    let rows = csv_rows(&ok(&["check", &shipped(), "--format", "csv"]));
+    assert_eq!(rows.len(), plan.indicators.len());
+    for (row, c) in rows.iter().zip(&checks) {
+        assert_eq!(row["id"], c.id);
+        // Full precision: the very same numbers.
+        assert_eq!(num(row, "implied_growth_pct"), c.implied_growth_pct);
+        assert_eq!(num(row, "reached"), c.reached);
+        assert_eq!(
+            row["consistent"],
+            c.consistent.map_or(String::new(), |b| b.to_string())
+        );
+    }
+    // Row 1 of the Hunan table: 4875 -> 8400 implies 11.496%, not "12".
+    assert_eq!(rows[0]["consistent"], "false");
+    assert!((num(&rows[0], "implied_growth_pct").unwrap() - 11.496).abs() < 1e-3);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["check", &shipped(), "--format", "json"])).unwrap();
+    assert_eq!(json["command"], "check");
+    assert_eq!(json["attain_version"], env!("CARGO_PKG_VERSION"));
+    let back: Vec<attain::consistency::RowCheck> =
+        serde_json::from_value(json["checks"].clone()).unwrap();
+    assert_eq!(back, checks);
+    assert_eq!(json["rows"].as_array().unwrap().len(), checks.len());
+    assert_eq!(json["rows"][0]["id"], "trade_total");
+}
+
+#[test]
+fn table_aligns_cjk_names_by_display_width() {
+    let text = ok(&["check", &shipped()]);
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines[1];
+    let col_end = |line: &str, k: usize| -> usize {
+        // Display width up to the end of byte offset k.
+        line[..k].width()
+    };
+    // "unit" starts at the same display column on every row: the names
+    // before it are CJK of different lengths.
+    let unit_at = col_end(header, header.find("unit").unwrap());
+    let mut seen = 0;
+    for line in &lines[3..] {
+        for unit in ["亿元 ", "亿美元 ", "万吨 "] {
+            if let Some(k) = line.find(unit) {
+                assert_eq!(col_end(line, k), unit_at, "{line}");
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 12, "{seen}");
+}
+
+#[test]
+fn simulate_csv_and_json_agree_with_the_library_for_the_same_seed() {
+    let plan = Plan::load(shipped()).unwrap();
+    let mut scenario = Scenario::named("baseline");
+    scenario.seed = 11;
+    scenario.paths = 6_000;
+    let lib = library_run(&plan, &scenario);
+    let csv = ok(&[
+        "simulate",
+        &shipped(),
+        "--seed",
+        "11",
+        "--paths",
+        "6000",
+        "--format",
+        "csv",
+    ]);
+    let rows = csv_rows(&csv);
+    assert_eq!(
+        rows.len(),
+        lib.targets.len() + 2,
+        "targets and two joint rows"
+    );
+    for (row, t) in rows.iter().zip(&lib.targets) {
+        assert_eq!(row["id"], t.id);
+        assert_eq!(row["target_index"], t.target_index.to_string());
+        assert_eq!(num(row, "p_attain"), t.attain.map(|p| p.p));
+        assert_eq!(num(row, "p_low"), t.attain.map(|p| p.low));
+        assert_eq!(num(row, "p_high"), t.attain.map(|p| p.high));
+        assert_eq!(num(row, "threshold"), t.threshold);
+    }
+    let joint = &rows[lib.targets.len()];
+    assert_eq!(joint["id"], "joint_binding");
+    assert_eq!(num(joint, "p_attain"), lib.joint_binding.map(|p| p.p));
+    // Results do not depend on the number of threads.
+    let one = ok(&[
+        "simulate",
+        &shipped(),
+        "--seed",
+        "11",
+        "--paths",
+        "6000",
+        "--format",
+        "csv",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(one, csv);
+
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "simulate",
+        &shipped(),
+        "--seed",
+        "11",
+        "--paths",
+        "6000",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["scenario"]["seed"], 11);
+    let back: Attainment = serde_json::from_value(json["attainment"].clone()).unwrap();
+    assert_eq!(back, lib);
+    assert_eq!(
+        json["rows"][0]["p_attain"],
+        serde_json::json!(lib.targets[0].attain.unwrap().p)
+    );
+
+    // --fan: the quantiles per series and year as the main table.
+    let fan = csv_rows(&ok(&[
+        "simulate",
+        &shipped(),
+        "--seed",
+        "11",
+        "--paths",
+        "6000",
+        "--format",
+        "csv",
+        "--fan",
+    ]));
+    let years = (plan.target_year - plan.base_year + 1) as usize;
+    assert_eq!(fan.len(), lib.fan.len() * years);
+    let last = &lib.fan[0].years[years - 1];
+    assert_eq!(fan[years - 1]["year"], plan.target_year.to_string());
+    assert_eq!(num(&fan[years - 1], "q50"), Some(last.quantiles[2]));
+}
+
+#[test]
+fn every_target_kind_simulates_with_charts_and_a_report() {
+    let dir = scratch("every-kind");
+    let charts = dir.join("charts");
+    let report = dir.join("report.html");
+    let csv = ok(&[
+        "simulate",
+        &every_kind(),
+        "--scenario",
+        &every_kind_scenario(),
+        "--format",
+        "csv",
+        "--chart",
+        charts.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let plan = Plan::load(every_kind()).unwrap();
+    let scenario = Scenario::load(every_kind_scenario(), &plan).unwrap();
+    let lib = library_run(&plan, &scenario);
+    let rows = csv_rows(&csv);
+    let kinds: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["kind"].as_str()).collect();
+    for kind in [
+        "level",
+        "growth",
+        "cumulative",
+        "ratio",
+        "aggregate",
+        "every_year",
+        "milestones",
+        "approximately",
+        "multiple",
+    ] {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
+    // Every target is simulated (the scenario models the flow and the share).
+    for (row, t) in rows.iter().zip(&lib.targets) {
+        assert!(t.attain.is_some(), "{}", t.id);
+        assert_eq!(num(row, "p_attain"), t.attain.map(|p| p.p), "{}", t.id);
+    }
+
+    // One fan chart per indicator (ids sanitized), and the probability chart.
+    let mut files: Vec<String> = std::fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), plan.indicators.len() + 1, "{files:?}");
+    assert!(files.contains(&"fan_export_volume.svg".to_string()));
+    for f in &files {
+        let text = svg(&charts.join(f));
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        assert!(count_tags(&doc, "text") > 5, "{f}");
+        // Text names the CJK-capable font families, ending in a generic one.
+        assert!(
+            text.contains("Noto Sans CJK SC") && text.contains("sans-serif"),
+            "{f}"
+        );
+    }
+    let fan = svg(&charts.join("fan_output.svg"));
+    let doc = roxmltree::Document::parse(&fan).unwrap();
+    // Two bands, the title with both names and P(attain) of both targets.
+    assert!(count_tags(&doc, "polygon") >= 2);
+    assert!(fan.contains("总产出 Output"));
+    let p = lib.target("output", 0).unwrap().attain.unwrap();
+    assert!(
+        fan.contains(&format!("{:.3} [{:.3}, {:.3}]", p.p, p.low, p.high)),
+        "P(attain) in the title"
+    );
+    assert!(fan.contains("(cumulative) = "));
+    assert!(fan.contains("path summing to the cumulative target"));
+    let prob = svg(&charts.join("probability.svg"));
+    let doc = roxmltree::Document::parse(&prob).unwrap();
+    assert!(prob.contains("all binding targets jointly"));
+    let j = lib.joint_binding.unwrap();
+    assert!(prob.contains(&format!("{:.3} [{:.3}, {:.3}]", j.p, j.low, j.high)));
+    // A bar per target plus the joint one and the three legend squares.
+    assert!(count_tags(&doc, "rect") > lib.targets.len() + 3);
+
+    // The report: well-formed, self-contained, with table, charts, inputs.
+    let html = std::fs::read_to_string(&report).unwrap();
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&html, opts)
+        .unwrap_or_else(|e| panic!("report is not well-formed: {e}"));
+    assert_eq!(count_tags(&doc, "svg"), files.len());
+    assert_eq!(count_tags(&doc, "table"), 1);
+    assert!(count_tags(&doc, "tr") > lib.targets.len());
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "no external resources"
+    );
+    assert!(!html.contains("<script") && !html.contains("<link"));
+    assert!(html.contains(&format!("attain {}", env!("CARGO_PKG_VERSION"))));
+    let text: String = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .map(|n| n.text().unwrap())
+        .collect();
+    assert!(text.contains("seed = 99"), "the scenario with its seed");
+    assert!(
+        text.contains("name = \"测试规划 every target kind\""),
+        "the plan itself"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn review_agrees_with_the_library_and_charts_the_actuals() {
+    let dir = scratch("review");
+    let charts = dir.join("charts");
+    let report = dir.join("review.html");
+    let actuals_file = path("data/hunan_actuals.csv");
+    let csv = ok(&[
+        "review",
+        &shipped(),
+        "--actuals",
+        &actuals_file,
+        "--as-of",
+        "2022",
+        "--paths",
+        "4000",
+        "--seed",
+        "5",
+        "--format",
+        "csv",
+        "--chart",
+        charts.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let plan = Plan::load(shipped()).unwrap();
+    let actuals = Actuals::load(&actuals_file, &plan).unwrap();
+    let known: Known = plan
+        .series_ids()
+        .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
+        .collect();
+    let mut scenario = Scenario::named("baseline");
+    scenario.paths = 4000;
+    scenario.seed = 5;
+    let lib = review(&plan, &scenario, &known, 2022).unwrap();
+    let rows = csv_rows(&csv);
+    assert_eq!(rows.len(), lib.len());
+    for (row, r) in rows.iter().zip(&lib) {
+        assert_eq!(row["id"], r.id);
+        assert_eq!(row["as_of"], "2022");
+        assert_eq!(num(row, "p_now"), r.p_now.map(|p| p.p));
+        assert_eq!(num(row, "p_before"), r.p_before.map(|p| p.p));
+        assert_eq!(num(row, "latest"), r.latest.map(|l| l.1));
+    }
+    // trade_total: 7058.2 in 2022, unverified in the shipped file.
+    assert_eq!(rows[0]["latest"], "7058.2");
+    assert_eq!(rows[0]["verified"], "no");
+    // Three actuals of trade_total (2020-2022) as points on its fan chart.
+    let fan = svg(&charts.join("fan_trade_total.svg"));
+    let doc = roxmltree::Document::parse(&fan).unwrap();
+    assert!(count_tags(&doc, "circle") >= 3);
+    assert!(fan.contains("P(attain | actuals to 2022)"));
+    let html = std::fs::read_to_string(&report).unwrap();
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&html, opts).unwrap();
+    assert!(count_tags(&doc, "svg") > 10);
+    assert!(
+        html.contains("trade_total,2022,7058.2"),
+        "the actuals are embedded"
+    );
+    assert!(html.contains("--as-of 2022"));
+    // Default --as-of: the latest year with actuals (2022).
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "review",
+        &shipped(),
+        "--actuals",
+        &actuals_file,
+        "--paths",
+        "2000",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["as_of"], 2022);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Synthetic `id,year,value` data: three series of 14 years.
+fn backtest_data() -> (String, Vec<SeriesData>) {
+    let mut csv = String::from("id,year,value\n");
+    let mut series = Vec::new();
+    for (k, id) in ["a", "b", "c"].iter().enumerate() {
+        let mut values = Vec::new();
+        for t in 0..14 {
+            // Growth near 6% with a deterministic wiggle.
+            let wiggle = ((t * 7 + k * 3) % 5) as f64 * 0.01 - 0.02;
+            let v: f64 = 100.0 * (1.06f64 + wiggle).powi(t as i32) * (1.0 + k as f64);
+            csv.push_str(&format!("{id},{},{v}\n", 2000 + t));
+            values.push(v);
+        }
+        series.push(SeriesData {
+            id: id.to_string(),
+            values,
+        });
+    }
+    (csv, series)
+}
+
+#[test]
+fn backtest_leaderboard_agrees_with_the_library() {
+    let dir = scratch("backtest");
+    let (text, series) = backtest_data();
+    let data = dir.join("data.csv");
+    std::fs::write(&data, text).unwrap();
+    let charts = dir.join("charts");
+    let csv = ok(&[
+        "backtest",
+        data.to_str().unwrap(),
+        "--horizon",
+        "2",
+        "--format",
+        "csv",
+        "--chart",
+        charts.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&csv);
+    let methods = [
+        "naive",
+        "rw_drift",
+        "cagr",
+        "log_linear_trend",
+        "ar1_growth",
+        "damped_holt",
+    ];
+    // One row per method for all horizons and for each of 2 horizons.
+    assert_eq!(rows.len(), methods.len() * 3);
+    let lib: Vec<Box<dyn attain::forecast::Method>> = vec![
+        Box::new(attain::forecast::Naive),
+        Box::new(attain::forecast::RandomWalkDrift),
+    ];
+    let board = leaderboard(&backtest(&lib, &series, &Config::new(2, 5).unwrap()).unwrap());
+    for (method, h, metric) in [("naive", None, "mae"), ("rw_drift", Some(2), "crps")] {
+        let row = rows
+            .iter()
+            .find(|r| {
+                r["method"] == method
+                    && r["horizon"] == h.map_or(String::new(), |h: usize| h.to_string())
+            })
+            .unwrap();
+        let score = board
+            .iter()
+            .find(|s| {
+                s.method == method
+                    && s.horizon == h
+                    && serde_json::to_value(s.metric).unwrap() == metric
+            })
+            .unwrap();
+        assert_eq!(num(row, metric), score.value, "{method} {h:?} {metric}");
+    }
+    // Ranks 1..=6 within the all-horizons block, by MASE ascending.
+    let all: Vec<&BTreeMap<String, String>> =
+        rows.iter().filter(|r| r["horizon"].is_empty()).collect();
+    assert_eq!(all[0]["rank"], "1");
+    let mase: Vec<f64> = all.iter().map(|r| num(r, "mase").unwrap()).collect();
+    assert!(mase.windows(2).all(|w| w[0] <= w[1]), "{mase:?}");
+    for r in &all {
+        let b = num(r, "brier").unwrap();
+        assert!((0.0..=1.0).contains(&b));
+    }
+    let rel = svg(&charts.join("reliability.svg"));
+    assert!(rel.contains("Brier"));
+    let score = svg(&charts.join("score_by_horizon.svg"));
+    assert!(score.contains("damped_holt"));
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "backtest",
+        data.to_str().unwrap(),
+        "--horizon",
+        "2",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["reliability"].as_array().unwrap().len(), methods.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Exit 2 with a message naming what is wrong, and nothing of a panic.
+fn bad_input(args: &[&str], expect: &[&str]) {
+    let o = attain(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    for e in expect {
+        assert!(err.contains(e), "{args:?}: {err} lacks {e}");
+    }
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty(), "nothing on standard output");
+}
+
+#[test]
+fn bad_input_exits_2_naming_file_indicator_and_field() {
+    let dir = scratch("bad");
+    let plan = std::fs::read_to_string(shipped()).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, plan.replacen("base = 951", "base = -951", 1)).unwrap();
+    let bad = bad.to_str().unwrap();
+    for sub in ["check", "simulate"] {
+        bad_input(
+            &[sub, bad],
+            &["bad.toml", "processing_trade", "base", "-951"],
+        );
+    }
+    let typo = dir.join("typo.toml");
+    std::fs::write(
+        &typo,
+        plan.replacen("stated_growth = \"16\"", "stated_growth = \"sixteen\"", 1),
+    )
+    .unwrap();
+    bad_input(
+        &["check", typo.to_str().unwrap()],
+        &["typo.toml", "services_trade", "stated_growth"],
+    );
+    bad_input(&["check", "no/such/plan.toml"], &["no/such/plan.toml"]);
+    bad_input(
+        &[
+            "simulate",
+            &shipped(),
+            "--scenario",
+            "no/such/scenario.toml",
+        ],
+        &["no/such/scenario.toml"],
+    );
+    let scen = dir.join("scenario.toml");
+    std::fs::write(
+        &scen,
+        "name = \"x\"\n[models.nope]\nmodel = \"log_normal\"\ngrowth_pct = 5\nsd = 0.1\n",
+    )
+    .unwrap();
+    bad_input(
+        &["simulate", &shipped(), "--scenario", scen.to_str().unwrap()],
+        &["scenario.toml", "nope"],
+    );
+    bad_input(&["simulate", &shipped(), "--paths", "0"], &["paths"]);
+    bad_input(
+        &["simulate", &shipped(), "--paths", "10", "--se", "0.01"],
+        &["--se"],
+    );
+    bad_input(&["simulate", &shipped(), "--threads", "0"], &["--threads"]);
+    bad_input(&["check", &shipped(), "--format", "xml"], &["xml"]);
+    let actuals = dir.join("actuals.csv");
+    std::fs::write(&actuals, "id,year,value\ntrade_total,2021,-5\n").unwrap();
+    bad_input(
+        &["review", &shipped(), "--actuals", actuals.to_str().unwrap()],
+        &["actuals.csv", "trade_total", "line 2", "value"],
+    );
+    bad_input(
+        &[
+            "review",
+            &shipped(),
+            "--actuals",
+            &path("data/hunan_actuals.csv"),
+            "--as-of",
+            "2030",
+        ],
+        &["as_of"],
+    );
+    let data = dir.join("data.csv");
+    std::fs::write(&data, "id,year,value\na,2000,1\na,2002,2\n").unwrap();
+    bad_input(
+        &["backtest", data.to_str().unwrap()],
+        &["data.csv", "line 3", "consecutive"],
+    );
+    bad_input(
+        &["backtest", data.to_str().unwrap(), "--metric", "nope"],
+        &["--metric", "nope"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn other_failures_exit_1() {
+    let dir = scratch("fail");
+    // --out into a path below a regular file cannot be written.
+    let file = dir.join("file");
+    std::fs::write(&file, "x").unwrap();
+    let out = file.join("out.csv");
+    let o = attain(&["check", &shipped(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn out_writes_the_same_as_standard_output() {
+    let dir = scratch("out");
+    let out = dir.join("sub/check.json");
+    let o = attain(&[
+        "check",
+        &shipped(),
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        ok(&["check", &shipped(), "--format", "json"])
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn init_writes_a_working_example_and_refuses_to_overwrite() {
+    let dir = scratch("init");
+    let d = dir.to_str().unwrap();
+    ok(&["init", d]);
+    let plan = dir.join("plan.toml");
+    let scenario = dir.join("scenario.toml");
+    // The example loads, every kind included, and simulates every target.
+    let p = Plan::load(&plan).unwrap();
+    assert_eq!(p.indicators.len(), 12);
+    let s = Scenario::load(&scenario, &p).unwrap();
+    let rows = csv_rows(&ok(&[
+        "simulate",
+        plan.to_str().unwrap(),
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--paths",
+        "3000",
+        "--format",
+        "csv",
+    ]));
+    let mut s = s;
+    s.paths = 3000;
+    let lib = library_run(&p, &s);
+    assert!(lib.targets.iter().all(|t| t.attain.is_some()));
+    assert_eq!(
+        num(&rows[0], "p_attain"),
+        lib.targets[0].attain.map(|p| p.p)
+    );
+    // Again: refused, files untouched; with --force: replaced.
+    std::fs::write(&plan, "edited").unwrap();
+    bad_input(&["init", d], &["plan.toml", "--force"]);
+    assert_eq!(std::fs::read_to_string(&plan).unwrap(), "edited");
+    ok(&["init", d, "--force"]);
+    assert!(Plan::load(&plan).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn help_lists_the_subcommands_and_exit_codes() {
+    let help = ok(&["--help"]);
+    for sub in [
+        "check",
+        "simulate",
+        "review",
+        "backtest",
+        "init",
+        "Exit status",
+    ] {
+        assert!(help.contains(sub), "{sub}");
+    }
+    assert!(ok(&["--version"]).contains(env!("CARGO_PKG_VERSION")));
+}
