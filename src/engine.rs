@@ -880,7 +880,7 @@ fn known_values(
 
 /// Seed of chunk `c`'s stream: SplitMix64 finalisation of (seed, c), so
 /// neighbouring chunks get unrelated streams.
-fn stream_seed(seed: u64, c: u64) -> u64 {
+pub(crate) fn stream_seed(seed: u64, c: u64) -> u64 {
     let mut z = seed ^ c.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

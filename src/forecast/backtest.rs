@@ -9,24 +9,39 @@
 //! instead of starting later on easier ground; nothing is skipped silently.
 //!
 //! A [`Row`] holds the raw material of one forecast (actual, point, MASE scale,
-//! CRPS and the predictive quantiles); [`Row::term`] turns it into each
-//! [`Metric`]'s per-forecast term and [`leaderboard`] averages the terms by
-//! method, horizon and metric. Series run in parallel (rayon); the rows come
-//! back in the order of the series, then methods, origins and horizons, the
-//! same on every run.
+//! CRPS, the predictive quantiles and, for a series with a target growth, the
+//! probability the method gave that the target would be met and whether it
+//! was); [`Row::term`] turns it into each [`Metric`]'s per-forecast term and
+//! [`leaderboard`] averages the terms by method, horizon and metric.
+//!
+//! [`backtest`] returns every row (small data sets, CSV output); [`evaluate`]
+//! streams the same forecasts into a [`Summary`] without keeping them, for
+//! thousands of series. Both run series in parallel (rayon) and give the same
+//! result on any number of threads: rows come back in the order of the
+//! series, then methods, origins and horizons, and partial sums merge in a
+//! fixed order.
 
-use std::collections::BTreeMap;
+use std::io::Write;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Method;
-use super::score::{crps, interval_score, mase_scale, pinball, sape};
+use super::score::{
+    BrierDecomposition, ReliabilityBin, crps, interval_score, mase_scale, pinball, sape,
+};
 use crate::error::{Error, Result};
 
 /// Quantiles kept per forecast: the 95% and 80% interval ends and the pinball
 /// quantiles.
 pub const QUANTILES: [f64; 9] = [0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975];
+
+/// Bins of the reliability tables of target probabilities.
+pub const RELIABILITY_BINS: usize = 10;
+
+/// Series per unit of parallel work in [`evaluate`]; fixed, so sums merge in
+/// the same order on any number of threads.
+const SERIES_CHUNK: usize = 32;
 
 /// How a backtest runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +79,23 @@ pub struct SeriesData {
     pub id: String,
     /// Yearly values.
     pub values: Vec<f64>,
+    /// A growth target, percent a year: at each origin and horizon `h` the
+    /// target is met when the value `h` years on is at least the origin's
+    /// value grown at this rate (a plan's stated growth, say). Methods are
+    /// then also scored on the probability they gave it (Brier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_growth_pct: Option<f64>,
+}
+
+impl SeriesData {
+    /// A series without a target.
+    pub fn new(id: impl Into<String>, values: Vec<f64>) -> Self {
+        SeriesData {
+            id: id.into(),
+            values,
+            target_growth_pct: None,
+        }
+    }
 }
 
 /// One forecast of one method for one series at one origin and horizon, or
@@ -104,6 +136,13 @@ pub struct Row {
     pub q95: Option<f64>,
     /// 0.975-quantile.
     pub q975: Option<f64>,
+    /// The target level (the origin's value grown at the series' target
+    /// growth), when the series has a target.
+    pub threshold: Option<f64>,
+    /// The probability the method gave that the target would be met.
+    pub p_target: Option<f64>,
+    /// Whether it was met.
+    pub met: Option<bool>,
     /// Why there is no forecast (series too short, fit failed, ...).
     pub problem: Option<String>,
 }
@@ -142,11 +181,13 @@ pub enum Metric {
     Pinball75,
     /// Pinball loss at 0.95.
     Pinball95,
+    /// Brier score of the target probabilities.
+    Brier,
 }
 
 impl Metric {
     /// Every metric, in leaderboard order.
-    pub const ALL: [Metric; 15] = [
+    pub const ALL: [Metric; 16] = [
         Metric::Mae,
         Metric::Rmse,
         Metric::Mape,
@@ -162,7 +203,41 @@ impl Metric {
         Metric::Pinball50,
         Metric::Pinball75,
         Metric::Pinball95,
+        Metric::Brier,
     ];
+
+    /// The metric's name as in CSV and JSON (`"mae"`, `"coverage80"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Mae => "mae",
+            Metric::Rmse => "rmse",
+            Metric::Mape => "mape",
+            Metric::Smape => "smape",
+            Metric::Mase => "mase",
+            Metric::Crps => "crps",
+            Metric::Coverage80 => "coverage80",
+            Metric::Coverage95 => "coverage95",
+            Metric::Winkler80 => "winkler80",
+            Metric::Winkler95 => "winkler95",
+            Metric::Pinball05 => "pinball05",
+            Metric::Pinball25 => "pinball25",
+            Metric::Pinball50 => "pinball50",
+            Metric::Pinball75 => "pinball75",
+            Metric::Pinball95 => "pinball95",
+            Metric::Brier => "brier",
+        }
+    }
+
+    /// Whether a lower value is better (false for coverage, where the
+    /// nominal level is best).
+    pub fn lower_is_better(self) -> bool {
+        !matches!(self, Metric::Coverage80 | Metric::Coverage95)
+    }
+
+    /// Position in [`Metric::ALL`].
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl Row {
@@ -185,6 +260,9 @@ impl Row {
             q90: None,
             q95: None,
             q975: None,
+            threshold: None,
+            p_target: None,
+            met: None,
             problem: Some(why),
         }
     }
@@ -192,7 +270,8 @@ impl Row {
     /// This forecast's term of `metric`: the leaderboard's score is the mean
     /// of the terms (for RMSE the squared error, then the root of the mean).
     /// `None` when the row has no forecast or the term is undefined (MAPE of
-    /// an actual of 0, MASE of a constant training window).
+    /// an actual of 0, MASE of a constant training window, Brier of a series
+    /// without a target).
     pub fn term(&self, metric: Metric) -> Option<f64> {
         let (a, p) = (self.actual?, self.point?);
         let e = a - p;
@@ -220,78 +299,135 @@ impl Row {
             Metric::Pinball50 => pin(self.q50, 0.5),
             Metric::Pinball75 => pin(self.q75, 0.75),
             Metric::Pinball95 => pin(self.q95, 0.95),
+            Metric::Brier => {
+                let (pt, met) = (self.p_target?, self.met?);
+                Some((pt - if met { 1.0 } else { 0.0 }).powi(2))
+            }
         }
     }
 }
 
-/// Backtests every method on every series. Errors only for a bad `config`;
-/// problems with a series or a fit become rows.
+/// Backtests every method on every series and returns every row. Errors for
+/// a bad `config`, no methods or series, or a horizon no series is long
+/// enough for; problems with one series or a
+/// fit become rows.
 pub fn backtest(
     methods: &[Box<dyn Method>],
     series: &[SeriesData],
     config: &Config,
 ) -> Result<Vec<Row>> {
-    let config = Config::new(config.horizons, config.min_train)?;
+    let config = check_request(methods, series, config)?;
+    let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
     let per_series: Vec<Vec<Row>> = series
         .par_iter()
-        .map(|s| backtest_series(methods, s, &config))
+        .map(|s| {
+            let mut rows = Vec::new();
+            forecast_series(methods, s, &config, |mi, mut r| {
+                r.method.clone_from(&names[mi]);
+                r.series.clone_from(&s.id);
+                rows.push(r);
+            });
+            rows
+        })
         .collect();
     Ok(per_series.into_iter().flatten().collect())
 }
 
-fn backtest_series(methods: &[Box<dyn Method>], s: &SeriesData, config: &Config) -> Vec<Row> {
+/// The checked config, or an error when there is nothing to backtest (no
+/// methods, no series) or no series is long enough for the largest horizon
+/// (a request the data cannot answer, rather than a short series among
+/// others, which becomes rows with a problem).
+fn check_request(
+    methods: &[Box<dyn Method>],
+    series: &[SeriesData],
+    config: &Config,
+) -> Result<Config> {
+    let config = Config::new(config.horizons, config.min_train)?;
+    if methods.is_empty() {
+        return Err(Error::parameter("methods", "is empty"));
+    }
+    let Some(longest) = series.iter().max_by_key(|s| s.values.len()) else {
+        return Err(Error::parameter("series", "is empty"));
+    };
+    let n = longest.values.len();
+    if n < config.min_train + config.horizons {
+        return Err(Error::parameter(
+            "horizons",
+            format!(
+                "is {} but the longest series (\"{}\", {n} values) allows at most {} \
+                 after {} training values",
+                config.horizons,
+                longest.id,
+                n.saturating_sub(config.min_train),
+                config.min_train
+            ),
+        ));
+    }
+    Ok(config)
+}
+
+/// Runs every method over one series, handing each row (with its method's
+/// index; names left empty) to `sink` in method, origin, horizon order.
+fn forecast_series(
+    methods: &[Box<dyn Method>],
+    s: &SeriesData,
+    config: &Config,
+    mut sink: impl FnMut(usize, Row),
+) {
     let n = s.values.len();
-    let mut rows = Vec::new();
     if n <= config.min_train {
-        for m in methods {
-            rows.push(Row::problem(
-                &m.name(),
-                &s.id,
-                n,
-                0,
-                format!(
-                    "series of {n} values is too short: a backtest needs at least {} \
-                     ({} to train, 1 to score)",
-                    config.min_train + 1,
-                    config.min_train
+        for mi in 0..methods.len() {
+            sink(
+                mi,
+                Row::problem(
+                    "",
+                    "",
+                    n,
+                    0,
+                    format!(
+                        "series of {n} values is too short: a backtest needs at least {} \
+                         ({} to train, 1 to score)",
+                        config.min_train + 1,
+                        config.min_train
+                    ),
                 ),
-            ));
+            );
         }
-        return rows;
+        return;
     }
     let scales: Vec<Option<f64>> = (config.min_train..n)
         .map(|o| mase_scale(&s.values[..o]).ok())
         .collect();
-    for m in methods {
-        let name = m.name();
+    for (mi, m) in methods.iter().enumerate() {
         for origin in config.min_train..n {
             let train = &s.values[..origin];
             let last_h = config.horizons.min(n - origin);
             let fitted = m.fit(train);
             for h in 1..=last_h {
                 let actual = s.values[origin + h - 1];
+                let threshold = s
+                    .target_growth_pct
+                    .map(|g| train[origin - 1] * (1.0 + g / 100.0).powi(h as i32));
                 let row = match &fitted {
-                    Err(e) => Row::problem(&name, &s.id, origin, h, e.to_string()),
-                    Ok(f) => score_one(f.as_ref(), h, actual).map_or_else(
-                        |e| Row::problem(&name, &s.id, origin, h, e.to_string()),
+                    Err(e) => Row::problem("", "", origin, h, e.to_string()),
+                    Ok(f) => score_one(f.as_ref(), h, actual, threshold).map_or_else(
+                        |e| Row::problem("", "", origin, h, e.to_string()),
                         |mut r| {
-                            r.method = name.clone();
-                            r.series = s.id.clone();
                             r.origin = origin;
                             r.scale = scales[origin - config.min_train];
                             r
                         },
                     ),
                 };
-                rows.push(row);
+                sink(mi, row);
             }
         }
     }
-    rows
 }
 
-/// Forecast `h` ahead and the raw scores against `actual`.
-fn score_one(f: &dyn super::Fitted, h: usize, actual: f64) -> Result<Row> {
+/// Forecast `h` ahead and the raw scores against `actual` (and the target
+/// `threshold`, if any).
+fn score_one(f: &dyn super::Fitted, h: usize, actual: f64, threshold: Option<f64>) -> Result<Row> {
     let fc = f.forecast(h)?;
     let q = fc.predictive.quantiles(&QUANTILES)?;
     let c = crps(&fc.predictive, actual)?;
@@ -314,6 +450,11 @@ fn score_one(f: &dyn super::Fitted, h: usize, actual: f64) -> Result<Row> {
     .into_iter()
     .zip(q)
     .for_each(|(slot, v)| *slot = Some(v));
+    if let Some(t) = threshold.filter(|t| t.is_finite()) {
+        r.threshold = Some(t);
+        r.p_target = Some(fc.predictive.prob_at_least(t)?);
+        r.met = Some(actual >= t);
+    }
     Ok(r)
 }
 
@@ -334,69 +475,315 @@ pub struct Score {
     pub missing: usize,
 }
 
-/// A leaderboard cell's key: method index, horizon (`None`: all), metric;
-/// its value is (sum of terms, count, missing).
-type Cell = (usize, Option<usize>, Metric);
+/// How well one method's target probabilities matched the outcomes, at one
+/// horizon or all together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetCalibration {
+    /// Method name.
+    pub method: String,
+    /// Horizon; `None` for all horizons together.
+    pub horizon: Option<usize>,
+    /// Brier score, its Murphy decomposition and the reliability table over
+    /// [`RELIABILITY_BINS`] bins.
+    pub decomposition: BrierDecomposition,
+}
+
+/// Forecasts that could not be made, per method and series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Method name.
+    pub method: String,
+    /// Series id.
+    pub series: String,
+    /// Rows with this problem or another for this method and series.
+    pub rows: usize,
+    /// The first problem's message.
+    pub first: String,
+}
+
+/// What [`evaluate`] returns: the leaderboard, the target-probability
+/// calibration, and the problems, without the rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Scores by method, horizon (each, then all) and metric.
+    pub scores: Vec<Score>,
+    /// Target-probability calibration by method and horizon (only where some
+    /// series had a target).
+    pub calibration: Vec<TargetCalibration>,
+    /// Forecasts not made, per method and series, in series then method order.
+    pub problems: Vec<Problem>,
+    /// Series evaluated.
+    pub series: usize,
+}
+
+/// Sum, count and missing count of one leaderboard cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Cell {
+    sum: f64,
+    count: usize,
+    missing: usize,
+}
+
+/// Count, sum of probabilities and of outcomes in one reliability bin.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Bin {
+    count: usize,
+    p: f64,
+    met: f64,
+}
+
+/// Running sums of a leaderboard: one cell per method, horizon slot
+/// (`0..H` for horizons `1..=H`, `H` for all) and metric, and one reliability
+/// table per method and horizon slot. Dense, so adding a row does no lookup.
+#[derive(Debug, Clone)]
+struct Board {
+    methods: Vec<String>,
+    horizons: usize,
+    cells: Vec<Cell>,
+    bins: Vec<[Bin; RELIABILITY_BINS]>,
+}
+
+impl Board {
+    fn new(methods: Vec<String>, horizons: usize) -> Self {
+        let slots = methods.len() * (horizons + 1);
+        Board {
+            methods,
+            horizons,
+            cells: vec![Cell::default(); slots * Metric::ALL.len()],
+            bins: vec![[Bin::default(); RELIABILITY_BINS]; slots],
+        }
+    }
+
+    fn add(&mut self, mi: usize, row: &Row) {
+        let all = mi * (self.horizons + 1) + self.horizons;
+        let one = (1..=self.horizons)
+            .contains(&row.horizon)
+            .then(|| mi * (self.horizons + 1) + row.horizon - 1);
+        for metric in Metric::ALL {
+            let term = row.term(metric);
+            for slot in [Some(all), one].into_iter().flatten() {
+                let c = &mut self.cells[slot * Metric::ALL.len() + metric.index()];
+                match term {
+                    Some(t) => {
+                        c.sum += t;
+                        c.count += 1;
+                    }
+                    None => c.missing += 1,
+                }
+            }
+        }
+        if let (Some(p), Some(met), Some(_)) = (row.p_target, row.met, row.actual) {
+            let k = ((p * RELIABILITY_BINS as f64) as usize).min(RELIABILITY_BINS - 1);
+            for slot in [Some(all), one].into_iter().flatten() {
+                let b = &mut self.bins[slot][k];
+                b.count += 1;
+                b.p += p;
+                b.met += if met { 1.0 } else { 0.0 };
+            }
+        }
+    }
+
+    /// Adds `other`'s sums (same methods and horizons) after this board's.
+    fn merge(&mut self, other: &Board) {
+        for (a, b) in self.cells.iter_mut().zip(&other.cells) {
+            a.sum += b.sum;
+            a.count += b.count;
+            a.missing += b.missing;
+        }
+        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.count += y.count;
+                x.p += y.p;
+                x.met += y.met;
+            }
+        }
+    }
+
+    /// Horizon of slot `h` (`None` for all).
+    fn horizon(&self, h: usize) -> Option<usize> {
+        (h < self.horizons).then_some(h + 1)
+    }
+
+    fn scores(&self) -> Vec<Score> {
+        let mut out = Vec::with_capacity(self.cells.len());
+        for (mi, method) in self.methods.iter().enumerate() {
+            for h in 0..=self.horizons {
+                let slot = mi * (self.horizons + 1) + h;
+                if self.cells[slot * Metric::ALL.len()..][..Metric::ALL.len()]
+                    .iter()
+                    .all(|c| c.count + c.missing == 0)
+                {
+                    continue;
+                }
+                for metric in Metric::ALL {
+                    let c = self.cells[slot * Metric::ALL.len() + metric.index()];
+                    let mean = (c.count > 0).then(|| c.sum / c.count as f64);
+                    out.push(Score {
+                        method: method.clone(),
+                        horizon: self.horizon(h),
+                        metric,
+                        value: if metric == Metric::Rmse {
+                            mean.map(f64::sqrt)
+                        } else {
+                            mean
+                        },
+                        count: c.count,
+                        missing: c.missing,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn calibration(&self) -> Vec<TargetCalibration> {
+        let mut out = Vec::new();
+        for (mi, method) in self.methods.iter().enumerate() {
+            for h in 0..=self.horizons {
+                let slot = mi * (self.horizons + 1) + h;
+                let bins = &self.bins[slot];
+                if bins.iter().all(|b| b.count == 0) {
+                    continue;
+                }
+                let brier = self.cells[slot * Metric::ALL.len() + Metric::Brier.index()];
+                let table = bins
+                    .iter()
+                    .enumerate()
+                    .map(|(k, b)| {
+                        let n = b.count as f64;
+                        ReliabilityBin {
+                            lower: k as f64 / RELIABILITY_BINS as f64,
+                            upper: (k + 1) as f64 / RELIABILITY_BINS as f64,
+                            count: b.count,
+                            mean_forecast: (b.count > 0).then(|| b.p / n),
+                            observed: (b.count > 0).then(|| b.met / n),
+                        }
+                    })
+                    .collect();
+                // The table is non-empty, so the decomposition exists.
+                if let Ok(decomposition) =
+                    BrierDecomposition::from_table(brier.sum / brier.count.max(1) as f64, table)
+                {
+                    out.push(TargetCalibration {
+                        method: method.clone(),
+                        horizon: self.horizon(h),
+                        decomposition,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The board of `rows`: methods in order of first appearance, horizons up to
+/// the largest.
+fn board_of(rows: &[Row]) -> Board {
+    let mut methods: Vec<String> = Vec::new();
+    let mut index = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mi = match methods.iter().position(|m| *m == r.method) {
+            Some(i) => i,
+            None => {
+                methods.push(r.method.clone());
+                methods.len() - 1
+            }
+        };
+        index.push(mi);
+    }
+    let horizons = rows.iter().map(|r| r.horizon).max().unwrap_or(0);
+    let mut board = Board::new(methods, horizons);
+    for (r, mi) in rows.iter().zip(index) {
+        board.add(mi, r);
+    }
+    board
+}
 
 /// Averages the rows' terms by method (in order of first appearance), horizon
 /// (each, then all together) and metric.
 pub fn leaderboard(rows: &[Row]) -> Vec<Score> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut cells: BTreeMap<Cell, (f64, usize, usize)> = BTreeMap::new();
-    for r in rows {
-        let mi = match order.iter().position(|m| *m == r.method) {
-            Some(i) => i,
-            None => {
-                order.push(&r.method);
-                order.len() - 1
-            }
-        };
-        for metric in Metric::ALL {
-            let term = r.term(metric);
-            let horizons: &[Option<usize>] = if r.horizon == 0 {
-                &[None]
-            } else {
-                &[Some(r.horizon), None]
-            };
-            for &h in horizons {
-                let c = cells.entry((mi, h, metric)).or_insert((0.0, 0, 0));
-                match term {
-                    Some(t) => {
-                        c.0 += t;
-                        c.1 += 1;
+    board_of(rows).scores()
+}
+
+/// The Brier score of the rows' target probabilities with its decomposition
+/// and reliability table, by method and horizon (each, then all together);
+/// methods without target probabilities are left out.
+pub fn target_calibration(rows: &[Row]) -> Vec<TargetCalibration> {
+    board_of(rows).calibration()
+}
+
+/// Backtests every method on every series like [`backtest`] but keeps only
+/// the sums the leaderboard and the calibration need, so memory does not grow
+/// with the number of series. Errors as [`backtest`] does.
+pub fn evaluate(
+    methods: &[Box<dyn Method>],
+    series: &[SeriesData],
+    config: &Config,
+) -> Result<Summary> {
+    let config = check_request(methods, series, config)?;
+    let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
+    let parts: Vec<(Board, Vec<Problem>)> = series
+        .par_chunks(SERIES_CHUNK)
+        .map(|chunk| {
+            let mut board = Board::new(names.clone(), config.horizons);
+            let mut problems: Vec<Problem> = Vec::new();
+            for s in chunk {
+                let start = problems.len();
+                forecast_series(methods, s, &config, |mi, row| {
+                    if let Some(why) = &row.problem {
+                        match problems[start..].iter_mut().find(|p| p.method == names[mi]) {
+                            Some(p) => p.rows += 1,
+                            None => problems.push(Problem {
+                                method: names[mi].clone(),
+                                series: s.id.clone(),
+                                rows: 1,
+                                first: why.clone(),
+                            }),
+                        }
                     }
-                    None => c.2 += 1,
-                }
+                    board.add(mi, &row);
+                });
             }
-        }
-    }
-    // None sorts before Some: put "all horizons" after the single ones.
-    let mut out: Vec<Score> = cells
-        .into_iter()
-        .map(|((mi, horizon, metric), (sum, count, missing))| {
-            let mean = (count > 0).then(|| sum / count as f64);
-            Score {
-                method: order[mi].to_string(),
-                horizon,
-                metric,
-                value: if metric == Metric::Rmse {
-                    mean.map(f64::sqrt)
-                } else {
-                    mean
-                },
-                count,
-                missing,
-            }
+            (board, problems)
         })
         .collect();
-    out.sort_by_key(|s| {
-        (
-            order.iter().position(|m| *m == s.method),
-            s.horizon.map_or(usize::MAX, |h| h),
-            s.metric,
-        )
-    });
-    out
+    let mut board = Board::new(names, config.horizons);
+    let mut problems = Vec::new();
+    for (b, p) in parts {
+        board.merge(&b);
+        problems.extend(p);
+    }
+    Ok(Summary {
+        scores: board.scores(),
+        calibration: board.calibration(),
+        problems,
+        series: series.len(),
+    })
+}
+
+/// Writes `items` as CSV with a header row (serde field names as columns;
+/// `None` as an empty cell).
+fn write_csv<T: Serialize>(items: &[T], out: impl Write, what: &str) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    for item in items {
+        w.serialize(item)
+            .map_err(|e| Error::Format(format!("writing {what} as CSV: {e}")))?;
+    }
+    w.flush()
+        .map_err(|e| Error::Format(format!("writing {what} as CSV: {e}")))
+}
+
+/// Writes backtest rows as CSV: one line per forecast with the columns of
+/// [`Row`] (`method, series, origin, horizon, actual, point, scale, crps,
+/// q025 ... q975, threshold, p_target, met, problem`).
+pub fn write_rows_csv(rows: &[Row], out: impl Write) -> Result<()> {
+    write_csv(rows, out, "backtest rows")
+}
+
+/// Writes a leaderboard as tidy CSV: `method, horizon, metric, value, count,
+/// missing`, horizon empty for all horizons together.
+pub fn write_scores_csv(scores: &[Score], out: impl Write) -> Result<()> {
+    write_csv(scores, out, "leaderboard")
 }
 
 #[cfg(test)]
@@ -416,10 +803,7 @@ mod tests {
         // 1, 2, 3, 5 with min_train 2, H = 2. Origin 2 (train 1, 2): forecasts
         // 2 for actuals 3 (h1) and 5 (h2), errors 1 and 3. Origin 3 (train
         // 1, 2, 3): 3 for 5 (h1), error 2. Scales: |2-1| = 1; (1 + 1)/2 = 1.
-        let s = [SeriesData {
-            id: "x".into(),
-            values: vec![1.0, 2.0, 3.0, 5.0],
-        }];
+        let s = [SeriesData::new("x", vec![1.0, 2.0, 3.0, 5.0])];
         let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];
         let rows = backtest(&methods, &s, &Config::new(2, 2).unwrap()).unwrap();
         assert_eq!(rows.len(), 3);
@@ -447,14 +831,8 @@ mod tests {
     #[test]
     fn short_series_and_failed_fits_are_reported() {
         let s = [
-            SeriesData {
-                id: "short".into(),
-                values: vec![1.0, 2.0],
-            },
-            SeriesData {
-                id: "ok".into(),
-                values: vec![1.0, 1.1, 1.3, 1.2, 1.4, 1.5],
-            },
+            SeriesData::new("short", vec![1.0, 2.0]),
+            SeriesData::new("ok", vec![1.0, 1.1, 1.3, 1.2, 1.4, 1.5]),
         ];
         let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive), Box::new(DampedHolt)];
         let rows = backtest(&methods, &s, &Config::new(1, 3).unwrap()).unwrap();
@@ -514,10 +892,7 @@ mod tests {
                         v
                     })
                     .collect();
-                SeriesData {
-                    id: format!("rw{i}"),
-                    values,
-                }
+                SeriesData::new(format!("rw{i}"), values)
             })
             .collect()
     }

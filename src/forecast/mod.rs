@@ -12,14 +12,17 @@
 //! - [`Cagr`]: the historical compound average growth extrapolated;
 //! - [`LogLinearTrend`]: a straight line through the logs by least squares;
 //! - [`Ar1Growth`]: AR(1) on annual log growth;
-//! - [`DampedHolt`]: damped-trend exponential smoothing of the logs.
+//! - [`DampedHolt`]: damped-trend exponential smoothing of the logs;
+//! - [`Simulated`]: the engine's own Monte Carlo simulation of a scenario
+//!   calibrated on the history.
 //!
 //! For methods that work in logs the point forecast is the predictive median
 //! (the growth path itself), not the log-normal mean: a plan's stated rate is a
 //! median rate, and the median is the point that absolute-error scores reward.
 //!
 //! [`score`] holds the point, probabilistic and probability scores;
-//! [`backtest`] runs rolling-origin evaluations and builds leaderboards.
+//! [`backtest`] runs rolling-origin evaluations and builds leaderboards;
+//! [`synthetic`] generates series from known processes to test them against.
 
 use std::fmt::Debug;
 
@@ -30,6 +33,7 @@ use crate::error::{Error, Result};
 
 pub mod backtest;
 pub mod score;
+pub mod synthetic;
 
 mod ar1;
 mod cagr;
@@ -37,6 +41,7 @@ mod damped;
 mod drift;
 mod naive;
 mod plan_path;
+mod simulated;
 mod trend;
 
 pub use ar1::Ar1Growth;
@@ -45,6 +50,7 @@ pub use damped::DampedHolt;
 pub use drift::RandomWalkDrift;
 pub use naive::Naive;
 pub use plan_path::PlanPath;
+pub use simulated::Simulated;
 pub use trend::LogLinearTrend;
 
 /// Predictive distribution of the level `h` years ahead.

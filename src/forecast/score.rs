@@ -390,25 +390,40 @@ pub struct BrierDecomposition {
 /// equal probability bins.
 pub fn brier_decomposition(p: &[f64], outcome: &[bool], bins: usize) -> Result<BrierDecomposition> {
     let table = reliability_table(p, outcome, bins)?;
-    let bs = brier(p, outcome)?;
-    let n = p.len() as f64;
-    let obar = outcome.iter().map(|&o| hit(o)).sum::<f64>() / n;
-    let (mut rel, mut res) = (0.0, 0.0);
-    for b in &table {
-        if let (Some(pf), Some(ob)) = (b.mean_forecast, b.observed) {
-            rel += b.count as f64 * (pf - ob).powi(2);
-            res += b.count as f64 * (ob - obar).powi(2);
+    BrierDecomposition::from_table(brier(p, outcome)?, table)
+}
+
+impl BrierDecomposition {
+    /// The decomposition of a Brier score from its reliability table (what a
+    /// streaming backtest keeps instead of every forecast).
+    pub fn from_table(brier: f64, table: Vec<ReliabilityBin>) -> Result<Self> {
+        let n: usize = table.iter().map(|b| b.count).sum();
+        if n == 0 {
+            return Err(Error::parameter("table", "holds no forecasts"));
         }
+        let n = n as f64;
+        let met: f64 = table
+            .iter()
+            .filter_map(|b| Some(b.observed? * b.count as f64))
+            .sum();
+        let obar = met / n;
+        let (mut rel, mut res) = (0.0, 0.0);
+        for b in &table {
+            if let (Some(pf), Some(ob)) = (b.mean_forecast, b.observed) {
+                rel += b.count as f64 * (pf - ob).powi(2);
+                res += b.count as f64 * (ob - obar).powi(2);
+            }
+        }
+        let (rel, res, unc) = (rel / n, res / n, obar * (1.0 - obar));
+        Ok(BrierDecomposition {
+            brier,
+            reliability: rel,
+            resolution: res,
+            uncertainty: unc,
+            within_bin: brier - (rel - res + unc),
+            table,
+        })
     }
-    let (rel, res, unc) = (rel / n, res / n, obar * (1.0 - obar));
-    Ok(BrierDecomposition {
-        brier: bs,
-        reliability: rel,
-        resolution: res,
-        uncertainty: unc,
-        within_bin: bs - (rel - res + unc),
-        table,
-    })
 }
 
 #[cfg(test)]
