@@ -451,10 +451,7 @@ fn backtest_data() -> (String, Vec<SeriesData>) {
             csv.push_str(&format!("{id},{},{v}\n", 2000 + t));
             values.push(v);
         }
-        series.push(SeriesData {
-            id: id.to_string(),
-            values,
-        });
+        series.push(SeriesData::new(*id, values));
     }
     (csv, series)
 }
@@ -491,8 +488,22 @@ fn backtest_leaderboard_agrees_with_the_library() {
         Box::new(attain::forecast::Naive),
         Box::new(attain::forecast::RandomWalkDrift),
     ];
+    // The default target: each series' average growth over the file.
+    let series: Vec<SeriesData> = series
+        .into_iter()
+        .map(|mut s| {
+            let n = (s.values.len() - 1) as f64;
+            let g = (s.values[s.values.len() - 1] / s.values[0]).powf(1.0 / n) - 1.0;
+            s.target_growth_pct = Some(100.0 * g);
+            s
+        })
+        .collect();
     let board = leaderboard(&backtest(&lib, &series, &Config::new(2, 5).unwrap()).unwrap());
-    for (method, h, metric) in [("naive", None, "mae"), ("rw_drift", Some(2), "crps")] {
+    for (method, h, metric) in [
+        ("naive", None, "mae"),
+        ("rw_drift", Some(2), "crps"),
+        ("rw_drift", None, "brier"),
+    ] {
         let row = rows
             .iter()
             .find(|r| {
@@ -533,7 +544,11 @@ fn backtest_leaderboard_agrees_with_the_library() {
         "json",
     ]))
     .unwrap();
-    assert_eq!(json["reliability"].as_array().unwrap().len(), methods.len());
+    // Calibration by method, for each horizon and all together.
+    assert_eq!(
+        json["calibration"].as_array().unwrap().len(),
+        methods.len() * 3
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

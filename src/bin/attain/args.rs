@@ -146,10 +146,15 @@ pub struct BacktestArgs {
     /// Also backtest the plan path at this growth, percent a year.
     #[arg(long, value_name = "PCT")]
     pub plan_growth: Option<f64>,
-    /// The target whose probability is scored: growth of at least PCT a year
-    /// from the origin (default: the training window's own average growth).
+    /// The target whose probability is scored (Brier, reliability): growth
+    /// of at least PCT a year from the origin (default: each series' average
+    /// growth over the whole file).
     #[arg(long, value_name = "PCT")]
     pub target_growth: Option<f64>,
+    /// Also backtest the engine's own simulation (log-normal growth
+    /// calibrated on each training window) with N paths per forecast.
+    #[arg(long, value_name = "N")]
+    pub engine_paths: Option<u64>,
     /// Metric that ranks the methods and the score-by-horizon chart shows.
     #[arg(long, default_value = "mase")]
     pub metric: String,
