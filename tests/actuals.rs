@@ -279,6 +279,46 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes);
         if let Ok(a) = Actuals::from_csv_str(&text, &p) {
             prop_assert!(a.validate(&p).is_ok());
+            // What loads writes back and loads to the same value, in every format.
+            let csv = a.to_csv_string().unwrap();
+            prop_assert_eq!(&Actuals::from_csv_str(&csv, &p).unwrap(), &a);
+            let toml = a.to_toml_string().unwrap();
+            prop_assert_eq!(&Actuals::from_toml_str(&toml, &p).unwrap(), &a);
+            let json = a.to_json_string().unwrap();
+            prop_assert_eq!(&Actuals::from_json_str(&json, &p).unwrap(), &a);
+        }
+    }
+
+    #[test]
+    fn arbitrary_observations_round_trip(
+        obs in proptest::collection::vec(
+            (0usize..3, 2020i32..=2025, 1e-6f64..1e12, proptest::option::of("[ -~\\p{Han}]{0,12}"), proptest::option::of(any::<bool>())),
+            0..12,
+        )
+    ) {
+        let p = plan();
+        let ids = ["trade_total", "gdp", "fdi"];
+        let mut seen = std::collections::BTreeSet::new();
+        let observations: Vec<_> = obs
+            .into_iter()
+            .filter(|(k, y, ..)| seen.insert((*k, *y)))
+            .map(|(k, year, value, source, verified)| attain::actuals::Observation {
+                id: ids[k].to_string(),
+                year,
+                value,
+                // An empty source reads back as none.
+                source: source.filter(|s| !s.is_empty()),
+                verified,
+            })
+            .collect();
+        let a = Actuals { observations };
+        prop_assert!(a.validate(&p).is_ok());
+        for (text, back) in [
+            (a.to_csv_string().unwrap(), Actuals::from_csv_str as fn(&str, &attain::Plan) -> attain::Result<Actuals>),
+            (a.to_toml_string().unwrap(), Actuals::from_toml_str),
+            (a.to_json_string().unwrap(), Actuals::from_json_str),
+        ] {
+            prop_assert_eq!(&back(&text, &p).unwrap(), &a, "{}", text);
         }
     }
 }

@@ -734,3 +734,40 @@ fn help_lists_the_subcommands_and_exit_codes() {
     }
     assert!(ok(&["--version"]).contains(env!("CARGO_PKG_VERSION")));
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_run_cleanly_with_130_and_writes_nothing() {
+    let dir = scratch("ctrlc");
+    let out = dir.join("never.csv");
+    let child = Command::new(env!("CARGO_BIN_EXE_attain"))
+        .args([
+            "simulate",
+            &shipped(),
+            "--paths",
+            "500000000",
+            "--format",
+            "csv",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Time for the handler to be installed and the run to start.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("interrupted: cancelled after"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         // clap prints usage errors (exit 2) and --help/--version (exit 0).
         Err(e) => e.exit(),
     };
+    // Ctrl-C from here on sets the stop flag rather than killing the process.
+    let _ = progress::monitor();
     match std::panic::catch_unwind(|| commands::run(cli.command)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {

@@ -49,7 +49,7 @@ impl Bar {
             return None;
         }
         let style = ProgressStyle::with_template(
-            "{msg} [{bar:30}] {human_pos}/{human_len} paths, {elapsed} elapsed, ~{eta} left",
+            "{msg} [{bar:24}] {human_pos}/{human_len} paths, ~{eta} left",
         )
         .ok()?
         .progress_chars("=> ");
