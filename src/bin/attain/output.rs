@@ -380,9 +380,9 @@ mod tests {
         let text = table().to_text();
         let lines: Vec<&str> = text.lines().collect();
         // "进出口总额" is 10 columns wide: "ab" is padded with 8 spaces.
-        assert_eq!(lines[2], "进出口总额  0.50");
-        assert_eq!(lines[3], "ab          0.12");
-        assert_eq!(lines[1], "name        P");
+        assert_eq!(lines[1], "name           P");
+        assert_eq!(lines[3], "进出口总额  0.50");
+        assert_eq!(lines[4], "ab          0.12");
     }
 
     #[test]

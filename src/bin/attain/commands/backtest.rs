@@ -410,9 +410,10 @@ mod tests {
         assert!((g - 10.0).abs() < 1e-12);
         assert_eq!(average_growth_pct(&[100.0]), None);
         assert_eq!(average_growth_pct(&[0.0, 1.0]), None);
-        assert_eq!(
-            badness(Metric::Coverage80, 0.7),
-            badness(Metric::Coverage80, 0.9)
-        );
+        // Coverage: as bad 10 points under as over its nominal 80%.
+        let under = badness(Metric::Coverage80, 0.7);
+        let over = badness(Metric::Coverage80, 0.9);
+        assert!((under - 0.1).abs() < 1e-12 && (over - 0.1).abs() < 1e-12);
+        assert_eq!(badness(Metric::Mae, 2.0), 2.0);
     }
 }

@@ -105,7 +105,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
                     text: scenario_text(&scenario),
                 },
             ],
-            command: format!("{} --as-of {as_of}", command("review", &a.plan, &scenario)),
+            command: format!("{} --as-of {as_of}", command("review", &scenario)),
         });
         write_file(file, &html)?;
     }

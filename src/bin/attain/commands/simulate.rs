@@ -61,7 +61,7 @@ pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
                     text: scenario_text(&scenario),
                 },
             ],
-            command: command("simulate", &a.plan, &scenario),
+            command: command("simulate", &scenario),
         });
         write_file(file, &html)?;
     }
@@ -83,7 +83,7 @@ pub fn plan_text(path: &Path) -> Result<String, CliError> {
 }
 
 /// The command that reproduces a run from the report's saved inputs.
-pub fn command(sub: &str, _plan: &Path, s: &Scenario) -> String {
+pub fn command(sub: &str, s: &Scenario) -> String {
     format!(
         "attain {sub} plan.toml --scenario scenario.toml{}   # attain {}, scenario \"{}\", seed {}",
         if sub == "review" {
