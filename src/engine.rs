@@ -40,6 +40,12 @@ pub const CHUNK: usize = 512;
 /// the number of threads.
 pub const WAVE: u64 = 64;
 
+/// Most series-years (series times plan years plus one) a run takes: each
+/// worker holds a block of that many values per path of a chunk, and the fan
+/// chart a histogram for each; beyond this a plan (a horizon of millions of
+/// years, say) would exhaust memory instead of failing with an error.
+pub const MAX_CELLS: usize = 100_000;
+
 /// Bins of the fan-chart and growth histograms.
 const BINS: usize = 1024;
 
@@ -178,6 +184,17 @@ impl Engine {
         scenario.validate(plan)?;
         let years = plan.horizon()?;
         let ids: Vec<String> = plan.series_ids().map(str::to_string).collect();
+        let cells = ids.len().saturating_mul(years.saturating_add(1));
+        if cells > MAX_CELLS {
+            return Err(Error::plan(
+                "target_year",
+                format!(
+                    "gives {years} plan years for {} series: {cells} series-years, more than the \
+                     {MAX_CELLS} the engine can hold per chunk of paths",
+                    ids.len()
+                ),
+            ));
+        }
         let mut sources = Vec::with_capacity(ids.len());
         let mut rows = 0;
         for (i, id) in ids.iter().enumerate() {

@@ -591,6 +591,28 @@ fn bad_input_exits_2_naming_file_indicator_and_field() {
         &["typo.toml", "services_trade", "stated_growth"],
     );
     bad_input(&["check", "no/such/plan.toml"], &["no/such/plan.toml"]);
+    // A horizon of billions of years: an error, not an out-of-memory abort.
+    let huge = dir.join("huge.toml");
+    std::fs::write(
+        &huge,
+        std::fs::read_to_string(every_kind())
+            .unwrap()
+            .replace("target_year = 2025", "target_year = 2000000000"),
+    )
+    .unwrap();
+    bad_input(
+        &["simulate", huge.to_str().unwrap()],
+        &["target_year", "plan years"],
+    );
+    bad_input(
+        &[
+            "review",
+            huge.to_str().unwrap(),
+            "--actuals",
+            &path("tests/data/every_kind_actuals.csv"),
+        ],
+        &["target_year", "plan years"],
+    );
     bad_input(
         &[
             "simulate",

@@ -622,3 +622,27 @@ fn a_monitor_counts_paths_stops_runs_and_changes_no_result() {
         "{paths}"
     );
 }
+
+#[test]
+fn a_horizon_too_long_to_hold_is_an_error_not_an_abort() {
+    let text = r#"
+        name = "x"
+        base_year = 2000
+        target_year = 2000000000
+        [[indicator]]
+        id = "a"
+        name = "a"
+        name_zh = ""
+        unit = ""
+        attribute = "binding"
+        base = 1
+        target = { kind = "level", value = 2 }
+    "#;
+    let plan = Plan::from_toml_str(text).unwrap();
+    let e = Engine::new(&plan, &Scenario::named("x"), RunOptions::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("plan: target_year gives 1999998000 plan years for 1 series"),
+        "{e}"
+    );
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use attain::Plan;
 use attain::actuals::Actuals;
-use attain::engine::{Conditioning, RunOptions};
+use attain::engine::{Conditioning, Engine, RunOptions};
 use attain::review::{Known, ReviewRow, review_with};
 use attain::scenario::Scenario;
 use serde_json::json;
@@ -30,6 +30,16 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         Some(y) => y,
         None => default_as_of(&plan, &actuals)?,
     };
+    // Actuals are laid out one slot per plan year: a plan the engine cannot
+    // hold is refused before that allocation, with the engine's own error.
+    if plan
+        .series_ids()
+        .count()
+        .saturating_mul(plan.horizon()?.saturating_add(1))
+        > attain::engine::MAX_CELLS
+    {
+        Engine::new(&plan, &scenario, RunOptions::default())?;
+    }
     let known: Known = plan
         .series_ids()
         .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
