@@ -293,3 +293,25 @@ fn synthetic_correctly_specified_intervals_cover_at_nominal_rates() {
     assert!((cal.uncertainty - 0.25).abs() < 0.01, "{cal:?}");
     assert!(cal.reliability < 0.01, "{cal:?}");
 }
+
+#[test]
+fn the_plan_path_follows_each_series_declared_growth() {
+    use attain::forecast::PlanPath;
+    // Exactly 10% a year: a plan path at the series' 10% is exact, whatever
+    // rate the method was built with; without a declared growth it keeps its own.
+    let values: Vec<f64> = (0..8).map(|t| 100.0 * 1.1f64.powi(t)).collect();
+    let mut s = SeriesData::new("x", values.clone());
+    s.target_growth_pct = Some(10.0);
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(PlanPath::new(0.0).unwrap())];
+    let config = Config::new(2, 4).unwrap();
+    let b = evaluate(&methods, &[s], &config).unwrap();
+    let mae = get(&b.scores, "plan_path", None, Metric::Mae)
+        .value
+        .unwrap();
+    assert!(mae < 1e-9, "{mae}");
+    let b = evaluate(&methods, &[SeriesData::new("x", values)], &config).unwrap();
+    let mae = get(&b.scores, "plan_path", None, Metric::Mae)
+        .value
+        .unwrap();
+    assert!(mae > 10.0, "{mae}");
+}

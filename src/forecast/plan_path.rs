@@ -54,6 +54,12 @@ impl Method for PlanPath {
         3
     }
 
+    fn for_declared_growth(&self, growth_pct: f64) -> Option<Box<dyn Method>> {
+        PlanPath::new(growth_pct)
+            .ok()
+            .map(|m| Box::new(m) as Box<dyn Method>)
+    }
+
     fn fit(&self, history: &[f64]) -> Result<Box<dyn Fitted>> {
         // The constructor's check again: the field is public.
         PlanPath::new(self.growth_pct)?;
