@@ -39,6 +39,13 @@ fn target_probabilities_by_hand() {
     assert_eq!(rows[0].threshold, Some(3.0));
     assert_eq!(rows[1].threshold, Some(4.5));
     assert!(rows.iter().all(|r| r.met == Some(true)));
+    // Scaled CRPS divides by the window's naive error: origin 2's is |2 - 1|.
+    let mut r = rows[0].clone();
+    assert_eq!(r.scale, Some(1.0));
+    r.scale = Some(4.0);
+    assert_eq!(r.term(Metric::CrpsScaled), Some(r.crps.unwrap() / 4.0));
+    r.scale = None;
+    assert_eq!(r.term(Metric::CrpsScaled), None);
     let b = leaderboard(&rows);
     close(
         get(&b, "naive", Some(1), Metric::Brier).value.unwrap(),
@@ -314,4 +321,25 @@ fn the_plan_path_follows_each_series_declared_growth() {
         .value
         .unwrap();
     assert!(mae > 10.0, "{mae}");
+}
+
+#[test]
+fn the_shipped_history_loads_with_its_gaps_filled_and_reported() {
+    use attain::actuals::Actuals;
+    use attain::forecast::history::{Gaps, yearly_series};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/hunan_history.csv");
+    let a = Actuals::read(path).unwrap();
+    let e = yearly_series(&a, Gaps::Refuse).unwrap_err().to_string();
+    assert!(e.contains("trade_total") && e.contains("2016 to 2019"), "{e}");
+    let s = yearly_series(&a, Gaps::Geometric).unwrap();
+    let trade = s.iter().find(|y| y.data.id == "trade_total").unwrap();
+    assert_eq!(trade.first_year, 2015);
+    assert_eq!(trade.filled, [2016, 2017, 2018, 2019]);
+    assert_eq!(trade.data.values.len(), 8);
+    assert_eq!(trade.data.values[5], 4874.5);
+    // 1825.9 -> 4874.5 over five years: 21.7% a year, as the plan prints.
+    let g = (trade.data.values[5] / trade.data.values[0]).powf(0.2) - 1.0;
+    assert!((g - 0.217).abs() < 0.0005, "{g}");
+    assert!((trade.data.values[1] / trade.data.values[0] - 1.0 - g).abs() < 1e-12);
+    assert_eq!(trade.unverified, 3);
 }
