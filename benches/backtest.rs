@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
     let data = series(n);
     let config = Config::new(5, 10).unwrap();
     let closed: Vec<Box<dyn Method>> = vec![
-        Box::new(PlanPath::new(0.0).unwrap()),
+        Box::new(PlanPath::declared()),
         Box::new(Naive),
         Box::new(RandomWalkDrift),
         Box::new(Cagr::whole()),

@@ -7,8 +7,10 @@
 //! cargo run --release --example benchmark_methods -- --csv          # tidy CSV: dataset,method,horizon,metric,value,count,missing
 //! cargo run --release --example benchmark_methods -- --data FILE    # your own id,year,value CSV (any number of series)
 //! ```
-//! Options: `--horizon H` (default 5; 2 on the short Hunan history),
-//! `--min-train N` (default 10; 3 on the Hunan history), `--fill` (fill gaps
+//! Options: `--horizon H` (default 5; 2 on the short Hunan history; for
+//! `--data`, what the longest series allows, up to 5), `--min-train N`
+//! (default 10; 3 on the Hunan history; for `--data`, half the longest
+//! series, 2 to 10), `--fill` (fill gaps
 //! in `--data` geometrically instead of refusing them), `--target-growth PCT`
 //! (score each method's probability that `--data` series grow at least PCT a
 //! year), `--synthetic N` (default 1000), `--paths N` (the engine methods'
@@ -91,7 +93,7 @@ fn parse() -> Result<Options, Box<dyn std::error::Error>> {
 /// engine methods simulate `horizons` years.
 fn methods(o: &Options, horizons: usize) -> attain::Result<Vec<Box<dyn Method>>> {
     Ok(vec![
-        Box::new(PlanPath::new(0.0)?),
+        Box::new(PlanPath::declared()),
         Box::new(Naive),
         Box::new(RandomWalkDrift),
         Box::new(Cagr::whole()),
@@ -120,12 +122,27 @@ fn cell(v: Option<f64>) -> String {
 }
 
 /// The leaderboard of one data set: scaled CRPS by horizon, methods ranked
-/// by it over all horizons, then the other scores over all horizons.
+/// by it over all horizons (those that made every forecast first), then the
+/// other scores over all horizons.
 fn print_board(title: &str, s: &Summary, methods: &[String], horizons: usize) {
     println!("\n## {title} ({} series)\n", s.series);
+    let not_made = |m: &str| -> usize {
+        s.problems
+            .iter()
+            .filter(|p| p.method == m)
+            .map(|p| p.rows)
+            .sum()
+    };
+    // Methods that made every forecast any method made come first: one
+    // scored only on the later, longer windows is not on the same footing.
+    let fewest = methods.iter().map(|m| not_made(m)).min().unwrap_or(0);
     let mut ranked: Vec<&String> = methods.iter().collect();
     let all = |m: &str| value(s, m, None, Metric::CrpsScaled).unwrap_or(f64::INFINITY);
-    ranked.sort_by(|a, b| all(a).total_cmp(&all(b)));
+    ranked.sort_by(|a, b| {
+        (not_made(a) > fewest)
+            .cmp(&(not_made(b) > fewest))
+            .then(all(a).total_cmp(&all(b)))
+    });
     print!("{:<22}", "scaled CRPS by horizon");
     for h in 1..=horizons {
         print!("{:>8}", format!("h{h}"));
@@ -148,13 +165,7 @@ fn print_board(title: &str, s: &Summary, methods: &[String], horizons: usize) {
         for metric in SUMMARY {
             print!("{:>12}", cell(value(s, m, None, metric)));
         }
-        let missing: usize = s
-            .problems
-            .iter()
-            .filter(|p| p.method == **m)
-            .map(|p| p.rows)
-            .sum();
-        println!("{missing:>12}");
+        println!("{:>12}", not_made(m));
     }
     for p in s.problems.iter().take(3) {
         println!(
@@ -207,7 +218,17 @@ fn hunan() -> Result<(Vec<SeriesData>, String), Box<dyn std::error::Error>> {
     Ok((series, note))
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let o = parse()?;
     let mut sets: Vec<(String, Vec<SeriesData>, Config)> = Vec::new();
     if let Some(file) = &o.data {
@@ -224,7 +245,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..y.data
             })
             .collect();
-        let config = Config::new(o.horizon.unwrap_or(3), o.min_train.unwrap_or(5))?;
+        // Unless told, fit on half the longest series (2 to 10 values) and
+        // forecast what remains, up to 5 years: any length from 3 values works.
+        let longest = series.iter().map(|s| s.values.len()).max().unwrap_or(0);
+        let min_train = o.min_train.unwrap_or((longest / 2).clamp(2, 10));
+        let horizon = o
+            .horizon
+            .unwrap_or(longest.saturating_sub(min_train).clamp(1, 5));
+        let config = Config::new(horizon, min_train)?;
         sets.push((file.display().to_string(), series, config));
     } else {
         let (series, note) = hunan()?;

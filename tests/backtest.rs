@@ -330,7 +330,10 @@ fn the_shipped_history_loads_with_its_gaps_filled_and_reported() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/hunan_history.csv");
     let a = Actuals::read(path).unwrap();
     let e = yearly_series(&a, Gaps::Refuse).unwrap_err().to_string();
-    assert!(e.contains("trade_total") && e.contains("2016 to 2019"), "{e}");
+    assert!(
+        e.contains("trade_total") && e.contains("2016 to 2019"),
+        "{e}"
+    );
     let s = yearly_series(&a, Gaps::Geometric).unwrap();
     let trade = s.iter().find(|y| y.data.id == "trade_total").unwrap();
     assert_eq!(trade.first_year, 2015);

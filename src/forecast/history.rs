@@ -85,12 +85,16 @@ pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>>
             for (&y, &v) in it {
                 let gap = y - prev.0 - 1;
                 if gap > 0 {
-                    let missing = format!(
-                        "{} to {} are missing between {} and {y}",
-                        prev.0 + 1,
-                        y - 1,
-                        prev.0
-                    );
+                    let missing = if gap == 1 {
+                        format!("{} is missing between {} and {y}", prev.0 + 1, prev.0)
+                    } else {
+                        format!(
+                            "{} to {} are missing between {} and {y}",
+                            prev.0 + 1,
+                            y - 1,
+                            prev.0
+                        )
+                    };
                     match gaps {
                         Gaps::Refuse => {
                             return Err(Error::indicator(
