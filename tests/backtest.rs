@@ -120,6 +120,15 @@ fn streaming_summary_matches_the_rows_on_any_thread_count() {
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(7));
+    let rows_on = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| backtest(&methods, &series, &config).unwrap())
+    };
+    assert_eq!(rows, rows_on(1));
+    assert_eq!(rows, rows_on(3));
     assert_eq!(one.series, series.len());
     assert_eq!(one.scores.len(), board.len());
     for (a, b) in one.scores.iter().zip(&board) {
@@ -257,6 +266,15 @@ fn bad_requests_are_typed_errors() {
         .to_string();
     assert!(e.contains("horizons") && e.contains("at most 3"), "{e}");
     assert!(evaluate(&methods, &[], &Config::new(1, 2).unwrap()).is_err());
+    let mut bad = s[0].clone();
+    bad.target_growth_pct = Some(-100.0);
+    let e = evaluate(&methods, &[bad], &Config::new(1, 2).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "indicator \"x\": target_growth_pct must be finite and > -100, got -100"
+    );
     assert!(evaluate(&[], &s, &Config::new(1, 2).unwrap()).is_err());
     // An empty series among others is a row with a problem, not an error.
     let with_empty = [s[0].clone(), SeriesData::new("empty", vec![])];

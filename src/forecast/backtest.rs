@@ -343,7 +343,8 @@ pub fn backtest(
 }
 
 /// The checked config, or an error when there is nothing to backtest (no
-/// methods, no series) or no series is long enough for the largest horizon
+/// methods, no series), a target growth is not a rate (`<= -100`, not
+/// finite), or no series is long enough for the largest horizon
 /// (a request the data cannot answer, rather than a short series among
 /// others, which becomes rows with a problem).
 fn check_request(
@@ -354,6 +355,17 @@ fn check_request(
     let config = Config::new(config.horizons, config.min_train)?;
     if methods.is_empty() {
         return Err(Error::parameter("methods", "is empty"));
+    }
+    if let Some((s, g)) = series.iter().find_map(|s| {
+        s.target_growth_pct
+            .filter(|g| !(g.is_finite() && *g > -100.0))
+            .map(|g| (s, g))
+    }) {
+        return Err(Error::indicator(
+            &s.id,
+            "target_growth_pct",
+            format!("must be finite and > -100, got {g}"),
+        ));
     }
     let Some(longest) = series.iter().max_by_key(|s| s.values.len()) else {
         return Err(Error::parameter("series", "is empty"));
