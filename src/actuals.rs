@@ -166,6 +166,22 @@ impl Actuals {
     /// columns in any order). Errors name the CSV line (the header is line 1)
     /// and the column.
     pub fn from_csv_str(text: &str, plan: &Plan) -> Result<Self> {
+        let (a, lines) = Self::parse_csv_lines(text)?;
+        a.check(plan, |k| {
+            format!("line {}", lines.get(k).copied().unwrap_or(0))
+        })?;
+        Ok(a)
+    }
+
+    /// Parses CSV text like [`Actuals::from_csv_str`] without a plan to
+    /// validate against: each row's fields are checked, not what they refer
+    /// to (for series that belong to no plan, such as a backtest's data).
+    pub fn parse_csv(text: &str) -> Result<Self> {
+        Ok(Self::parse_csv_lines(text)?.0)
+    }
+
+    /// The parsed rows and the CSV line of each.
+    fn parse_csv_lines(text: &str) -> Result<(Self, Vec<u64>)> {
         // Spreadsheets often save UTF-8 with a byte-order mark.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -239,11 +255,7 @@ impl Actuals {
             });
             lines.push(line);
         }
-        let a = Actuals { observations };
-        a.check(plan, |k| {
-            format!("line {}", lines.get(k).copied().unwrap_or(0))
-        })?;
-        Ok(a)
+        Ok((Actuals { observations }, lines))
     }
 
     /// The actuals as CSV text with the columns `id,year,value,source,verified`.
@@ -301,6 +313,19 @@ impl Actuals {
             "csv" => Self::from_csv_str(&text, plan),
             "json" => Self::from_json_str(&text, plan),
             _ => Self::from_toml_str(&text, plan),
+        };
+        parsed.map_err(|e| e.in_file(path))
+    }
+
+    /// Reads a file (`.csv`, `.json`, else TOML) without a plan to validate
+    /// against (see [`Actuals::parse_csv`]); errors name the file.
+    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = crate::error::read_text(path)?;
+        let parsed = match extension(path).as_str() {
+            "csv" => Self::parse_csv(&text),
+            "json" => serde_json::from_str(&text).map_err(|e| Error::Format(e.to_string())),
+            _ => toml::from_str(&text).map_err(|e| Error::Format(e.to_string())),
         };
         parsed.map_err(|e| e.in_file(path))
     }

@@ -39,6 +39,13 @@ fn target_probabilities_by_hand() {
     assert_eq!(rows[0].threshold, Some(3.0));
     assert_eq!(rows[1].threshold, Some(4.5));
     assert!(rows.iter().all(|r| r.met == Some(true)));
+    // Scaled CRPS divides by the window's naive error: origin 2's is |2 - 1|.
+    let mut r = rows[0].clone();
+    assert_eq!(r.scale, Some(1.0));
+    r.scale = Some(4.0);
+    assert_eq!(r.term(Metric::CrpsScaled), Some(r.crps.unwrap() / 4.0));
+    r.scale = None;
+    assert_eq!(r.term(Metric::CrpsScaled), None);
     let b = leaderboard(&rows);
     close(
         get(&b, "naive", Some(1), Metric::Brier).value.unwrap(),
@@ -113,6 +120,15 @@ fn streaming_summary_matches_the_rows_on_any_thread_count() {
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(7));
+    let rows_on = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| backtest(&methods, &series, &config).unwrap())
+    };
+    assert_eq!(rows, rows_on(1));
+    assert_eq!(rows, rows_on(3));
     assert_eq!(one.series, series.len());
     assert_eq!(one.scores.len(), board.len());
     for (a, b) in one.scores.iter().zip(&board) {
@@ -250,6 +266,15 @@ fn bad_requests_are_typed_errors() {
         .to_string();
     assert!(e.contains("horizons") && e.contains("at most 3"), "{e}");
     assert!(evaluate(&methods, &[], &Config::new(1, 2).unwrap()).is_err());
+    let mut bad = s[0].clone();
+    bad.target_growth_pct = Some(-100.0);
+    let e = evaluate(&methods, &[bad], &Config::new(1, 2).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "indicator \"x\": target_growth_pct must be finite and > -100, got -100"
+    );
     assert!(evaluate(&[], &s, &Config::new(1, 2).unwrap()).is_err());
     // An empty series among others is a row with a problem, not an error.
     let with_empty = [s[0].clone(), SeriesData::new("empty", vec![])];
@@ -292,4 +317,50 @@ fn synthetic_correctly_specified_intervals_cover_at_nominal_rates() {
     let cal = &summary.calibration[0].decomposition;
     assert!((cal.uncertainty - 0.25).abs() < 0.01, "{cal:?}");
     assert!(cal.reliability < 0.01, "{cal:?}");
+}
+
+#[test]
+fn the_plan_path_follows_each_series_declared_growth() {
+    use attain::forecast::PlanPath;
+    // Exactly 10% a year: a plan path at the series' 10% is exact, whatever
+    // rate the method was built with; without a declared growth it keeps its own.
+    let values: Vec<f64> = (0..8).map(|t| 100.0 * 1.1f64.powi(t)).collect();
+    let mut s = SeriesData::new("x", values.clone());
+    s.target_growth_pct = Some(10.0);
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(PlanPath::new(0.0).unwrap())];
+    let config = Config::new(2, 4).unwrap();
+    let b = evaluate(&methods, &[s], &config).unwrap();
+    let mae = get(&b.scores, "plan_path", None, Metric::Mae)
+        .value
+        .unwrap();
+    assert!(mae < 1e-9, "{mae}");
+    let b = evaluate(&methods, &[SeriesData::new("x", values)], &config).unwrap();
+    let mae = get(&b.scores, "plan_path", None, Metric::Mae)
+        .value
+        .unwrap();
+    assert!(mae > 10.0, "{mae}");
+}
+
+#[test]
+fn the_shipped_history_loads_with_its_gaps_filled_and_reported() {
+    use attain::actuals::Actuals;
+    use attain::forecast::history::{Gaps, yearly_series};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/hunan_history.csv");
+    let a = Actuals::read(path).unwrap();
+    let e = yearly_series(&a, Gaps::Refuse).unwrap_err().to_string();
+    assert!(
+        e.contains("trade_total") && e.contains("2016 to 2019"),
+        "{e}"
+    );
+    let s = yearly_series(&a, Gaps::Geometric).unwrap();
+    let trade = s.iter().find(|y| y.data.id == "trade_total").unwrap();
+    assert_eq!(trade.first_year, 2015);
+    assert_eq!(trade.filled, [2016, 2017, 2018, 2019]);
+    assert_eq!(trade.data.values.len(), 8);
+    assert_eq!(trade.data.values[5], 4874.5);
+    // 1825.9 -> 4874.5 over five years: 21.7% a year, as the plan prints.
+    let g = (trade.data.values[5] / trade.data.values[0]).powf(0.2) - 1.0;
+    assert!((g - 0.217).abs() < 0.0005, "{g}");
+    assert!((trade.data.values[1] / trade.data.values[0] - 1.0 - g).abs() < 1e-12);
+    assert_eq!(trade.unverified, 3);
 }

@@ -660,8 +660,22 @@ fn bad_input_exits_2_naming_file_indicator_and_field() {
     std::fs::write(&data, "id,year,value\na,2000,1\na,2002,2\n").unwrap();
     bad_input(
         &["backtest", data.to_str().unwrap()],
-        &["data.csv", "line 3", "consecutive"],
+        &["data.csv", "\"a\"", "2001 is missing", "consecutive"],
     );
+    // Filled on request, at the growth joining the ends.
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "backtest",
+        data.to_str().unwrap(),
+        "--fill-gaps",
+        "--min-train",
+        "2",
+        "--horizon",
+        "1",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["filled_years"][0]["years"], serde_json::json!([2001]));
     bad_input(
         &["backtest", data.to_str().unwrap(), "--metric", "nope"],
         &["--metric", "nope"],

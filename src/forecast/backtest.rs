@@ -82,7 +82,9 @@ pub struct SeriesData {
     /// A growth target, percent a year: at each origin and horizon `h` the
     /// target is met when the value `h` years on is at least the origin's
     /// value grown at this rate (a plan's stated growth, say). Methods are
-    /// then also scored on the probability they gave it (Brier).
+    /// then also scored on the probability they gave it (Brier), and methods
+    /// that follow a declared growth ([`PlanPath`](super::PlanPath)) follow
+    /// this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_growth_pct: Option<f64>,
 }
@@ -163,6 +165,10 @@ pub enum Metric {
     Mase,
     /// Continuous ranked probability score.
     Crps,
+    /// CRPS divided by the MASE scale of the training window: the
+    /// probabilistic counterpart of MASE, comparable across series of
+    /// different units and sizes.
+    CrpsScaled,
     /// Share of actuals inside the central 80% interval.
     Coverage80,
     /// Share of actuals inside the central 95% interval.
@@ -187,13 +193,14 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in leaderboard order.
-    pub const ALL: [Metric; 16] = [
+    pub const ALL: [Metric; 17] = [
         Metric::Mae,
         Metric::Rmse,
         Metric::Mape,
         Metric::Smape,
         Metric::Mase,
         Metric::Crps,
+        Metric::CrpsScaled,
         Metric::Coverage80,
         Metric::Coverage95,
         Metric::Winkler80,
@@ -215,6 +222,7 @@ impl Metric {
             Metric::Smape => "smape",
             Metric::Mase => "mase",
             Metric::Crps => "crps",
+            Metric::CrpsScaled => "crps_scaled",
             Metric::Coverage80 => "coverage80",
             Metric::Coverage95 => "coverage95",
             Metric::Winkler80 => "winkler80",
@@ -290,6 +298,7 @@ impl Row {
             Metric::Smape => Some(sape(a, p)),
             Metric::Mase => self.scale.map(|s| e.abs() / s),
             Metric::Crps => self.crps,
+            Metric::CrpsScaled => Some(self.crps? / self.scale?),
             Metric::Coverage80 => within(self.q10, self.q90),
             Metric::Coverage95 => within(self.q025, self.q975),
             Metric::Winkler80 => winkler(self.q10, self.q90, 0.8),
@@ -334,7 +343,8 @@ pub fn backtest(
 }
 
 /// The checked config, or an error when there is nothing to backtest (no
-/// methods, no series) or no series is long enough for the largest horizon
+/// methods, no series), a target growth is not a rate (`<= -100`, not
+/// finite), or no series is long enough for the largest horizon
 /// (a request the data cannot answer, rather than a short series among
 /// others, which becomes rows with a problem).
 fn check_request(
@@ -345,6 +355,17 @@ fn check_request(
     let config = Config::new(config.horizons, config.min_train)?;
     if methods.is_empty() {
         return Err(Error::parameter("methods", "is empty"));
+    }
+    if let Some((s, g)) = series.iter().find_map(|s| {
+        s.target_growth_pct
+            .filter(|g| !(g.is_finite() && *g > -100.0))
+            .map(|g| (s, g))
+    }) {
+        return Err(Error::indicator(
+            &s.id,
+            "target_growth_pct",
+            format!("must be finite and > -100, got {g}"),
+        ));
     }
     let Some(longest) = series.iter().max_by_key(|s| s.values.len()) else {
         return Err(Error::parameter("series", "is empty"));
@@ -398,29 +419,46 @@ fn forecast_series(
     let scales: Vec<Option<f64>> = (config.min_train..n)
         .map(|o| mase_scale(&s.values[..o]).ok())
         .collect();
-    for (mi, m) in methods.iter().enumerate() {
-        for origin in config.min_train..n {
+    // A plan-following method follows this series' declared growth.
+    let own: Vec<Option<Box<dyn Method>>> = methods
+        .iter()
+        .map(|m| s.target_growth_pct.and_then(|g| m.for_declared_growth(g)))
+        .collect();
+    // Fits are independent: run (method, origin) pairs in parallel too, so a
+    // few long series use every thread; collect keeps their order.
+    let origins = config.min_train..n;
+    let fits: Vec<Vec<Row>> = (0..methods.len() * origins.len())
+        .into_par_iter()
+        .map(|k| {
+            let (mi, origin) = (k / origins.len(), config.min_train + k % origins.len());
+            let m = own[mi].as_ref().unwrap_or(&methods[mi]);
             let train = &s.values[..origin];
             let last_h = config.horizons.min(n - origin);
             let fitted = m.fit(train);
-            for h in 1..=last_h {
-                let actual = s.values[origin + h - 1];
-                let threshold = s
-                    .target_growth_pct
-                    .map(|g| train[origin - 1] * (1.0 + g / 100.0).powi(h as i32));
-                let row = match &fitted {
-                    Err(e) => Row::problem("", "", origin, h, e.to_string()),
-                    Ok(f) => score_one(f.as_ref(), h, actual, threshold).map_or_else(
-                        |e| Row::problem("", "", origin, h, e.to_string()),
-                        |mut r| {
-                            r.origin = origin;
-                            r.scale = scales[origin - config.min_train];
-                            r
-                        },
-                    ),
-                };
-                sink(mi, row);
-            }
+            (1..=last_h)
+                .map(|h| {
+                    let actual = s.values[origin + h - 1];
+                    let threshold = s
+                        .target_growth_pct
+                        .map(|g| train[origin - 1] * (1.0 + g / 100.0).powi(h as i32));
+                    match &fitted {
+                        Err(e) => Row::problem("", "", origin, h, e.to_string()),
+                        Ok(f) => score_one(f.as_ref(), h, actual, threshold).map_or_else(
+                            |e| Row::problem("", "", origin, h, e.to_string()),
+                            |mut r| {
+                                r.origin = origin;
+                                r.scale = scales[origin - config.min_train];
+                                r
+                            },
+                        ),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    for (k, rows) in fits.into_iter().enumerate() {
+        for row in rows {
+            sink(k / origins.len(), row);
         }
     }
 }

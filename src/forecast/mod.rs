@@ -22,7 +22,8 @@
 //!
 //! [`score`] holds the point, probabilistic and probability scores;
 //! [`backtest`] runs rolling-origin evaluations and builds leaderboards;
-//! [`synthetic`] generates series from known processes to test them against.
+//! [`synthetic`] generates series from known processes to test them against;
+//! [`history`] turns reported values into yearly series.
 
 use std::fmt::Debug;
 
@@ -32,6 +33,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::error::{Error, Result};
 
 pub mod backtest;
+pub mod history;
 pub mod score;
 pub mod synthetic;
 
@@ -240,6 +242,14 @@ pub trait Method: Debug + Send + Sync {
     /// Fits on `history`; a typed error when it is too short, not finite, or
     /// not positive where the method works in logs.
     fn fit(&self, history: &[f64]) -> Result<Box<dyn Fitted>>;
+
+    /// The method as it applies to a series whose plan declares `growth_pct`
+    /// a year (a backtest series' target growth), for methods that follow
+    /// the declared growth ([`PlanPath`]); `None`, the default, for methods
+    /// that ignore it.
+    fn for_declared_growth(&self, _growth_pct: f64) -> Option<Box<dyn Method>> {
+        None
+    }
 }
 
 /// A fitted method, ready to forecast.

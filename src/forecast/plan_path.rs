@@ -10,23 +10,35 @@ use crate::error::{Error, Result};
 /// `x_n (1 + g)^h`. Its spread is the history's: log level normal with standard
 /// deviation `s sqrt(h)`, `s` the sample standard deviation of annual log
 /// growth, so the plan is scored as a forecast with honest uncertainty.
+///
+/// In a backtest the rate is each series' own declared growth
+/// ([`SeriesData::target_growth_pct`](super::backtest::SeriesData)); a
+/// series without one keeps the method's rate, and with neither the fit is
+/// an error ("no declared growth"), not a silent 0%.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanPath {
-    /// Declared annual growth, percent.
-    pub growth_pct: f64,
+    /// Declared annual growth, percent; `None`: taken from each series.
+    pub growth_pct: Option<f64>,
 }
 
 impl PlanPath {
     /// Checked constructor: `growth_pct` finite and `> -100`.
     pub fn new(growth_pct: f64) -> Result<Self> {
         if growth_pct.is_finite() && growth_pct > -100.0 {
-            Ok(PlanPath { growth_pct })
+            Ok(PlanPath {
+                growth_pct: Some(growth_pct),
+            })
         } else {
             Err(Error::parameter(
                 "growth_pct",
                 format!("must be finite and > -100, got {growth_pct}"),
             ))
         }
+    }
+
+    /// The plan path at each backtest series' declared growth.
+    pub fn declared() -> Self {
+        PlanPath { growth_pct: None }
     }
 }
 
@@ -54,13 +66,25 @@ impl Method for PlanPath {
         3
     }
 
+    fn for_declared_growth(&self, growth_pct: f64) -> Option<Box<dyn Method>> {
+        PlanPath::new(growth_pct)
+            .ok()
+            .map(|m| Box::new(m) as Box<dyn Method>)
+    }
+
     fn fit(&self, history: &[f64]) -> Result<Box<dyn Fitted>> {
+        let Some(growth_pct) = self.growth_pct else {
+            return Err(Error::parameter(
+                "growth_pct",
+                "plan_path has no declared growth for this series",
+            ));
+        };
         // The constructor's check again: the field is public.
-        PlanPath::new(self.growth_pct)?;
+        PlanPath::new(growth_pct)?;
         check_history("plan_path", history, self.min_history(), true)?;
         Ok(Box::new(LogPath {
             log_last: history[history.len() - 1].ln(),
-            drift: (self.growth_pct / 100.0).ln_1p(),
+            drift: (growth_pct / 100.0).ln_1p(),
             s: sample_sd(&log_growth(history)),
         }))
     }
@@ -95,6 +119,8 @@ mod tests {
     #[test]
     fn bad_input() {
         assert!(PlanPath::new(-100.0).is_err());
+        let e = PlanPath::declared().fit(&[1.0, 2.0, 3.0]).unwrap_err();
+        assert!(e.to_string().contains("no declared growth"), "{e}");
         let m = PlanPath::new(5.0).unwrap();
         let e = m.fit(&[1.0, 2.0]).unwrap_err().to_string();
         assert_eq!(

@@ -135,8 +135,13 @@ pub struct ReviewArgs {
 /// `attain backtest`.
 #[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {
-    /// Data: CSV with columns `id,year,value` (consecutive years per id).
+    /// Data: `id,year,value[,source,verified]` CSV (or TOML/JSON by
+    /// extension), consecutive years per id.
     pub data: PathBuf,
+    /// Fill years missing between two reported years at the constant growth
+    /// joining them (default: a gap is an error).
+    #[arg(long)]
+    pub fill_gaps: bool,
     /// Largest forecast horizon, years.
     #[arg(long, value_name = "H", default_value_t = 3)]
     pub horizon: usize,

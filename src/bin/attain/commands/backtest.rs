@@ -2,13 +2,13 @@
 //! `id,year,value` data, the leaderboard, and the target probabilities'
 //! Brier score and reliability.
 
-use std::collections::BTreeMap;
-
+use attain::actuals::Actuals;
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{
     Config, Metric, Row, Score, SeriesData, TargetCalibration, backtest, leaderboard,
     target_calibration,
 };
+use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::{
     Ar1Growth, Cagr, DampedHolt, LogLinearTrend, Method, Naive, PlanPath, RandomWalkDrift,
     Simulated,
@@ -24,10 +24,16 @@ use crate::output::{Cell, Output, Table, col, hidden, json_head, to_value};
 /// Runs `attain backtest`.
 pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
     let metric = parse_metric(&a.metric)?;
-    let text = std::fs::read_to_string(&a.data)
-        .map_err(|e| CliError::Input(format!("{}: {e}", a.data.display())))?;
-    let mut series =
-        read_series(&text).map_err(|e| CliError::Input(format!("{}: {e}", a.data.display())))?;
+    // The library's reader and grouping: an `id,year,value` file without a
+    // plan, one series per id, gaps refused or filled as asked.
+    let actuals = Actuals::read(&a.data)?;
+    let gaps = if a.fill_gaps {
+        Gaps::Geometric
+    } else {
+        Gaps::Refuse
+    };
+    let yearly = yearly_series(&actuals, gaps).map_err(|e| e.in_file(&a.data))?;
+    let mut series: Vec<SeriesData> = yearly.iter().map(|y| y.data.clone()).collect();
     if let Some(g) = a.target_growth
         && !(g.is_finite() && g > -100.0)
     {
@@ -45,7 +51,17 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
     check_interrupt()?;
     let board = leaderboard(&rows);
     let calibration = target_calibration(&rows);
-    let out = output(a, &series, &rows, &board, &calibration, metric)?;
+    let mut out = output(a, &series, &rows, &board, &calibration, metric)?;
+    out.json.insert(
+        "filled_years".into(),
+        json!(
+            yearly
+                .iter()
+                .filter(|y| !y.filled.is_empty())
+                .map(|y| json!({"id": y.data.id, "years": y.filled}))
+                .collect::<Vec<_>>()
+        ),
+    );
     emit(&out, &a.output)?;
     if let Some(dir) = &a.chart {
         let charts = charts(&board, &calibration, metric, a.horizon)?;
@@ -110,84 +126,6 @@ fn methods(a: &BacktestArgs) -> Result<Vec<Box<dyn Method>>, CliError> {
         ));
     }
     Ok(m)
-}
-
-/// Reads `id,year,value` CSV (header required, columns in any order, a
-/// byte-order mark allowed) into one series per id in order of first
-/// appearance; each id's years must be consecutive once sorted.
-pub fn read_series(text: &str) -> Result<Vec<SeriesData>, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| format!("header: {e}"))?
-        .clone();
-    let at = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| format!("line 1: missing column \"{name}\" (expected id,year,value)"))
-    };
-    let (id_at, year_at, value_at) = (at("id")?, at("year")?, at("value")?);
-    let mut order: Vec<String> = Vec::new();
-    let mut points: BTreeMap<String, Vec<(i32, f64, u64)>> = BTreeMap::new();
-    for record in reader.records() {
-        let r = record.map_err(|e| match e.position() {
-            Some(p) => format!("line {}: {e}", p.line()),
-            None => e.to_string(),
-        })?;
-        let line = r.position().map_or(0, csv::Position::line);
-        let field = |j: usize| r.get(j).unwrap_or("").trim();
-        let id = field(id_at);
-        if id.is_empty() {
-            return Err(format!("line {line}: id: must not be empty"));
-        }
-        let year: i32 = field(year_at).parse().map_err(|_| {
-            format!(
-                "line {line}: series \"{id}\": year must be a whole year, got \"{}\"",
-                field(year_at)
-            )
-        })?;
-        let value: f64 = field(value_at)
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| {
-                format!(
-                    "line {line}: series \"{id}\": value must be a finite number, got \"{}\"",
-                    field(value_at)
-                )
-            })?;
-        if !points.contains_key(id) {
-            order.push(id.to_string());
-        }
-        points
-            .entry(id.to_string())
-            .or_default()
-            .push((year, value, line));
-    }
-    if order.is_empty() {
-        return Err("no data rows".to_string());
-    }
-    order
-        .into_iter()
-        .map(|id| {
-            let mut p = points.remove(&id).unwrap_or_default();
-            p.sort_by_key(|x| x.0);
-            for w in p.windows(2) {
-                let ((y0, _, _), (y1, _, line)) = (w[0], w[1]);
-                if y1 == y0 {
-                    return Err(format!("line {line}: series \"{id}\": year {y1} appears twice"));
-                }
-                if i64::from(y1) - i64::from(y0) != 1 {
-                    return Err(format!(
-                        "line {line}: series \"{id}\": years must be consecutive, {y0} is followed by {y1}"
-                    ));
-                }
-            }
-            Ok(SeriesData::new(id, p.into_iter().map(|x| x.1).collect()))
-        })
-        .collect()
 }
 
 /// The leaderboard: one row per method and horizon (empty: all horizons),
@@ -374,35 +312,6 @@ fn charts(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn series_are_read_grouped_and_checked() {
-        let s = read_series("\u{feff}id,year,value\nb,2001,2\na,2000,1\nb,2000,1\n").unwrap();
-        assert_eq!(s.len(), 2);
-        assert_eq!(
-            (s[0].id.as_str(), s[0].values.clone()),
-            ("b", vec![1.0, 2.0])
-        );
-        assert_eq!((s[1].id.as_str(), s[1].values.clone()), ("a", vec![1.0]));
-        let gap = read_series("id,year,value\na,2000,1\na,2002,1\n").unwrap_err();
-        assert_eq!(
-            gap,
-            "line 3: series \"a\": years must be consecutive, 2000 is followed by 2002"
-        );
-        let twice = read_series("id,year,value\na,2000,1\na,2000,1\n").unwrap_err();
-        assert!(twice.contains("year 2000 appears twice"), "{twice}");
-        let bad = read_series("id,year,value\na,2000,x\n").unwrap_err();
-        assert_eq!(
-            bad,
-            "line 2: series \"a\": value must be a finite number, got \"x\""
-        );
-        assert!(
-            read_series("id,value\n")
-                .unwrap_err()
-                .contains("missing column \"year\"")
-        );
-        assert_eq!(read_series("id,year,value\n").unwrap_err(), "no data rows");
-    }
 
     #[test]
     fn default_target_is_the_average_growth() {
