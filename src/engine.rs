@@ -69,7 +69,8 @@ pub struct RunOptions {
     pub monitor: Option<Monitor>,
 }
 
-/// A window into a running simulation, for progress bars and Ctrl-C.
+/// A window into a running simulation or backtest, for progress bars and
+/// Ctrl-C.
 ///
 /// The engine adds each wave's paths to `done` after the wave (so the count
 /// moves in steps of [`WAVE`] chunks) and checks `cancel` before starting the
@@ -79,7 +80,7 @@ pub struct RunOptions {
 /// turn (a review runs two); `done` then counts the paths of all of them.
 #[derive(Debug, Clone, Default)]
 pub struct Monitor {
-    /// Paths simulated so far.
+    /// Work done so far: paths in a simulation, series in a backtest.
     pub done: Arc<AtomicU64>,
     /// Set to stop the run at the next wave boundary.
     pub cancel: Arc<AtomicBool>,
@@ -93,13 +94,13 @@ impl PartialEq for Monitor {
 }
 
 impl Monitor {
-    /// Adds `paths` to the counter.
-    fn advance(&self, paths: u64) {
-        self.done.fetch_add(paths, Ordering::Relaxed);
+    /// Adds `units` to the counter.
+    pub(crate) fn advance(&self, units: u64) {
+        self.done.fetch_add(units, Ordering::Relaxed);
     }
 
     /// Whether the caller asked the run to stop.
-    fn cancelled(&self) -> bool {
+    pub(crate) fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
 }
@@ -458,7 +459,10 @@ impl Engine {
         // Checked before the first chunk too, so a run asked to stop does none.
         let stop = |done: u64| -> Result<()> {
             match monitor {
-                Some(m) if m.cancelled() => Err(Error::Cancelled { paths: done }),
+                Some(m) if m.cancelled() => Err(Error::Cancelled {
+                    done,
+                    unit: "paths",
+                }),
                 _ => Ok(()),
             }
         };

@@ -67,10 +67,12 @@ pub enum Error {
     Format(String),
     /// A run was stopped through its [`crate::engine::Monitor`] before it
     /// finished; no result is returned.
-    #[error("cancelled after {paths} paths")]
+    #[error("cancelled after {done} {unit}")]
     Cancelled {
-        /// Paths simulated before the stop.
-        paths: u64,
+        /// Work done before the stop.
+        done: u64,
+        /// What `done` counts: `"paths"` (a simulation), `"series"` (a backtest).
+        unit: &'static str,
     },
 }
 

@@ -322,23 +322,26 @@ fn synthetic_correctly_specified_intervals_cover_at_nominal_rates() {
 #[test]
 fn the_plan_path_follows_each_series_declared_growth() {
     use attain::forecast::PlanPath;
-    // Exactly 10% a year: a plan path at the series' 10% is exact, whatever
-    // rate the method was built with; without a declared growth it keeps its own.
+    // Exactly 10% a year: the declared plan path at the series' 10% is
+    // exact; one built with its own rate keeps it.
     let values: Vec<f64> = (0..8).map(|t| 100.0 * 1.1f64.powi(t)).collect();
     let mut s = SeriesData::new("x", values.clone());
     s.target_growth_pct = Some(10.0);
-    let methods: Vec<Box<dyn Method>> = vec![Box::new(PlanPath::new(0.0).unwrap())];
     let config = Config::new(2, 4).unwrap();
-    let b = evaluate(&methods, &[s], &config).unwrap();
-    let mae = get(&b.scores, "plan_path", None, Metric::Mae)
-        .value
-        .unwrap();
-    assert!(mae < 1e-9, "{mae}");
-    let b = evaluate(&methods, &[SeriesData::new("x", values)], &config).unwrap();
-    let mae = get(&b.scores, "plan_path", None, Metric::Mae)
-        .value
-        .unwrap();
-    assert!(mae > 10.0, "{mae}");
+    let mae = |methods: &[Box<dyn Method>], s: &SeriesData| {
+        let b = evaluate(methods, std::slice::from_ref(s), &config).unwrap();
+        get(&b.scores, "plan_path", None, Metric::Mae).value
+    };
+    let declared: Vec<Box<dyn Method>> = vec![Box::new(PlanPath::declared())];
+    assert!(mae(&declared, &s).unwrap() < 1e-9);
+    let own: Vec<Box<dyn Method>> = vec![Box::new(PlanPath::new(0.0).unwrap())];
+    assert!(mae(&own, &s).unwrap() > 10.0);
+    // With no rate of its own and none declared, every forecast is a problem.
+    let plain = SeriesData::new("x", values);
+    assert_eq!(mae(&declared, &plain), None);
+    let b = evaluate(&declared, &[plain], &config).unwrap();
+    assert_eq!(b.problems.len(), 1);
+    assert!(b.problems[0].first.contains("no declared growth"));
 }
 
 #[test]
@@ -363,4 +366,29 @@ fn the_shipped_history_loads_with_its_gaps_filled_and_reported() {
     assert!((g - 0.217).abs() < 0.0005, "{g}");
     assert!((trade.data.values[1] / trade.data.values[0] - 1.0 - g).abs() < 1e-12);
     assert_eq!(trade.unverified, 3);
+}
+
+#[test]
+fn a_monitor_counts_series_and_stops_the_backtest() {
+    use attain::engine::Monitor;
+    use attain::forecast::backtest::{backtest_with, evaluate_with};
+    use std::sync::atomic::Ordering;
+    let series = mixed_series();
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];
+    let config = Config::new(2, 6).unwrap();
+    let m = Monitor::default();
+    let rows = backtest_with(&methods, &series, &config, Some(&m)).unwrap();
+    assert_eq!(rows, backtest(&methods, &series, &config).unwrap());
+    assert_eq!(m.done.load(Ordering::Relaxed), series.len() as u64);
+    let m = Monitor::default();
+    let summary = evaluate_with(&methods, &series, &config, Some(&m)).unwrap();
+    assert_eq!(summary, evaluate(&methods, &series, &config).unwrap());
+    assert_eq!(m.done.load(Ordering::Relaxed), series.len() as u64);
+    // A stop flag set beforehand stops both before any series.
+    m.done.store(0, Ordering::Relaxed);
+    m.cancel.store(true, Ordering::Relaxed);
+    let e = backtest_with(&methods, &series, &config, Some(&m)).unwrap_err();
+    assert_eq!(e.to_string(), "cancelled after 0 series");
+    let e = evaluate_with(&methods, &series, &config, Some(&m)).unwrap_err();
+    assert_eq!(e.to_string(), "cancelled after 0 series");
 }

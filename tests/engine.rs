@@ -587,7 +587,13 @@ fn a_monitor_counts_paths_stops_runs_and_changes_no_result() {
     .unwrap()
     .run()
     .unwrap_err();
-    assert_eq!(e, attain::Error::Cancelled { paths: 0 });
+    assert_eq!(
+        e,
+        attain::Error::Cancelled {
+            done: 0,
+            unit: "paths"
+        }
+    );
     assert_eq!(e.to_string(), "cancelled after 0 paths");
     // Set during a run (as Ctrl-C does), it stops at the next wave boundary.
     let monitor = Monitor::default();
@@ -614,7 +620,7 @@ fn a_monitor_counts_paths_stops_runs_and_changes_no_result() {
     .run()
     .unwrap_err();
     watcher.join().unwrap();
-    let attain::Error::Cancelled { paths } = e else {
+    let attain::Error::Cancelled { done: paths, .. } = e else {
         panic!("{e}")
     };
     assert!(

@@ -30,6 +30,7 @@ use super::Method;
 use super::score::{
     BrierDecomposition, ReliabilityBin, crps, interval_score, mase_scale, pinball, sape,
 };
+use crate::engine::Monitor;
 use crate::error::{Error, Result};
 
 /// Quantiles kept per forecast: the 95% and 80% interval ends and the pinball
@@ -82,9 +83,8 @@ pub struct SeriesData {
     /// A growth target, percent a year: at each origin and horizon `h` the
     /// target is met when the value `h` years on is at least the origin's
     /// value grown at this rate (a plan's stated growth, say). Methods are
-    /// then also scored on the probability they gave it (Brier), and methods
-    /// that follow a declared growth ([`PlanPath`](super::PlanPath)) follow
-    /// this one.
+    /// then also scored on the probability they gave it (Brier), and
+    /// [`PlanPath::declared`](super::PlanPath::declared) follows this rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_growth_pct: Option<f64>,
 }
@@ -318,12 +318,24 @@ impl Row {
 
 /// Backtests every method on every series and returns every row. Errors for
 /// a bad `config`, no methods or series, or a horizon no series is long
-/// enough for; problems with one series or a
-/// fit become rows.
+/// enough for; problems with one series or a fit become rows.
 pub fn backtest(
     methods: &[Box<dyn Method>],
     series: &[SeriesData],
     config: &Config,
+) -> Result<Vec<Row>> {
+    backtest_with(methods, series, config, None)
+}
+
+/// [`backtest`] watched by a [`Monitor`]: its counter advances by one per
+/// series done, and a set stop flag ends the backtest with
+/// [`Error::Cancelled`] (series not yet started are skipped). The rows do not
+/// depend on the monitor.
+pub fn backtest_with(
+    methods: &[Box<dyn Method>],
+    series: &[SeriesData],
+    config: &Config,
+    monitor: Option<&Monitor>,
 ) -> Result<Vec<Row>> {
     let config = check_request(methods, series, config)?;
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
@@ -331,15 +343,33 @@ pub fn backtest(
         .par_iter()
         .map(|s| {
             let mut rows = Vec::new();
+            if monitor.is_some_and(Monitor::cancelled) {
+                return rows;
+            }
             forecast_series(methods, s, &config, |mi, mut r| {
                 r.method.clone_from(&names[mi]);
                 r.series.clone_from(&s.id);
                 rows.push(r);
             });
+            if let Some(m) = monitor {
+                m.advance(1);
+            }
             rows
         })
         .collect();
+    stopped(monitor)?;
     Ok(per_series.into_iter().flatten().collect())
+}
+
+/// The cancellation error when the monitor's stop flag is set.
+fn stopped(monitor: Option<&Monitor>) -> Result<()> {
+    match monitor {
+        Some(m) if m.cancelled() => Err(Error::Cancelled {
+            done: m.done.load(std::sync::atomic::Ordering::Relaxed),
+            unit: "series",
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The checked config, or an error when there is nothing to backtest (no
@@ -758,6 +788,16 @@ pub fn evaluate(
     series: &[SeriesData],
     config: &Config,
 ) -> Result<Summary> {
+    evaluate_with(methods, series, config, None)
+}
+
+/// [`evaluate`] watched by a [`Monitor`], as [`backtest_with`] is.
+pub fn evaluate_with(
+    methods: &[Box<dyn Method>],
+    series: &[SeriesData],
+    config: &Config,
+    monitor: Option<&Monitor>,
+) -> Result<Summary> {
     let config = check_request(methods, series, config)?;
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
     let parts: Vec<(Board, Vec<Problem>)> = series
@@ -766,6 +806,9 @@ pub fn evaluate(
             let mut board = Board::new(names.clone(), config.horizons);
             let mut problems: Vec<Problem> = Vec::new();
             for s in chunk {
+                if monitor.is_some_and(Monitor::cancelled) {
+                    break;
+                }
                 let start = problems.len();
                 forecast_series(methods, s, &config, |mi, row| {
                     if let Some(why) = &row.problem {
@@ -781,10 +824,14 @@ pub fn evaluate(
                     }
                     board.add(mi, &row);
                 });
+                if let Some(m) = monitor {
+                    m.advance(1);
+                }
             }
             (board, problems)
         })
         .collect();
+    stopped(monitor)?;
     let mut board = Board::new(names, config.horizons);
     let mut problems = Vec::new();
     for (b, p) in parts {

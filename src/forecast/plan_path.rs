@@ -11,10 +11,10 @@ use crate::error::{Error, Result};
 /// deviation `s sqrt(h)`, `s` the sample standard deviation of annual log
 /// growth, so the plan is scored as a forecast with honest uncertainty.
 ///
-/// In a backtest the rate is each series' own declared growth
-/// ([`SeriesData::target_growth_pct`](super::backtest::SeriesData)); a
-/// series without one keeps the method's rate, and with neither the fit is
-/// an error ("no declared growth"), not a silent 0%.
+/// Built with [`PlanPath::declared`], it takes each backtest series' own
+/// declared growth ([`SeriesData::target_growth_pct`](super::backtest::SeriesData));
+/// a series without one is an error ("no declared growth"), not a silent 0%.
+/// Built with [`PlanPath::new`], it keeps its rate on every series.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanPath {
     /// Declared annual growth, percent; `None`: taken from each series.
@@ -67,6 +67,10 @@ impl Method for PlanPath {
     }
 
     fn for_declared_growth(&self, growth_pct: f64) -> Option<Box<dyn Method>> {
+        // A rate given explicitly wins over the series'.
+        if self.growth_pct.is_some() {
+            return None;
+        }
         PlanPath::new(growth_pct)
             .ok()
             .map(|m| Box::new(m) as Box<dyn Method>)

@@ -166,6 +166,9 @@ pub struct BacktestArgs {
     /// Write SVG charts into DIR (created if missing).
     #[arg(long, value_name = "DIR")]
     pub chart: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -1,8 +1,8 @@
 //! The progress bar of long runs and the Ctrl-C handler.
 //!
-//! The engine reports through an [`attain::engine::Monitor`]: a counter of
-//! paths done (advanced after each wave) and a stop flag (checked before
-//! each wave). Ctrl-C sets the flag; a thread polls the counter into an
+//! The engine and the backtest report through an [`attain::engine::Monitor`]:
+//! a counter of paths (series) done and a stop flag, checked between waves of
+//! paths (between series). Ctrl-C sets the flag; a thread polls the counter into an
 //! indicatif bar on standard error, which shows the time left.
 
 use std::io::IsTerminal;
@@ -42,15 +42,22 @@ pub struct Bar {
 }
 
 impl Bar {
-    /// Shows a bar for `total` paths unless `quiet` or standard error is not
-    /// a terminal (then nothing is drawn and nothing polls).
-    pub fn start(monitor: &Monitor, total: u64, what: &str, quiet: bool) -> Option<Bar> {
+    /// Shows a bar for `total` units (`"paths"`, `"series"`) unless `quiet`
+    /// or standard error is not a terminal (then nothing is drawn and
+    /// nothing polls).
+    pub fn start(
+        monitor: &Monitor,
+        total: u64,
+        what: &str,
+        unit: &str,
+        quiet: bool,
+    ) -> Option<Bar> {
         if quiet || !std::io::stderr().is_terminal() {
             return None;
         }
-        let style = ProgressStyle::with_template(
-            "{msg} [{bar:24}] {human_pos}/{human_len} paths, ~{eta} left",
-        )
+        let style = ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:24}}] {{human_pos}}/{{human_len}} {unit}, ~{{eta}} left"
+        ))
         .ok()?
         .progress_chars("=> ");
         let bar = ProgressBar::new(total)

@@ -5,7 +5,7 @@
 use attain::actuals::Actuals;
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{
-    Config, Metric, Row, Score, SeriesData, TargetCalibration, backtest, leaderboard,
+    Config, Metric, Row, Score, SeriesData, TargetCalibration, backtest_with, leaderboard,
     target_calibration,
 };
 use attain::forecast::history::{Gaps, yearly_series};
@@ -20,6 +20,7 @@ use crate::args::BacktestArgs;
 use crate::chart::{self, Chart, Reliability};
 use crate::error::CliError;
 use crate::output::{Cell, Output, Table, col, hidden, json_head, to_value};
+use crate::progress;
 
 /// Runs `attain backtest`.
 pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
@@ -47,7 +48,17 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
     let config = Config::new(a.horizon, a.min_train)
         .map_err(|e| CliError::Input(format!("command line: {e}")))?;
     let methods = methods(a)?;
-    let rows = backtest(&methods, &series, &config)?;
+    let monitor = progress::monitor();
+    let bar = progress::Bar::start(
+        &monitor,
+        series.len() as u64,
+        "backtesting",
+        "series",
+        a.quiet,
+    );
+    let rows = backtest_with(&methods, &series, &config, Some(&monitor));
+    drop(bar);
+    let rows = rows?;
     check_interrupt()?;
     let board = leaderboard(&rows);
     let calibration = target_calibration(&rows);

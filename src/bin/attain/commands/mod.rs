@@ -85,7 +85,7 @@ pub fn simulate_with_bar(
     let bar = options
         .monitor
         .as_ref()
-        .and_then(|m| progress::Bar::start(m, scenario.paths, "simulating", quiet));
+        .and_then(|m| progress::Bar::start(m, scenario.paths, "simulating", "paths", quiet));
     let result = engine.run();
     drop(bar);
     Ok(result?)

@@ -49,7 +49,13 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         // Two simulations (before the plan, given the actuals) on one bar.
         let bar = options.monitor.as_ref().and_then(|m| {
             let done = m.done.load(std::sync::atomic::Ordering::Relaxed);
-            progress::Bar::start(m, done + 2 * scenario.paths, "reviewing", a.run.quiet)
+            progress::Bar::start(
+                m,
+                done + 2 * scenario.paths,
+                "reviewing",
+                "paths",
+                a.run.quiet,
+            )
         });
         let rows = review_with(&plan, &scenario, &known, as_of, options.clone());
         drop(bar);
