@@ -476,7 +476,15 @@ pub fn probability_chart(
         let root: DrawingArea<SVGBackend, Shift> =
             SVGBackend::with_string(&mut svg, (w as u32, h as u32)).into_drawing_area();
         drawn(root.fill(&WHITE))?;
-        drawn(root.draw(&Text::new(title.to_string(), (16, 14), font(20))))?;
+        // A long title (a plan's full name) goes on two smaller lines, split
+        // at its dash, rather than running off the canvas.
+        match title.split_once(" — ") {
+            Some((head, tail)) if unicode_width::UnicodeWidthStr::width(title) > 80 => {
+                drawn(root.draw(&Text::new(head.to_string(), (16, 6), font(16))))?;
+                drawn(root.draw(&Text::new(tail.to_string(), (16, 26), font(16))))?;
+            }
+            _ => drawn(root.draw(&Text::new(title.to_string(), (16, 14), font(20))))?,
+        }
         // Legend: the two colours and the interval.
         let legend_y = 50;
         for (k, (colour, text)) in [
