@@ -10,32 +10,12 @@
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{Config, SeriesData, evaluate};
 use attain::forecast::synthetic::{Process, generate};
-use attain::forecast::{
-    Ar1Growth, Cagr, DampedHolt, LogLinearTrend, Method, Naive, PlanPath, RandomWalkDrift,
-    Simulated,
-};
+use attain::forecast::{Method, Simulated, standard_methods};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-/// `n` series split over the three processes.
+/// `n` series split over the standard mix of processes.
 fn series(n: usize) -> Vec<SeriesData> {
-    let processes = [
-        Process::IidLogGrowth {
-            mean: 0.06,
-            sd: 0.04,
-        },
-        Process::Ar1Growth {
-            mean: 0.06,
-            phi: 0.7,
-            sd: 0.03,
-        },
-        Process::ShockMixture {
-            mean: 0.07,
-            sd: 0.03,
-            probability: 0.1,
-            impact: -0.15,
-        },
-    ];
-    processes
+    Process::STANDARD_MIX
         .iter()
         .enumerate()
         .flat_map(|(k, p)| {
@@ -52,15 +32,7 @@ fn bench(c: &mut Criterion) {
         .unwrap_or(10_000);
     let data = series(n);
     let config = Config::new(5, 10).unwrap();
-    let closed: Vec<Box<dyn Method>> = vec![
-        Box::new(PlanPath::declared()),
-        Box::new(Naive),
-        Box::new(RandomWalkDrift),
-        Box::new(Cagr::whole()),
-        Box::new(LogLinearTrend),
-        Box::new(Ar1Growth),
-        Box::new(DampedHolt),
-    ];
+    let closed = standard_methods();
     let mut group = c.benchmark_group("backtest");
     group.sample_size(10);
     group.throughput(Throughput::Elements(n as u64));

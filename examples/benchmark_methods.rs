@@ -28,10 +28,7 @@ use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{Config, Metric, Score, SeriesData, Summary, evaluate};
 use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::synthetic::{Process, generate};
-use attain::forecast::{
-    Ar1Growth, Cagr, DampedHolt, LogLinearTrend, Method, Naive, PlanPath, RandomWalkDrift,
-    Simulated,
-};
+use attain::forecast::{Method, Simulated, standard_methods};
 use attain::scenario::Scenario;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
@@ -92,22 +89,20 @@ fn parse() -> Result<Options, Box<dyn std::error::Error>> {
 /// Every method; the plan path follows each series' declared growth, the
 /// engine methods simulate `horizons` years.
 fn methods(o: &Options, horizons: usize) -> attain::Result<Vec<Box<dyn Method>>> {
-    Ok(vec![
-        Box::new(PlanPath::declared()),
-        Box::new(Naive),
-        Box::new(RandomWalkDrift),
-        Box::new(Cagr::whole()),
-        Box::new(LogLinearTrend),
-        Box::new(Ar1Growth),
-        Box::new(DampedHolt),
-        Box::new(Simulated::new(
-            ModelChoice::LogNormal,
-            o.paths,
-            o.seed,
-            horizons,
-        )?),
-        Box::new(Simulated::new(ModelChoice::Ar1, o.paths, o.seed, horizons)?),
-    ])
+    let mut m = standard_methods();
+    m.push(Box::new(Simulated::new(
+        ModelChoice::LogNormal,
+        o.paths,
+        o.seed,
+        horizons,
+    )?));
+    m.push(Box::new(Simulated::new(
+        ModelChoice::Ar1,
+        o.paths,
+        o.seed,
+        horizons,
+    )?));
+    Ok(m)
 }
 
 fn value(s: &Summary, method: &str, h: Option<usize>, metric: Metric) -> Option<f64> {
@@ -261,25 +256,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         let config = Config::new(o.horizon.unwrap_or(2), o.min_train.unwrap_or(3))?;
         sets.push(("hunan".into(), series, config));
-        let processes = [
-            Process::IidLogGrowth {
-                mean: 0.06,
-                sd: 0.04,
-            },
-            Process::Ar1Growth {
-                mean: 0.06,
-                phi: 0.7,
-                sd: 0.03,
-            },
-            Process::ShockMixture {
-                mean: 0.07,
-                sd: 0.03,
-                probability: 0.1,
-                impact: -0.15,
-            },
-        ];
         let config = Config::new(o.horizon.unwrap_or(5), o.min_train.unwrap_or(10))?;
-        for (k, p) in processes.iter().enumerate() {
+        for (k, p) in Process::STANDARD_MIX.iter().enumerate() {
             // Split N as evenly as possible, the first sets taking the remainder.
             let n = o.synthetic / 3 + usize::from(k < o.synthetic % 3);
             let series = generate(p, n, 20, 100.0, o.seed + k as u64)?;

@@ -55,6 +55,23 @@ pub use plan_path::PlanPath;
 pub use simulated::Simulated;
 pub use trend::LogLinearTrend;
 
+/// The closed-form methods with their usual settings, in this order: the
+/// plan path at each series' declared growth ([`PlanPath::declared`]),
+/// naive, random walk with drift, CAGR over the whole window, log-linear
+/// trend, AR(1) growth and damped Holt. Add [`Simulated`] for the engine's
+/// own simulation (its cost is Monte Carlo paths).
+pub fn standard_methods() -> Vec<Box<dyn Method>> {
+    vec![
+        Box::new(PlanPath::declared()),
+        Box::new(Naive),
+        Box::new(RandomWalkDrift),
+        Box::new(Cagr::whole()),
+        Box::new(LogLinearTrend),
+        Box::new(Ar1Growth),
+        Box::new(DampedHolt),
+    ]
+}
+
 /// Predictive distribution of the level `h` years ahead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -49,6 +49,28 @@ pub enum Process {
 }
 
 impl Process {
+    /// The mix the `benchmark_methods` example and the backtest bench draw
+    /// from: i.i.d. growth (6%, sd 4%), AR(1) growth (6%, persistence 0.7,
+    /// sd 3%), and a shock mixture (7%, sd 3%, a 10% chance a year of a
+    /// 15% fall in log terms).
+    pub const STANDARD_MIX: [Process; 3] = [
+        Process::IidLogGrowth {
+            mean: 0.06,
+            sd: 0.04,
+        },
+        Process::Ar1Growth {
+            mean: 0.06,
+            phi: 0.7,
+            sd: 0.03,
+        },
+        Process::ShockMixture {
+            mean: 0.07,
+            sd: 0.03,
+            probability: 0.1,
+            impact: -0.15,
+        },
+    ];
+
     /// Checks the parameters, naming the offending one.
     pub fn validate(&self) -> Result<()> {
         let sd_ok = |sd: f64| {

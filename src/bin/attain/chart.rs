@@ -627,32 +627,19 @@ pub fn reliability_chart(title: &str, methods: &[Reliability]) -> Result<String,
                         .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.5)))
                 }),
         )?;
-        for (k, m) in methods.iter().enumerate() {
-            let colour = METHOD_COLOURS[k % METHOD_COLOURS.len()];
-            let pts: Vec<(f64, f64)> = m
-                .bins
-                .iter()
-                .filter_map(|b| Some((b.mean_forecast?, b.observed?)))
-                .collect();
-            drawn(chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2))))?
-                .label(format!(
-                    "{} (Brier {:.3}, n = {})",
-                    m.method, m.brier, m.count
-                ))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
-            drawn(chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled()))))?;
-        }
-        drawn(
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(font(12))
-                .draw(),
-        )?;
+        let lines = methods
+            .iter()
+            .map(|m| {
+                let label = format!("{} (Brier {:.3}, n = {})", m.method, m.brier, m.count);
+                let pts = m
+                    .bins
+                    .iter()
+                    .filter_map(|b| Some((b.mean_forecast?, b.observed?)))
+                    .collect();
+                (label, pts)
+            })
+            .collect();
+        method_lines(&mut chart, lines)?;
         drawn(root.present())?;
     }
     Ok(svg)
@@ -699,32 +686,52 @@ pub fn score_chart(
                 .light_line_style(WHITE)
                 .draw(),
         )?;
-        for (k, (method, pts)) in series.iter().enumerate() {
-            let colour = METHOD_COLOURS[k % METHOD_COLOURS.len()];
-            let pts: Vec<(f64, f64)> = pts
-                .iter()
-                .filter(|p| p.1.is_finite())
-                .map(|&(h, v)| (h as f64, v))
-                .collect();
-            drawn(chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2))))?
-                .label(method.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
-            drawn(chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled()))))?;
-        }
-        drawn(
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(font(12))
-                .draw(),
-        )?;
+        let lines = series
+            .iter()
+            .map(|(method, pts)| {
+                let pts = pts
+                    .iter()
+                    .filter(|p| p.1.is_finite())
+                    .map(|&(h, v)| (h as f64, v))
+                    .collect();
+                (method.clone(), pts)
+            })
+            .collect();
+        method_lines(&mut chart, lines)?;
         drawn(root.present())?;
     }
     Ok(svg)
+}
+
+/// A chart with `f64` axes on an SVG string.
+type Plot<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// One line with dots per method in the method palette, and the legend of
+/// every series drawn (the reliability diagram's diagonal included).
+fn method_lines<'a, 'b: 'a>(
+    chart: &mut Plot<'a, 'b>,
+    lines: Vec<(String, Vec<(f64, f64)>)>,
+) -> Result<(), CliError> {
+    for (k, (label, pts)) in lines.into_iter().enumerate() {
+        let colour = METHOD_COLOURS[k % METHOD_COLOURS.len()];
+        drawn(chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2))))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
+        drawn(chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled()))))?;
+    }
+    drawn(
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font(font(12))
+            .draw(),
+    )
 }
 
 #[cfg(test)]
