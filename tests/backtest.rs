@@ -223,6 +223,25 @@ fn the_true_process_method_wins_on_average() {
     .unwrap();
     let c = crps_by_method(&methods, &iid, 2);
     assert!(c[1] < c[2] && c[1] < c[0], "{c:?}");
+    // A shock mixture is still i.i.d. growth (normal years and shock years
+    // drawn independently): the i.i.d. method wins against the persistent
+    // and the driftless ones, though its normal predictive is not the
+    // mixture's.
+    let shock = generate(
+        &Process::ShockMixture {
+            mean: 0.07,
+            sd: 0.02,
+            probability: 0.1,
+            impact: -0.2,
+        },
+        400,
+        30,
+        100.0,
+        3,
+    )
+    .unwrap();
+    let c = crps_by_method(&methods, &shock, 2);
+    assert!(c[1] < c[2] && c[1] < c[0], "{c:?}");
 }
 
 #[test]
@@ -265,6 +284,15 @@ fn bad_requests_are_typed_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("horizons") && e.contains("at most 3"), "{e}");
+    // Sizes that would overflow are refused, not wrapped.
+    for (h, m) in [(usize::MAX, 2), (1, usize::MAX), (usize::MAX, usize::MAX)] {
+        let c = Config {
+            horizons: h,
+            min_train: m,
+        };
+        assert!(backtest(&methods, &s, &c).is_err());
+        assert!(evaluate(&methods, &s, &c).is_err());
+    }
     assert!(evaluate(&methods, &[], &Config::new(1, 2).unwrap()).is_err());
     let mut bad = s[0].clone();
     bad.target_growth_pct = Some(-100.0);

@@ -410,6 +410,26 @@ fn review_agrees_with_the_library_and_charts_the_actuals() {
     let doc = roxmltree::Document::parse(&fan).unwrap();
     assert!(count_tags(&doc, "circle") >= 3);
     assert!(fan.contains("P(attain | actuals to 2022)"));
+    // Every element the fan chart must have, named in its legend and title.
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    for label in [
+        "进出口总额 Total imports and exports",
+        "90% band (5%-95%)",
+        "50% band (25%-75%)",
+        "simulated median",
+        "plan path",
+        "target ≥ 8400",
+        "actual",
+    ] {
+        assert!(texts.contains(&label), "{label} not in {texts:?}");
+    }
+    // The bands (two areas, a polygon each) and the target's marker.
+    assert!(count_tags(&doc, "polygon") >= 3);
     let html = std::fs::read_to_string(&report).unwrap();
     let opts = roxmltree::ParsingOptions {
         allow_dtd: true,
@@ -421,7 +441,16 @@ fn review_agrees_with_the_library_and_charts_the_actuals() {
         html.contains("trade_total,2022,7058.2"),
         "the actuals are embedded"
     );
-    assert!(html.contains("--as-of 2022"));
+    // The command that reproduces the review, with every option before the comment.
+    let cmd = html
+        .lines()
+        .find(|l| l.contains("attain review plan.toml"))
+        .expect("the reproduce command");
+    let before_comment = cmd.split('#').next().unwrap();
+    assert!(
+        before_comment.contains("--actuals actuals.csv --as-of 2022"),
+        "{cmd}"
+    );
     // Default --as-of: the latest year with actuals (2022).
     let json: serde_json::Value = serde_json::from_str(&ok(&[
         "review",
@@ -638,6 +667,10 @@ fn bad_input_exits_2_naming_file_indicator_and_field() {
         &["--se"],
     );
     bad_input(&["simulate", &shipped(), "--threads", "0"], &["--threads"]);
+    bad_input(
+        &["simulate", &shipped(), "--threads", "100000"],
+        &["--threads", "1024"],
+    );
     bad_input(&["check", &shipped(), "--format", "xml"], &["xml"]);
     let actuals = dir.join("actuals.csv");
     std::fs::write(&actuals, "id,year,value\ntrade_total,2021,-5\n").unwrap();
@@ -662,6 +695,33 @@ fn bad_input_exits_2_naming_file_indicator_and_field() {
         &["backtest", data.to_str().unwrap()],
         &["data.csv", "\"a\"", "2001 is missing", "consecutive"],
     );
+    let hist = path("data/hunan_history.csv");
+    bad_input(
+        &[
+            "backtest",
+            &hist,
+            "--fill-gaps",
+            "--engine-paths",
+            "2000000",
+        ],
+        &["--engine-paths"],
+    );
+    bad_input(
+        &[
+            "backtest",
+            &hist,
+            "--fill-gaps",
+            "--horizon",
+            "18446744073709551615",
+        ],
+        &["horizons"],
+    );
+    std::fs::write(&data, "id,year,value\na,1,100\na,2000000000,200\n").unwrap();
+    bad_input(
+        &["backtest", data.to_str().unwrap(), "--fill-gaps"],
+        &["data.csv", "too long to fill"],
+    );
+    std::fs::write(&data, "id,year,value\na,2000,1\na,2002,2\n").unwrap();
     // Filled on request, at the growth joining the ends.
     let json: serde_json::Value = serde_json::from_str(&ok(&[
         "backtest",

@@ -401,7 +401,7 @@ fn check_request(
         return Err(Error::parameter("series", "is empty"));
     };
     let n = longest.values.len();
-    if n < config.min_train + config.horizons {
+    if n < config.min_train.saturating_add(config.horizons) {
         return Err(Error::parameter(
             "horizons",
             format!(

@@ -22,6 +22,10 @@ pub enum Gaps {
     Geometric,
 }
 
+/// Most years one geometric fill may add: a longer gap is a typo more often
+/// than a history, and would be made up almost entirely of filled values.
+pub const MAX_FILL: i64 = 100;
+
 /// One series with its calendar years.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct YearlySeries {
@@ -83,7 +87,8 @@ pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>>
             let mut filled = Vec::new();
             let mut prev = (first_year, first);
             for (&y, &v) in it {
-                let gap = y - prev.0 - 1;
+                // i64: the years' difference may not fit an i32.
+                let gap = i64::from(y) - i64::from(prev.0) - 1;
                 if gap > 0 {
                     let missing = if gap == 1 {
                         format!("{} is missing between {} and {y}", prev.0 + 1, prev.0)
@@ -118,6 +123,18 @@ pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>>
                                     ),
                                 ));
                             }
+                            if gap > MAX_FILL {
+                                return Err(Error::indicator(
+                                    id,
+                                    "year",
+                                    format!(
+                                        "{missing}: a gap of {gap} years is too long to fill \
+                                         (at most {MAX_FILL})"
+                                    ),
+                                ));
+                            }
+                            // gap <= MAX_FILL, so the years and counts fit i32.
+                            let gap = gap as i32;
                             let step = (v / prev.1).ln() / f64::from(gap + 1);
                             for k in 1..=gap {
                                 values.push(prev.1 * (step * f64::from(k)).exp());
@@ -189,6 +206,23 @@ mod tests {
         let neg = read("id,year,value\nx,2018,-1\nx,2020,2\n");
         assert!(yearly_series(&neg, Gaps::Geometric).is_err());
         assert!(yearly_series(&Actuals::default(), Gaps::Refuse).is_err());
+        // A gap of two billion years is refused, not filled (or wrapped).
+        let far = read("id,year,value\nx,-2000000000,1\nx,2000000000,2\n");
+        let e = yearly_series(&far, Gaps::Geometric)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("too long to fill"), "{e}");
+        assert!(yearly_series(&far, Gaps::Refuse).is_err());
+        // MAX_FILL (100) years fill; 101 do not.
+        let longest = read("id,year,value\nx,1900,1\nx,2001,2\n");
+        assert_eq!(
+            yearly_series(&longest, Gaps::Geometric).unwrap()[0]
+                .filled
+                .len(),
+            100
+        );
+        let long = read("id,year,value\nx,1900,1\nx,2002,2\n");
+        assert!(yearly_series(&long, Gaps::Geometric).is_err());
         assert!(Actuals::parse_csv("id,year,value\nx,twenty,1\n").is_err());
     }
 }

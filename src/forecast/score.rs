@@ -151,11 +151,13 @@ pub fn mase(actual: &[f64], forecast: &[f64], scale: f64) -> Result<f64> {
 pub fn crps_normal(mean: f64, sd: f64, y: f64) -> Result<f64> {
     Predictive::Normal { mean, sd }.validate()?;
     finite("y", y)?;
-    if sd == 0.0 {
-        return Ok((y - mean).abs());
-    }
-    let z = (y - mean) / sd;
-    Ok(sd * (z * (2.0 * std_normal_cdf(z) - 1.0) + 2.0 * std_pdf(z) - FRAC_1_SQRT_PI))
+    let v = if sd == 0.0 {
+        (y - mean).abs()
+    } else {
+        let z = (y - mean) / sd;
+        sd * (z * (2.0 * std_normal_cdf(z) - 1.0) + 2.0 * std_pdf(z) - FRAC_1_SQRT_PI)
+    };
+    finite("crps", v)
 }
 
 const FRAC_1_SQRT_PI: f64 = 0.564_189_583_547_756_3;
@@ -195,7 +197,8 @@ pub fn crps_samples(samples: &[f64], y: f64) -> Result<f64> {
     finite("y", y)?;
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
-    Ok(crps_sorted(&s, y))
+    // Finite samples can still overflow the sums (1e308 and -1e308).
+    finite("crps", crps_sorted(&s, y))
 }
 
 /// [`crps_samples`] on sorted, checked samples.
@@ -322,6 +325,9 @@ pub fn brier(p: &[f64], outcome: &[bool]) -> Result<f64> {
     ))
 }
 
+/// Most bins a reliability table may have (a table is allocated per call).
+pub const MAX_BINS: usize = 10_000;
+
 /// One bin of a reliability table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReliabilityBin {
@@ -341,8 +347,11 @@ pub struct ReliabilityBin {
 /// 1 in the last); a reliable method's observed shares match its forecasts.
 pub fn reliability_table(p: &[f64], outcome: &[bool], bins: usize) -> Result<Vec<ReliabilityBin>> {
     probabilities(p, outcome)?;
-    if bins == 0 {
-        return Err(Error::parameter("bins", "must be at least 1, got 0"));
+    if bins == 0 || bins > MAX_BINS {
+        return Err(Error::parameter(
+            "bins",
+            format!("must be between 1 and {MAX_BINS}, got {bins}"),
+        ));
     }
     let mut sums = vec![(0usize, 0.0, 0.0); bins];
     for (&pi, &o) in p.iter().zip(outcome) {
@@ -491,6 +500,15 @@ mod tests {
         // Point masses reduce to the absolute error.
         close(crps_normal(3.0, 0.0, 1.0).unwrap(), 2.0, 0.0);
         close(crps_log_normal(0.0, 0.0, 3.0).unwrap(), 2.0, 0.0);
+    }
+
+    #[test]
+    fn overflowing_scores_are_errors() {
+        // Finite inputs whose sums overflow: an error, not a NaN or inf.
+        assert!(crps_samples(&[1e308, -1e308], 0.0).is_err());
+        assert!(crps_normal(-1e308, 1.0, 1e308).is_err());
+        assert!(reliability_table(&[0.5], &[true], MAX_BINS + 1).is_err());
+        assert!(reliability_table(&[0.5], &[true], MAX_BINS).is_ok());
     }
 
     #[test]

@@ -29,25 +29,41 @@ pub struct Simulated {
 
 impl Simulated {
     /// Checked constructor: at least 100 paths (so the 2.5% and 97.5%
-    /// quantiles rest on a few draws) and one horizon.
+    /// quantiles rest on a few draws) and 1 to 100 horizons.
     pub fn new(model: ModelChoice, paths: u64, seed: u64, horizons: usize) -> Result<Self> {
-        if paths < 100 {
-            return Err(Error::parameter(
-                "paths",
-                format!("must be at least 100, got {paths}"),
-            ));
-        }
-        if horizons == 0 {
-            return Err(Error::parameter("horizons", "must be at least 1, got 0"));
-        }
-        Ok(Simulated {
+        let m = Simulated {
             model,
             paths,
             seed,
             horizons,
-        })
+        };
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// The constructor's checks (the fields are public).
+    fn validate(&self) -> Result<()> {
+        if self.paths < 100 {
+            return Err(Error::parameter(
+                "paths",
+                format!("must be at least 100, got {}", self.paths),
+            ));
+        }
+        if !(1..=MAX_HORIZONS).contains(&self.horizons) {
+            return Err(Error::parameter(
+                "horizons",
+                format!(
+                    "must be between 1 and {MAX_HORIZONS}, got {}",
+                    self.horizons
+                ),
+            ));
+        }
+        Ok(())
     }
 }
+
+/// Most years [`Simulated`] forecasts ahead.
+const MAX_HORIZONS: usize = 100;
 
 /// Simulated levels per horizon (`samples[h - 1]`).
 #[derive(Debug, Clone)]
@@ -99,9 +115,12 @@ impl Method for Simulated {
 
     fn fit(&self, history: &[f64]) -> Result<Box<dyn Fitted>> {
         let name = self.name();
+        self.validate()?;
         check_history(&name, history, self.min_history(), true)?;
         let n = history.len();
-        let last = (n - 1) as i32;
+        let last = i32::try_from(n - 1).map_err(|_| {
+            Error::parameter("history", format!("of {n} values is too long to simulate"))
+        })?;
         let calibration = Calibration::from_levels(ID, history)?;
         let mut scenario = scenario_from(&name, &[calibration], self.model, None)?.scenario;
         scenario.paths = self.paths;
@@ -211,5 +230,9 @@ mod tests {
         assert!(m.fit(&[1.0, -2.0, 3.0, 4.0]).is_err());
         assert!(Simulated::new(ModelChoice::LogNormal, 10, 0, 1).is_err());
         assert!(Simulated::new(ModelChoice::LogNormal, 1000, 0, 0).is_err());
+        assert!(Simulated::new(ModelChoice::LogNormal, 1000, 0, usize::MAX).is_err());
+        let mut big = Simulated::new(ModelChoice::LogNormal, 1000, 0, 1).unwrap();
+        big.horizons = usize::MAX;
+        assert!(big.fit(&history).is_err());
     }
 }

@@ -77,7 +77,7 @@ pub struct RunArgs {
     /// Seed of the random streams (overrides the scenario's).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Worker threads (results are identical for any number).
+    /// Worker threads, 1 to 1024 (results are identical for any number).
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
     /// Write SVG charts into DIR (created if missing).
@@ -157,7 +157,8 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "PCT")]
     pub target_growth: Option<f64>,
     /// Also backtest the engine's own simulation (log-normal growth
-    /// calibrated on each training window) with N paths per forecast.
+    /// calibrated on each training window) with N paths per forecast (at
+    /// most 1,000,000).
     #[arg(long, value_name = "N")]
     pub engine_paths: Option<u64>,
     /// Metric that ranks the methods and the score-by-horizon chart shows.

@@ -115,6 +115,9 @@ fn badness(metric: Metric, v: f64) -> f64 {
     }
 }
 
+/// Most paths per forecast of `--engine-paths`.
+const MAX_ENGINE_PATHS: u64 = 1_000_000;
+
 /// The methods compared: all of the library's, the plan path when a plan
 /// growth is given, the engine's own simulation when asked for.
 fn methods(a: &BacktestArgs) -> Result<Vec<Box<dyn Method>>, CliError> {
@@ -131,6 +134,12 @@ fn methods(a: &BacktestArgs) -> Result<Vec<Box<dyn Method>>, CliError> {
     m.push(Box::new(Ar1Growth));
     m.push(Box::new(DampedHolt));
     if let Some(paths) = a.engine_paths {
+        // Ctrl-C is seen between series, so one series' engine runs must stay short.
+        if paths > MAX_ENGINE_PATHS {
+            return Err(CliError::Input(format!(
+                "--engine-paths: must be at most {MAX_ENGINE_PATHS}, got {paths}"
+            )));
+        }
         m.push(Box::new(
             Simulated::new(ModelChoice::LogNormal, paths, 0, a.horizon)
                 .map_err(|e| CliError::Input(format!("--engine-paths: {e}")))?,

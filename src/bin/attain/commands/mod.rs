@@ -57,13 +57,18 @@ pub fn load_scenario(run: &RunArgs, plan: &Plan) -> Result<Scenario, CliError> {
     Ok(s)
 }
 
+/// Most worker threads `--threads` takes: each is an OS thread with its own
+/// scratch, and results do not change with the count, so more than a large
+/// machine's cores only costs memory.
+const MAX_THREADS: usize = 1024;
+
 /// Run options from the command line: threads, and the process's monitor
 /// (Ctrl-C, progress).
 pub fn run_options(run: &RunArgs) -> Result<RunOptions, CliError> {
-    if run.threads == Some(0) {
-        return Err(CliError::Input(
-            "--threads: must be at least 1, got 0".to_string(),
-        ));
+    if let Some(t) = run.threads.filter(|t| !(1..=MAX_THREADS).contains(t)) {
+        return Err(CliError::Input(format!(
+            "--threads: must be between 1 and {MAX_THREADS}, got {t}"
+        )));
     }
     Ok(RunOptions {
         threads: run.threads,

@@ -121,7 +121,11 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
                     text: scenario_text(&scenario),
                 },
             ],
-            command: format!("{} --as-of {as_of}", command("review", &scenario)),
+            command: command(
+                "review",
+                &format!(" --actuals actuals.csv --as-of {as_of}"),
+                &scenario,
+            ),
         });
         write_file(file, &html)?;
     }

@@ -61,7 +61,7 @@ pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
                     text: scenario_text(&scenario),
                 },
             ],
-            command: command("simulate", &scenario),
+            command: command("simulate", "", &scenario),
         });
         write_file(file, &html)?;
     }
@@ -82,15 +82,11 @@ pub fn plan_text(path: &Path) -> Result<String, CliError> {
     Ok(text)
 }
 
-/// The command that reproduces a run from the report's saved inputs.
-pub fn command(sub: &str, s: &Scenario) -> String {
+/// The command that reproduces a run from the report's saved inputs;
+/// `options` (a review's `--actuals` and `--as-of`) go before the comment.
+pub fn command(sub: &str, options: &str, s: &Scenario) -> String {
     format!(
-        "attain {sub} plan.toml --scenario scenario.toml{}   # attain {}, scenario \"{}\", seed {}",
-        if sub == "review" {
-            " --actuals actuals.csv"
-        } else {
-            ""
-        },
+        "attain {sub} plan.toml --scenario scenario.toml{options}   # attain {}, scenario \"{}\", seed {}",
         env!("CARGO_PKG_VERSION"),
         s.name,
         s.seed
