@@ -37,6 +37,8 @@
 //! [`Target`] kind resolves to a [`Rule`] that judges simulated paths and
 //! actual series alike.
 
+#![warn(missing_docs)]
+
 pub mod actuals;
 pub mod attainment;
 pub mod calibration;
