@@ -43,7 +43,7 @@ impl Method for Cagr {
     }
 
     fn min_history(&self) -> usize {
-        self.years.map_or(3, |y| y.max(2) + 1)
+        self.years.map_or(3, |y| y.max(2).saturating_add(1))
     }
 
     fn fit(&self, history: &[f64]) -> Result<Box<dyn Fitted>> {
@@ -53,7 +53,8 @@ impl Method for Cagr {
         let name = self.name();
         check_history(&name, history, self.min_history(), true)?;
         let n = history.len();
-        let window = &history[n - self.years.map_or(n, |y| y + 1)..];
+        // check_history made n >= years + 1, so the start is in range.
+        let window = &history[n - self.years.map_or(n, |y| y.saturating_add(1).min(n))..];
         let g = log_growth(window);
         let years = g.len() as f64;
         Ok(Box::new(LogPath {
@@ -67,6 +68,12 @@ impl Method for Cagr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_window_is_an_error_not_a_panic() {
+        let m = Cagr::window(usize::MAX).unwrap();
+        assert!(m.fit(&[1.0, 2.0, 3.0]).is_err());
+    }
 
     #[test]
     fn window_rate() {

@@ -282,12 +282,19 @@ pub trait Fitted: Debug + Send + Sync {
 
 /// The error for horizon 0.
 pub(crate) fn check_horizon(horizon: usize) -> Result<f64> {
-    if horizon == 0 {
-        Err(Error::parameter("horizon", "must be at least 1, got 0"))
+    // Some methods loop over the horizon: an absurd one is an error, not a hang.
+    if horizon == 0 || horizon > MAX_HORIZON {
+        Err(Error::parameter(
+            "horizon",
+            format!("must be between 1 and {MAX_HORIZON}, got {horizon}"),
+        ))
     } else {
         Ok(horizon as f64)
     }
 }
+
+/// Most years ahead any method forecasts.
+pub const MAX_HORIZON: usize = 1000;
 
 /// Checks a history: at least `min` values, all finite, and all `> 0` when
 /// `logs` (the method takes logarithms). Names the method and the value.
@@ -407,6 +414,7 @@ mod tests {
             assert_eq!(fc.len(), 3);
             assert!(fc.iter().all(|f| f.point.is_finite()), "{name}");
             assert!(f.forecast(0).is_err(), "{name}");
+            assert!(f.forecast(usize::MAX).is_err(), "{name}");
             assert!(m.fit(&[]).is_err(), "{name}");
             assert!(m.fit(&good[..m.min_history() - 1]).is_err(), "{name}");
             assert!(m.fit(&good[..m.min_history()]).is_ok(), "{name}");
