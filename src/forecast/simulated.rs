@@ -29,7 +29,8 @@ pub struct Simulated {
 
 impl Simulated {
     /// Checked constructor: at least 100 paths (so the 2.5% and 97.5%
-    /// quantiles rest on a few draws) and 1 to 100 horizons.
+    /// quantiles rest on a few draws), at most 10,000,000 (they are kept whole),
+    /// and 1 to 100 horizons.
     pub fn new(model: ModelChoice, paths: u64, seed: u64, horizons: usize) -> Result<Self> {
         let m = Simulated {
             model,
@@ -43,10 +44,11 @@ impl Simulated {
 
     /// The constructor's checks (the fields are public).
     fn validate(&self) -> Result<()> {
-        if self.paths < 100 {
+        // The paths are kept whole, so their number is bounded by memory.
+        if !(100..=10_000_000).contains(&self.paths) {
             return Err(Error::parameter(
                 "paths",
-                format!("must be at least 100, got {}", self.paths),
+                format!("must be between 100 and 10000000, got {}", self.paths),
             ));
         }
         if !(1..=MAX_HORIZONS).contains(&self.horizons) {

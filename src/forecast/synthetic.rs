@@ -165,6 +165,9 @@ impl Process {
     }
 }
 
+/// Most values [`generate`] makes in one call (a memory bound, not a model one).
+pub const MAX_VALUES: usize = 100_000_000;
+
 /// `count` series of `len` yearly values from `process`, each starting at
 /// `start`, with ids `"{name}{i}"` (`iid0`, `iid1`, ...) and the process's
 /// median growth as target growth. Series `i` draws from its own stream of
@@ -183,8 +186,11 @@ pub fn generate(
             format!("must be finite and > 0, got {start}"),
         ));
     }
-    if len == 0 {
-        return Err(Error::parameter("len", "must be at least 1, got 0"));
+    if !(1..=MAX_VALUES).contains(&len) || count > MAX_VALUES / len {
+        return Err(Error::parameter(
+            "len",
+            format!("{count} series of {len} values: need 1 to {MAX_VALUES} values in all"),
+        ));
     }
     let target = process.median_growth_pct();
     (0..count)
