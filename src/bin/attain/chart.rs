@@ -345,30 +345,22 @@ pub fn fan_chart(input: &FanInput) -> Result<String, CliError> {
                 .light_line_style(WHITE)
                 .draw(),
         )?;
-        drawn(
-            chart
-                .draw_series(std::iter::once(Polygon::new(
-                    band(0, 4),
-                    FAN_COLOUR.mix(0.18).filled(),
-                )))
-                .map(|s| {
-                    s.label("90% band (5%-95%)").legend(|(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 16, y + 5)], FAN_COLOUR.mix(0.18).filled())
-                    })
-                }),
-        )?;
-        drawn(
-            chart
-                .draw_series(std::iter::once(Polygon::new(
-                    band(1, 3),
-                    FAN_COLOUR.mix(0.38).filled(),
-                )))
-                .map(|s| {
-                    s.label("50% band (25%-75%)").legend(|(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 16, y + 5)], FAN_COLOUR.mix(0.38).filled())
-                    })
-                }),
-        )?;
+        // The outer band first, so the inner one draws over it.
+        for (lo, hi, shade, label) in [
+            (0, 4, 0.18, "90% band (5%-95%)"),
+            (1, 3, 0.38, "50% band (25%-75%)"),
+        ] {
+            let style = FAN_COLOUR.mix(shade).filled();
+            drawn(
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band(lo, hi), style)))
+                    .map(|s| {
+                        s.label(label).legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 5), (x + 16, y + 5)], style)
+                        })
+                    }),
+            )?;
+        }
         drawn(
             chart
                 .draw_series(LineSeries::new(q(2), FAN_COLOUR.stroke_width(3)))
