@@ -405,10 +405,10 @@ fn reconstruction_error(l: &DMatrix<f64>, a: &DMatrix<f64>) -> f64 {
 /// diagonal are ignored), with both blocks laid out `[series][path]`,
 /// `paths` values per series.
 ///
-/// Copies `l`'s lower triangle row-major once per call (`n^2` values) and runs
-/// the engine's tiled kernel ([`kernel::lower_triangular_apply`]), whose inner
-/// loop over paths vectorises; callers applying one factor to many blocks can
-/// pack it once and call that kernel directly, as the engine does.
+/// Packs `l`'s lower triangle once per call (`n^2` values) and runs the
+/// engine's kernel ([`kernel::lower_triangular_apply`]); callers applying one
+/// factor to many blocks can pack it once ([`kernel::LowerPanels`]) and call
+/// that kernel directly, as the engine does.
 pub fn correlate_block(
     l: &DMatrix<f64>,
     z_in: &[f64],
@@ -434,13 +434,13 @@ pub fn correlate_block(
     if n == 0 || paths == 0 {
         return Ok(());
     }
-    let packed = lower_row_major(l);
-    kernel::lower_triangular_apply(&packed, n, paths, z_in, z_out);
+    let packed = kernel::LowerPanels::from_row_major(&lower_row_major(l), n)?;
+    kernel::lower_triangular_apply(&packed, paths, z_in, z_out);
     Ok(())
 }
 
 /// The lower triangle of a square `l`, row-major (`n x n`, zeros above the
-/// diagonal): the layout [`kernel::lower_triangular_apply`] reads.
+/// diagonal): the layout [`kernel::LowerPanels::from_row_major`] packs.
 pub fn lower_row_major(l: &DMatrix<f64>) -> Vec<f64> {
     let (nr, nc) = l.shape();
     let mut out = vec![0.0; nr * nc];
@@ -871,7 +871,12 @@ mod tests {
         let l = m(&[&[1.0, 99.0], &[0.6, 0.8]]);
         let mut out = [0.0; 4];
         correlate_block(&l, &[1.0, 2.0, 3.0, 4.0], &mut out, 2).unwrap();
-        assert_eq!(out, [1.0, 2.0, 0.6 + 0.8 * 3.0, 0.6 * 2.0 + 0.8 * 4.0]);
+        // Each output is a chain of fused multiply-adds.
+        let fused = |a: f64, b: f64, c: f64| a.mul_add(b, c);
+        assert_eq!(
+            out,
+            [1.0, 2.0, fused(0.8, 3.0, 0.6), fused(0.8, 4.0, 0.6 * 2.0)]
+        );
         // 21 series x 1027 paths (tiles and remainders) against a plain loop.
         let (n, paths) = (21, 1027);
         let l = Correlation::equicorrelated(ids(n), 0.3)

@@ -2,10 +2,20 @@
 //!
 //! Each kernel is written once as plain element-wise Rust and compiled three
 //! times: for the baseline target and, where the CPU has them, for AVX2 and
-//! AVX-512F, chosen at run time (AVX-512 measured 8-10% faster than AVX2 on the
-//! peer workloads here, with identical output). Rust never contracts `a * b + c` into a fused multiply-add, and
-//! element-wise IEEE operations round the same in every vector width, so both
-//! builds give bit-identical results: the dispatch changes speed, not numbers.
+//! AVX-512F (each with FMA), chosen at run time. Every variant gives the same
+//! bits, so the dispatch changes speed, never numbers:
+//! - Rust never contracts `a * b + c` into a fused multiply-add, and
+//!   element-wise IEEE operations round the same in every vector width;
+//! - where a kernel fuses on purpose it says so with [`f64::mul_add`], which is
+//!   one correctly rounded operation everywhere: an instruction on CPUs with
+//!   FMA (x86-64 since 2013, every aarch64), the C library's exact `fma`
+//!   elsewhere (slower, same result);
+//! - each output element is computed by the same sequence of operations
+//!   whatever the vector width or tile it falls in.
+//!
+//! The kernels check their slice lengths and never panic: a kernel given
+//! slices shorter than its sizes say works on the common prefix (documented
+//! per kernel).
 
 /// `2^(j/64)` for `j` in `0..64`, correctly rounded (computed to 50 digits).
 #[rustfmt::skip]
@@ -31,65 +41,107 @@ static EXP2_64THS: [u64; 64] = [
 /// `exp(x)` to within 1.5 ulp (measured against the platform's `exp` over
 /// [-700, 700]), branch-free so that loops over it vectorise: reduction
 /// `x = (64 n + j) ln 2 / 64 + r` with `|r| <= ln 2 / 128` (Cody-Waite, two-part
-/// constant), `exp(r)` by its Taylor polynomial of degree 5 (remainder below
-/// 4e-17), times the tabulated `2^(j/64)` and `2^n` built from bits.
+/// constant), `exp(r) - 1` by its Taylor polynomial of degree 5 (remainder
+/// below 4e-17), times the tabulated `2^(j/64)` and `2^n` built from bits.
+/// Fused multiply-adds throughout: fewer operations and roundings, and the
+/// same bits on every CPU (see the module docs); call it from a dispatched
+/// kernel, where they are single instructions.
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
     const SCALE: f64 = 64.0 * std::f64::consts::LOG2_E;
-    // ln 2 / 64 split so that k * HI is exact for |k| < 2^17.
+    // ln 2 / 64 in two parts, the first with trailing zero bits.
     const HI: f64 = 0.693_147_180_369_123_8 / 64.0;
     const LO: f64 = 1.908_214_929_270_587_7e-10 / 64.0;
     // 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
     const MAGIC: f64 = 6_755_399_441_055_744.0;
     let x = x.clamp(-708.0, 709.0);
-    let t = x * SCALE + MAGIC;
+    let t = x.mul_add(SCALE, MAGIC);
     let kf = t - MAGIC;
-    let r = (x - kf * HI) - kf * LO;
+    let r = (-kf).mul_add(LO, (-kf).mul_add(HI, x));
     let k = t.to_bits().wrapping_sub(MAGIC.to_bits()) as i64;
     let j = (k & 63) as usize;
     let n = k >> 6;
-    let mut p = 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    let mut q: f64 = 1.0 / 120.0;
+    q = q.mul_add(r, 1.0 / 24.0);
+    q = q.mul_add(r, 1.0 / 6.0);
+    q = q.mul_add(r, 0.5);
+    q = q.mul_add(r, 1.0);
+    q *= r;
     let table = f64::from_bits(EXP2_64THS[j]);
-    (table * p) * f64::from_bits((n + 1023).wrapping_shl(52) as u64)
+    table.mul_add(q, table) * f64::from_bits((n + 1023).wrapping_shl(52) as u64)
 }
 
 /// Runs `$body` (a closure-free block over the given slices) compiled for
-/// AVX-512F or AVX2 when the CPU has them, else for the baseline.
+/// AVX-512F or AVX2 (each with FMA) when the CPU has them, else for the
+/// baseline. Tests can force the baseline with [`tests::baseline_only`] to
+/// check that every variant gives the same bits.
 macro_rules! dispatch {
     (fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty $body:block) => {
         #[inline(always)]
         fn generic($($arg: $ty),*) -> $ret $body
 
         #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2")]
+        #[target_feature(enable = "avx2,fma")]
         fn avx2($($arg: $ty),*) -> $ret {
             generic($($arg),*)
         }
 
         #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx512f")]
+        #[target_feature(enable = "avx512f,fma")]
         fn avx512($($arg: $ty),*) -> $ret {
             generic($($arg),*)
         }
 
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F, checked just above.
-                return unsafe { avx512($($arg),*) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                return unsafe { avx2($($arg),*) };
+        if !crate::kernel::forced_baseline() {
+            match crate::kernel::level() {
+                // SAFETY: the CPU supports AVX-512F and FMA (`level` checked).
+                crate::kernel::Level::Avx512 => return unsafe { avx512($($arg),*) },
+                // SAFETY: the CPU supports AVX2 and FMA (`level` checked).
+                crate::kernel::Level::Avx2 => return unsafe { avx2($($arg),*) },
+                crate::kernel::Level::Baseline => {}
             }
         }
         generic($($arg),*)
     };
+}
+
+/// The instruction sets a kernel can be dispatched to.
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Avx512,
+    Avx2,
+    Baseline,
+}
+
+/// The best instruction set this CPU has (detection is cached by std).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn level() -> Level {
+    use std::arch::is_x86_feature_detected as has;
+    if !has!("fma") {
+        Level::Baseline
+    } else if has!("avx512f") {
+        Level::Avx512
+    } else if has!("avx2") {
+        Level::Avx2
+    } else {
+        Level::Baseline
+    }
+}
+
+/// Whether this thread's kernels must take the baseline path (tests only).
+#[inline(always)]
+fn forced_baseline() -> bool {
+    #[cfg(test)]
+    {
+        tests::BASELINE.with(|b| b.get())
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
 }
 
 /// `out[i] = scale * exp(x[i])`.
@@ -104,7 +156,8 @@ pub fn scaled_exp(scale: f64, x: &[f64], out: &mut [f64]) {
 }
 
 /// One year of an AR(1) in log growth for a block of paths, in place:
-/// `g = mu + phi (g - mu) + sd z`, `lx += g`, `out = scale * exp(lx)`.
+/// `g = mu + phi (g - mu) + sd z` (two fused multiply-adds), `lx += g`,
+/// `out = scale * exp(lx)`.
 /// With `phi = 0` it is the i.i.d. log-normal step.
 #[allow(clippy::too_many_arguments)]
 pub fn ar1_step(
@@ -122,7 +175,7 @@ pub fn ar1_step(
             let n = out.len().min(z.len()).min(g.len()).min(lx.len());
             let (z, g, lx, out) = (&z[..n], &mut g[..n], &mut lx[..n], &mut out[..n]);
             for i in 0..n {
-                let gi = mu + phi * (g[i] - mu) + sd * z[i];
+                let gi = sd.mul_add(z[i], phi.mul_add(g[i] - mu, mu));
                 g[i] = gi;
                 let l = lx[i] + gi;
                 lx[i] = l;
@@ -132,12 +185,70 @@ pub fn ar1_step(
     }
 }
 
+/// A whole AR(1) in log growth for a block of paths: `z` and `out` laid out
+/// `[year][path]` with `paths` values per year, every path starting from log
+/// growth `x0` and log level 0; each year the step of [`ar1_step`]. Works on
+/// the years that both `z` and `out` hold in full. The state of a tile of
+/// paths stays in registers through all the years, and each path's numbers
+/// are those of [`ar1_step`] year by year.
+#[allow(clippy::too_many_arguments)]
+pub fn ar1_paths(
+    mu: f64,
+    phi: f64,
+    sd: f64,
+    scale: f64,
+    x0: f64,
+    paths: usize,
+    z: &[f64],
+    out: &mut [f64],
+) {
+    dispatch! {
+        fn run(mu: f64, phi: f64, sd: f64, scale: f64, x0: f64, paths: usize, z: &[f64], out: &mut [f64]) -> () {
+            const W: usize = 16;
+            if paths == 0 {
+                return;
+            }
+            let years = z.len().min(out.len()) / paths;
+            let full = paths / W * W;
+            for p0 in (0..full).step_by(W) {
+                let mut g = [x0; W];
+                let mut lx = [0.0f64; W];
+                for t in 0..years {
+                    let at = t * paths + p0;
+                    let (zt, ot) = (&z[at..at + W], &mut out[at..at + W]);
+                    for k in 0..W {
+                        let gk = sd.mul_add(zt[k], phi.mul_add(g[k] - mu, mu));
+                        g[k] = gk;
+                        lx[k] += gk;
+                        ot[k] = scale * exp(lx[k]);
+                    }
+                }
+            }
+            for p in full..paths {
+                let (mut g, mut lx) = (x0, 0.0f64);
+                for t in 0..years {
+                    let at = t * paths + p;
+                    g = sd.mul_add(z[at], phi.mul_add(g - mu, mu));
+                    lx += g;
+                    out[at] = scale * exp(lx);
+                }
+            }
+        }
+    }
+}
+
 /// Steps eight xoshiro256++ generators (state `s[word][lane]`) together,
-/// writing `out.len()` words (a multiple of 8) lane by lane. Integer
-/// arithmetic, so the AVX2 and portable paths agree bit for bit.
+/// writing `out.len()` words (whole multiples of 8; a shorter tail is left
+/// as it was) lane by lane. Integer arithmetic, so every path agrees bit for
+/// bit.
 pub fn xoshiro_x8(s: &mut [[u64; 8]; 4], out: &mut [u64]) {
     #[cfg(target_arch = "x86_64")]
-    {
+    if !forced_baseline() {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            unsafe { xoshiro_x8_avx512(s, out) };
+            return;
+        }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
             unsafe { xoshiro_x8_avx2(s, out) };
@@ -145,6 +256,32 @@ pub fn xoshiro_x8(s: &mut [[u64; 8]; 4], out: &mut [u64]) {
         }
     }
     xoshiro_x8_portable(s, out);
+}
+
+// AVX-512 holds the eight lanes of a state word in one register and rotates
+// in one instruction (AVX2 needs two registers and three instructions).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn xoshiro_x8_avx512(s: &mut [[u64; 8]; 4], out: &mut [u64]) {
+    use std::arch::x86_64::*;
+    // SAFETY (all loads and stores): each pointer addresses eight u64 of an
+    // [u64; 8] or an 8-word chunk of `out`; unaligned access is allowed.
+    let load = |w: &[u64; 8]| unsafe { _mm512_loadu_si512(w.as_ptr() as *const __m512i) };
+    let (mut s0, mut s1, mut s2, mut s3) = (load(&s[0]), load(&s[1]), load(&s[2]), load(&s[3]));
+    for block in out.chunks_exact_mut(8) {
+        let r = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(s0, s3)), s0);
+        unsafe { _mm512_storeu_si512(block.as_mut_ptr() as *mut __m512i, r) };
+        let t = _mm512_slli_epi64::<17>(s1);
+        s2 = _mm512_xor_si512(s2, s0);
+        s3 = _mm512_xor_si512(s3, s1);
+        s1 = _mm512_xor_si512(s1, s2);
+        s0 = _mm512_xor_si512(s0, s3);
+        s2 = _mm512_xor_si512(s2, t);
+        s3 = _mm512_rol_epi64::<45>(s3);
+    }
+    for (word, r) in s.iter_mut().zip([s0, s1, s2, s3]) {
+        unsafe { _mm512_storeu_si512(word.as_mut_ptr() as *mut __m512i, r) };
+    }
 }
 
 fn xoshiro_x8_portable(s: &mut [[u64; 8]; 4], out: &mut [u64]) {
@@ -223,94 +360,285 @@ pub fn sum(xs: &[f64]) -> f64 {
                     acc[k] += c[k];
                 }
             }
-            let mut total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-            for v in rest {
-                total += v;
+            rest.iter().fold(combine8(acc), |t, v| t + v)
+        }
+    }
+}
+
+/// The eight partial sums of [`sum`], added pairwise.
+#[inline(always)]
+fn combine8(a: [f64; 8]) -> f64 {
+    ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))
+}
+
+/// `out[p] = ((0 + r_0[p]) + r_1[p]) + ...` over `count` rows of
+/// `data`, row `k` starting at `first + k * stride`: the yearly values of a
+/// cumulative target, or the components of an aggregate, added in order in
+/// one pass. Rows that `data` does not hold in full are left out.
+pub fn sum_rows(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) {
+    dispatch! {
+        fn run(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) -> () {
+            const W: usize = 64;
+            let n = out.len();
+            let rows: usize = (0..count)
+                .take_while(|k| first + k * stride + n <= data.len())
+                .count();
+            let mut p = 0;
+            while p < n {
+                let m = W.min(n - p);
+                let mut acc = [0.0f64; W];
+                for k in 0..rows {
+                    let at = first + k * stride + p;
+                    for (a, &v) in acc[..m].iter_mut().zip(&data[at..at + m]) {
+                        *a += v;
+                    }
+                }
+                out[p..p + m].copy_from_slice(&acc[..m]);
+                p += m;
             }
-            total
         }
     }
 }
 
 /// Judges a block of measures against `threshold` (at least when `at_least`,
 /// else at most): clears the bits `mask` of `met[p]` where path `p` misses,
-/// and returns the number of hits and the summed shortfall of the misses.
-/// NaN measures miss with zero shortfall.
+/// and returns the number of hits and the summed shortfall of the misses
+/// (added in the order of [`sum`]). NaN measures miss with zero shortfall.
+/// Works on the paths both slices hold.
 pub fn judge(
     measure: &[f64],
     threshold: f64,
     at_least: bool,
     mask: u64,
     met: &mut [u64],
-    short: &mut [f64],
 ) -> (u64, f64) {
     dispatch! {
-        fn run(measure: &[f64], threshold: f64, at_least: bool, mask: u64, met: &mut [u64], short: &mut [f64]) -> (u64, f64) {
-            let n = measure.len().min(met.len()).min(short.len());
-            let (measure, met, short) = (&measure[..n], &mut met[..n], &mut short[..n]);
+        fn run(measure: &[f64], threshold: f64, at_least: bool, mask: u64, met: &mut [u64]) -> (u64, f64) {
+            let n = measure.len().min(met.len());
+            let (measure, met) = (&measure[..n], &mut met[..n]);
             let sign = if at_least { 1.0 } else { -1.0 };
-            let mut hits = 0u64;
-            for i in 0..n {
-                // Signed gap: > 0 is a shortfall; NaN compares false and adds 0.
-                let gap = sign * (threshold - measure[i]);
-                let ok = gap <= 0.0;
-                hits += ok as u64;
-                met[i] &= if ok { u64::MAX } else { !mask };
-                short[i] = if gap > 0.0 { gap } else { 0.0 };
+            // Eight lanes of hits and shortfalls, like `sum`, so the loop
+            // vectorises.
+            let mut hit = [0u64; 8];
+            let mut acc = [0.0f64; 8];
+            let whole = n / 8 * 8;
+            for (ms, mt) in measure[..whole].chunks_exact(8).zip(met[..whole].chunks_exact_mut(8)) {
+                for k in 0..8 {
+                    let gap = sign * (threshold - ms[k]);
+                    let ok = gap <= 0.0;
+                    hit[k] += ok as u64;
+                    mt[k] &= if ok { u64::MAX } else { !mask };
+                    acc[k] += if gap > 0.0 { gap } else { 0.0 };
+                }
             }
-            (hits, sum(short))
+            let mut hits: u64 = hit.iter().sum();
+            let mut short = combine8(acc);
+            for (&m, mt) in measure[whole..].iter().zip(&mut met[whole..]) {
+                let (h, s) = judge_one(sign, threshold, mask, m, mt);
+                hits += h;
+                short += s;
+            }
+            (hits, short)
         }
     }
 }
 
-/// `out[r][p] = sum_{c <= r} l[r][c] * z[c][p]` for a row-major lower
-/// triangle `l` (`rows x rows`) and blocks laid out `[row][p]` with `len`
-/// values per row: correlates a block of standard normals.
-pub fn lower_triangular_apply(l: &[f64], rows: usize, len: usize, z: &[f64], out: &mut [f64]) {
-    dispatch! {
-        fn run(l: &[f64], rows: usize, len: usize, z: &[f64], out: &mut [f64]) -> () {
-            // Tiles of paths keep every row's slice of the tile in L1; four
-            // columns per pass cut the loads and stores of the output row.
-            const TILE: usize = 256;
-            let mut start = 0;
-            while start < len {
-                let end = (start + TILE).min(len);
-                let n = end - start;
-                for r in 0..rows {
-                    let lr = &l[r * rows..r * rows + r + 1];
-                    let o = &mut out[r * len + start..r * len + end];
-                    let col = |c: usize| &z[c * len + start..c * len + start + n];
-                    let z0 = col(0);
-                    for (oi, zi) in o.iter_mut().zip(z0) {
-                        *oi = lr[0] * zi;
-                    }
-                    let mut c = 1;
-                    while c + 4 <= lr.len() {
-                        let (w0, w1, w2, w3) = (lr[c], lr[c + 1], lr[c + 2], lr[c + 3]);
-                        let (a, b, d, e) = (col(c), col(c + 1), col(c + 2), col(c + 3));
-                        let cols = a.iter().zip(b).zip(d).zip(e);
-                        for (oi, (((a, b), d), e)) in o.iter_mut().zip(cols) {
-                            *oi += ((w0 * a + w1 * b) + w2 * d) + w3 * e;
-                        }
-                        c += 4;
-                    }
-                    while c < lr.len() {
-                        let w = lr[c];
-                        for (oi, zi) in o.iter_mut().zip(col(c)) {
-                            *oi += w * zi;
-                        }
-                        c += 1;
-                    }
-                }
-                start = end;
+/// One path of [`judge`]: the hit (0 or 1) and the shortfall. The signed gap
+/// is > 0 for a shortfall; NaN compares false and adds 0. (A function, not a
+/// closure: closures do not inherit a kernel's target features.)
+#[inline(always)]
+fn judge_one(sign: f64, threshold: f64, mask: u64, m: f64, met: &mut u64) -> (u64, f64) {
+    let gap = sign * (threshold - m);
+    let ok = gap <= 0.0;
+    *met &= if ok { u64::MAX } else { !mask };
+    (ok as u64, if gap > 0.0 { gap } else { 0.0 })
+}
+
+/// Rows per panel of a [`LowerPanels`].
+const PANEL: usize = 4;
+
+/// A lower-triangular matrix packed for [`lower_triangular_apply`]: its rows
+/// in panels of four, each panel's weights column by column
+/// (`[panel][column][row in panel]`, zeros above the diagonal), so one load
+/// of a column of shocks feeds four output rows held in registers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LowerPanels {
+    rows: usize,
+    weights: Vec<f64>,
+}
+
+impl LowerPanels {
+    /// Packs the lower triangle of the row-major `rows x rows` matrix `l`
+    /// (entries above the diagonal are ignored).
+    pub fn from_row_major(l: &[f64], rows: usize) -> crate::Result<Self> {
+        if rows.checked_mul(rows) != Some(l.len()) {
+            return Err(crate::Error::parameter(
+                "l",
+                format!("has {} values, expected {rows} x {rows}", l.len()),
+            ));
+        }
+        let panels = rows.div_ceil(PANEL);
+        let mut weights = vec![0.0; panels * rows * PANEL];
+        for (r, row) in l.chunks_exact(rows.max(1)).take(rows).enumerate() {
+            let (panel, i) = (r / PANEL, r % PANEL);
+            for (c, &v) in row.iter().enumerate().take(r + 1) {
+                weights[(panel * rows + c) * PANEL + i] = v;
             }
+        }
+        Ok(LowerPanels { rows, weights })
+    }
+
+    /// Number of rows (and columns).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// `out[r][p] = sum_{c <= r} l[r][c] * z[c][p]`, blocks laid out `[row][p]`
+/// with `len` values per row: correlates a block of standard normals. Each
+/// output is a chain of fused multiply-adds over `c` in order, the same in
+/// every vector width. Does nothing unless `z` and `out` hold at least
+/// `rows x len` values.
+pub fn lower_triangular_apply(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+    let Some(n) = l.rows.checked_mul(len) else {
+        return;
+    };
+    if z.len() < n || out.len() < n || n == 0 {
+        return;
+    }
+    let (z, out) = (&z[..n], &mut out[..n]);
+    #[cfg(target_arch = "x86_64")]
+    {
+        // Twelve 8-wide accumulators fill AVX-512's registers; AVX2 has 16
+        // registers of 4, so eight accumulators of 4 there.
+        #[target_feature(enable = "avx512f,fma")]
+        fn avx512(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+            panels::<24>(l, len, z, out)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+            panels::<8>(l, len, z, out)
+        }
+        if !forced_baseline() {
+            match level() {
+                // SAFETY: the CPU supports AVX-512F and FMA (`level` checked).
+                Level::Avx512 => return unsafe { avx512(l, len, z, out) },
+                // SAFETY: the CPU supports AVX2 and FMA (`level` checked).
+                Level::Avx2 => return unsafe { avx2(l, len, z, out) },
+                Level::Baseline => {}
+            }
+        }
+    }
+    panels::<8>(l, len, z, out);
+}
+
+/// Every panel of `l` over `W`-path tiles; `z` and `out` hold `rows x len`.
+/// Tiles outside, panels inside, so a tile's shocks stay in L1 while every
+/// panel reads them. The last, partial tile is copied to a zero-padded buffer
+/// first and takes the same path as the others.
+#[inline(always)]
+fn panels<const W: usize>(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+    let rows = l.rows;
+    let full = len / W * W;
+    for p in (0..full).step_by(W) {
+        let at = Tile {
+            z,
+            zs: len,
+            zp: p,
+            len,
+            p,
+            n: W,
+        };
+        each_panel::<W>(l, at, out);
+    }
+    if full < len {
+        let n = len - full;
+        let mut packed = vec![0.0; rows * W];
+        for (r, dst) in packed.chunks_exact_mut(W).enumerate() {
+            dst[..n].copy_from_slice(&z[r * len + full..r * len + len]);
+        }
+        let at = Tile {
+            z: &packed,
+            zs: W,
+            zp: 0,
+            len,
+            p: full,
+            n,
+        };
+        each_panel::<W>(l, at, out);
+    }
+}
+
+/// One tile through every panel. (A function, not a closure: closures do
+/// not inherit the caller's target features, and would call `fma` in libm.)
+#[inline(always)]
+fn each_panel<const W: usize>(l: &LowerPanels, at: Tile, out: &mut [f64]) {
+    let rows = l.rows;
+    for (k, w) in l.weights.chunks_exact(rows * PANEL).enumerate() {
+        let r0 = k * PANEL;
+        let g = PANEL.min(rows - r0);
+        let w = &w[..(r0 + g) * PANEL];
+        let out = &mut out[r0 * at.len..(r0 + g) * at.len];
+        match g {
+            4 => tile::<4, W>(w, at, out),
+            3 => tile::<3, W>(w, at, out),
+            2 => tile::<2, W>(w, at, out),
+            _ => tile::<1, W>(w, at, out),
+        }
+    }
+}
+
+/// Where a tile reads and writes: shocks `z` with row stride `zs` from
+/// column `zp`; outputs with row stride `len` at paths `p..p + n`.
+#[derive(Clone, Copy)]
+struct Tile<'a> {
+    z: &'a [f64],
+    zs: usize,
+    zp: usize,
+    len: usize,
+    p: usize,
+    n: usize,
+}
+
+/// One tile of `G` output rows of a panel (weights `w`, `[column][PANEL]`),
+/// `W` paths with the accumulators in registers.
+#[inline(always)]
+fn tile<const G: usize, const W: usize>(w: &[f64], at: Tile, out: &mut [f64]) {
+    let mut acc = [[0.0f64; W]; G];
+    for (c, wc) in w.chunks_exact(PANEL).enumerate() {
+        let zc = &at.z[c * at.zs + at.zp..c * at.zs + at.zp + W];
+        for (a, &wi) in acc.iter_mut().zip(wc) {
+            for (a, &zv) in a.iter_mut().zip(zc) {
+                *a = wi.mul_add(zv, *a);
+            }
+        }
+    }
+    for (i, a) in acc.iter().enumerate() {
+        let o = i * at.len + at.p;
+        if at.n == W {
+            out[o..o + W].copy_from_slice(a);
+        } else {
+            out[o..o + at.n].copy_from_slice(&a[..at.n]);
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        pub(crate) static BASELINE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Runs `f` with this thread's kernels forced onto the baseline path.
+    pub(crate) fn baseline_only<T>(f: impl FnOnce() -> T) -> T {
+        BASELINE.with(|b| b.set(true));
+        let out = f();
+        BASELINE.with(|b| b.set(false));
+        out
+    }
 
     #[test]
     fn exp_is_accurate() {
@@ -341,7 +669,7 @@ mod tests {
         ar1_step(0.05, 0.3, 0.04, 100.0, &z, &mut g, &mut lx, &mut out);
         for i in 0..3 {
             let g0 = [0.1, 0.1, 0.0][i];
-            let gi = 0.05 + 0.3 * (g0 - 0.05) + 0.04 * z[i];
+            let gi = 0.04f64.mul_add(z[i], 0.3f64.mul_add(g0 - 0.05, 0.05));
             assert_eq!(g[i], gi);
             let l = [0.0, 1.0, -1.0][i] + gi;
             assert_eq!(lx[i], l);
@@ -371,11 +699,10 @@ mod tests {
         assert_eq!(sum(&xs), 190.0);
         let measure = [1.0, 5.0, f64::NAN, 3.0];
         let mut met = [u64::MAX; 4];
-        let mut short = [0.0; 4];
-        let (hits, s) = judge(&measure, 3.0, true, 0b10, &mut met, &mut short);
+        let (hits, s) = judge(&measure, 3.0, true, 0b10, &mut met);
         assert_eq!((hits, s), (2, 2.0));
         assert_eq!(met, [!0b10, u64::MAX, !0b10, u64::MAX]);
-        let (hits, s) = judge(&measure, 3.0, false, 0b1, &mut met, &mut short);
+        let (hits, s) = judge(&measure, 3.0, false, 0b1, &mut met);
         assert_eq!((hits, s), (2, 2.0));
         assert_eq!(met[1], !0b1);
     }
@@ -383,10 +710,82 @@ mod tests {
     #[test]
     fn triangular_apply() {
         // L = [[1,0],[0.6,0.8]], z rows [1,2] and [3,4]
-        let l = [1.0, 0.0, 0.6, 0.8];
+        let l = LowerPanels::from_row_major(&[1.0, 0.0, 0.6, 0.8], 2).unwrap();
         let z = [1.0, 2.0, 3.0, 4.0];
         let mut out = [0.0; 4];
-        lower_triangular_apply(&l, 2, 2, &z, &mut out);
-        assert_eq!(out, [1.0, 2.0, 0.6 + 0.8 * 3.0, 1.2 + 0.8 * 4.0]);
+        lower_triangular_apply(&l, 2, &z, &mut out);
+        let fused = |a: f64, b: f64, c: f64| a.mul_add(b, c);
+        assert_eq!(out, [1.0, 2.0, fused(0.8, 3.0, 0.6), fused(0.8, 4.0, 1.2)]);
+        // Entries above the diagonal are ignored; short slices change nothing.
+        let upper = LowerPanels::from_row_major(&[1.0, 9.0, 0.6, 0.8], 2).unwrap();
+        assert_eq!(upper, l);
+        let mut short = [7.0; 3];
+        lower_triangular_apply(&l, 2, &z, &mut short);
+        assert_eq!(short, [7.0; 3]);
+        assert!(LowerPanels::from_row_major(&[1.0, 0.0, 0.6], 2).is_err());
+    }
+
+    /// A deterministic pseudo-random value in [-1, 1).
+    fn noise(i: usize) -> f64 {
+        let x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+
+    #[test]
+    fn triangular_apply_matches_the_sum_in_every_shape() {
+        for rows in 1..=11 {
+            let l: Vec<f64> = (0..rows * rows).map(noise).collect();
+            let panels = LowerPanels::from_row_major(&l, rows).unwrap();
+            for len in [1, 7, 8, 23, 24, 25, 61] {
+                let z: Vec<f64> = (0..rows * len).map(|i| noise(i + 1000)).collect();
+                let mut out = vec![0.0; rows * len];
+                lower_triangular_apply(&panels, len, &z, &mut out);
+                for r in 0..rows {
+                    for p in 0..len {
+                        // The same chain of fused multiply-adds, in order.
+                        let want =
+                            (0..=r).fold(0.0f64, |a, c| l[r * rows + c].mul_add(z[c * len + p], a));
+                        assert_eq!(out[r * len + p], want, "rows {rows}, len {len}, ({r}, {p})");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_variant_gives_the_same_bits() {
+        let n = 203;
+        let x: Vec<f64> = (0..n).map(|i| 3.0 * noise(i)).collect();
+        let z: Vec<f64> = (0..n).map(|i| noise(i + 7)).collect();
+        let rows = 7;
+        let l: Vec<f64> = (0..rows * rows).map(|i| noise(i + 99)).collect();
+        let panels = LowerPanels::from_row_major(&l, rows).unwrap();
+        let zz: Vec<f64> = (0..rows * 29).map(|i| noise(i + 5)).collect();
+        let run = || {
+            let mut e = vec![0.0; n];
+            scaled_exp(2.5, &x, &mut e);
+            let (mut g, mut lx, mut out) = (x.clone(), vec![0.1; n], vec![0.0; n]);
+            ar1_step(0.05, 0.3, 0.04, 100.0, &z, &mut g, &mut lx, &mut out);
+            let mut met = vec![u64::MAX; n];
+            let judged = judge(&x, 0.5, true, 0b101, &mut met);
+            let mut corr = vec![0.0; rows * 29];
+            lower_triangular_apply(&panels, 29, &zz, &mut corr);
+            let mut state = [[0u64; 8]; 4];
+            for (w, word) in state.iter_mut().enumerate() {
+                for (k, v) in word.iter_mut().enumerate() {
+                    *v = (w * 8 + k + 1) as u64;
+                }
+            }
+            let mut bits = vec![0u64; 64];
+            xoshiro_x8(&mut state, &mut bits);
+            let bits_of = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            (
+                bits_of(&e),
+                (bits_of(&g), bits_of(&lx), bits_of(&out)),
+                (judged.0, judged.1.to_bits(), met),
+                (sum(&x).to_bits(), bits_of(&corr), bits, state),
+            )
+        };
+        assert_eq!(run(), baseline_only(run));
     }
 }

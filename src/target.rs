@@ -719,6 +719,19 @@ impl Rule {
         Ok(())
     }
 
+    /// The measure of every path of `block`: a level is read where it lies,
+    /// anything else is computed into `out`. Unchecked, like
+    /// [`Rule::measure_unchecked`].
+    pub(crate) fn measure_view<'a>(&self, block: &'a PathBlock, out: &'a mut [f64]) -> &'a [f64] {
+        match &self.measure {
+            Measure::Level { series, year } => block.at(*series, *year),
+            _ => {
+                self.measure_unchecked(block, out);
+                out
+            }
+        }
+    }
+
     /// [`Rule::measure_into`] without the shape check (the engine checks once).
     pub(crate) fn measure_unchecked(&self, block: &PathBlock, out: &mut [f64]) {
         match &self.measure {
@@ -731,12 +744,8 @@ impl Rule {
                 }
             }
             Measure::Sum { series, years } => {
-                out.fill(0.0);
-                for t in 1..=*years {
-                    for (o, v) in out.iter_mut().zip(block.at(*series, t)) {
-                        *o += v;
-                    }
-                }
+                let first = (series * block.years + 1) * block.paths;
+                crate::kernel::sum_rows(&block.data, first, block.paths, *years, out);
             }
             Measure::Ratio {
                 numerator,

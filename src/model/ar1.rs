@@ -4,9 +4,6 @@ use super::{GrowthModel, SimRng, Start};
 use crate::error::{Error, Result};
 use crate::kernel;
 
-/// Paths per tile of the AR(1) state in `simulate`.
-const TILE: usize = 256;
-
 /// Annual log growth `x_t = mu + phi (x_{t-1} - mu) + sd z_t`, with
 /// `mu = ln(1 + growth_pct / 100)` and `x_0` the start's last log growth (or
 /// `mu` when unknown). `phi = 0` is the i.i.d. log-normal model.
@@ -82,32 +79,17 @@ impl GrowthModel for Ar1 {
         let years = (z.len() / paths).min(out.len() / paths);
         let mu = self.mu();
         let x0 = start.last_log_growth.unwrap_or(mu);
-        // The state (last growth, log level) of one tile of paths lives on the
-        // stack instead of two per-call vectors; within a tile, years run in
-        // order over contiguous rows. Element-wise, so the numbers are those of
-        // one pass over all paths.
-        let mut g = [0.0; TILE];
-        let mut lx = [0.0; TILE];
-        let mut p0 = 0;
-        while p0 < paths {
-            let n = TILE.min(paths - p0);
-            g[..n].fill(x0);
-            lx[..n].fill(0.0);
-            for t in 0..years {
-                let row = t * paths + p0..t * paths + p0 + n;
-                kernel::ar1_step(
-                    mu,
-                    self.phi,
-                    self.sd,
-                    start.level,
-                    &z[row.clone()],
-                    &mut g[..n],
-                    &mut lx[..n],
-                    &mut out[row],
-                );
-            }
-            p0 += n;
-        }
+        let n = years * paths;
+        kernel::ar1_paths(
+            mu,
+            self.phi,
+            self.sd,
+            start.level,
+            x0,
+            paths,
+            &z[..n],
+            &mut out[..n],
+        );
     }
 
     fn log_level_normal(&self, start: Start, years: usize) -> Option<(f64, f64)> {
