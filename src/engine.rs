@@ -36,8 +36,10 @@ use crate::target::{Direction, PathBlock, Rule, Target};
 pub const CHUNK: usize = 512;
 
 /// Chunks per wave: the unit of parallel work between merges, and the step
-/// of a run to a target standard error. Fixed, so results do not depend on
-/// the number of threads.
+/// of a run to a target standard error, fixed so that where such a run stops
+/// does not depend on the number of threads. A run of fixed size takes
+/// waves of up to 16 times this (its numbers do not depend on where waves
+/// end), so that many threads share each wave evenly.
 pub const WAVE: u64 = 64;
 
 /// Most series-years (series times plan years plus one) a run takes: each
@@ -73,7 +75,7 @@ pub struct RunOptions {
 /// Ctrl-C.
 ///
 /// The engine adds each wave's paths to `done` after the wave (so the count
-/// moves in steps of [`WAVE`] chunks) and checks `cancel` before starting the
+/// moves in steps of [`WAVE`] chunks, or a multiple of it) and checks `cancel` before starting the
 /// next one; a set flag ends the run with [`Error::Cancelled`]. Neither
 /// changes what is drawn: results stay bit-identical with or without a
 /// monitor, on any number of threads. One monitor may watch several runs in
@@ -485,6 +487,14 @@ impl Engine {
         // One scratch per worker, kept across waves: no allocation per wave.
         let workers = rayon::current_num_threads().max(1) as u64;
         let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(self)).collect();
+        // A run to a standard error checks it every WAVE chunks, whatever the
+        // thread count. A run of fixed size, whose numbers do not depend on
+        // where waves end, takes up to 16 times as many per wave, so that 16
+        // threads have enough chunks each to even out their finishing times.
+        let wave_chunks = match self.scenario.target_se {
+            Some(_) => WAVE,
+            None => WAVE * workers.min(16),
+        };
         let mut next = 1;
         while next < chunks {
             if let Some(tol) = self.scenario.target_se
@@ -493,17 +503,22 @@ impl Engine {
                 break;
             }
             stop(total.paths)?;
-            let end = (next + WAVE).min(chunks);
+            let end = next.saturating_add(wave_chunks).min(chunks);
+            // Workers take the wave's chunks one at a time as they finish:
+            // a slower or interrupted thread delays the wave by one chunk at
+            // most. What a chunk draws depends only on its index.
+            let claim = AtomicU64::new(next);
             let wave = scratches
                 .par_iter_mut()
-                .enumerate()
-                .map(|(w, scratch)| {
+                .map(|scratch| {
                     let mut acc = Acc::new(self, &templates);
-                    let mut c = next + w as u64;
-                    while c < end {
+                    loop {
+                        let c = claim.fetch_add(1, Ordering::Relaxed);
+                        if c >= end {
+                            break;
+                        }
                         self.simulate_chunk(c, size(c), scratch);
                         self.tally(c, size(c), scratch, &mut acc);
-                        c += workers;
                     }
                     acc
                 })
@@ -932,13 +947,7 @@ fn row_stride(per_row: usize) -> usize {
 
 /// Average annual growth from year 0 to `years` of series `s`, per path.
 fn realised_growth(block: &PathBlock, s: usize, years: usize, out: &mut [f64]) {
-    let inv = 1.0 / years as f64;
-    let (b, e) = (block.at(s, 0), block.at(s, years));
-    for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
-        // exp(x) - 1 rather than exp_m1: a tenth of the cost, and the
-        // absolute error (1e-16) is far below a histogram bin.
-        *o = kernel::exp((e / b).ln() * inv) - 1.0;
-    }
+    kernel::annual_growth(block.at(s, 0), block.at(s, years), years as f64, out);
 }
 
 /// Cholesky factor (row-major lower triangle, `rows x rows`) of the correlation

@@ -71,14 +71,17 @@ impl Histogram {
     pub fn add_all(&mut self, values: &[f64]) {
         let bins = self.counts.len();
         let scale = bins as f64 / (self.hi - self.lo);
-        let (lo, top) = (self.lo, bins as f64 + 1.0);
-        for &v in values {
-            // Shifted by one so that truncation is a floor: slot 0 is below
-            // the range (NaN lands there too), slot bins + 1 above it.
-            let k = ((v - lo) * scale + 1.0).max(0.0).min(top) as usize;
-            match self.counts.get_mut(k.wrapping_sub(1)) {
-                Some(c) => *c += 1,
-                None => self.add_outside(v, k == 0),
+        // Slots in a vectorised pass, then the counting: the loop that must
+        // stay scalar does nothing else.
+        let mut slots = [0u32; 512];
+        for part in values.chunks(slots.len()) {
+            let slots = &mut slots[..part.len()];
+            crate::kernel::histogram_slots(part, self.lo, scale, bins, slots);
+            for (&k, &v) in slots.iter().zip(part) {
+                match self.counts.get_mut((k as usize).wrapping_sub(1)) {
+                    Some(c) => *c += 1,
+                    None => self.add_outside(v, k == 0),
+                }
             }
         }
     }
