@@ -720,7 +720,7 @@ impl Engine {
         let measure = &mut sc.measure[..size];
         let met = &mut sc.met[..size];
         let n_joint = self.joint_members.len();
-        let mut floats = vec![0.0; self.float_len()];
+        let f0 = acc.open_floats(c);
         let shortfall_at = if self.options.no_fan {
             0
         } else {
@@ -728,7 +728,7 @@ impl Engine {
         };
         // met[p] holds one bit per joint: starts all-true, cleared on a miss.
         met.iter_mut().for_each(|m| *m = u64::MAX);
-        let mut chunk_hits = vec![0u64; self.probability_slots()];
+        let chunk_hits = &mut sc.hits;
         let mut met_total = 0u64;
         for (k, &slot) in self.live.iter().enumerate() {
             let rule = self.slots[slot]
@@ -741,30 +741,29 @@ impl Engine {
             let (hits, shortfall) = kernel::judge(measure, rule.threshold, at_least, mask, met);
             chunk_hits[k] = hits;
             met_total += hits;
-            floats[shortfall_at + k] = shortfall;
+            acc.float_data[f0 + shortfall_at + k] = shortfall;
         }
         for j in 0..n_joint {
             chunk_hits[self.live.len() + j] =
                 met.iter().filter(|&&m| m & (1 << j) != 0).count() as u64;
         }
-        acc.add_chunk(&chunk_hits, size as u64, met_total);
+        acc.add_chunk(chunk_hits, size as u64, met_total);
         if !self.options.no_fan {
             let g = &mut sc.growth[..size];
             for s in 0..self.ids.len() {
                 for t in 0..=self.years {
                     let v = block.at(s, t);
-                    floats[s * (self.years + 1) + t] = kernel::sum(v);
+                    acc.float_data[f0 + s * (self.years + 1) + t] = kernel::sum(v);
                     acc.fan[s * (self.years + 1) + t].add_all(v);
                 }
                 realised_growth(block, s, self.years, g);
-                floats[self.fan_len() + self.live.len() + s] = kernel::sum(g);
+                acc.float_data[f0 + self.fan_len() + self.live.len() + s] = kernel::sum(g);
                 acc.growth[s].add_all(g);
             }
         }
         if self.options.keep_paths {
             acc.kept.push((c, block.clone()));
         }
-        acc.floats.push((c, floats));
     }
 
     fn fan_len(&self) -> usize {
@@ -1005,6 +1004,7 @@ struct Scratch {
     measure: Vec<f64>,
     met: Vec<u64>,
     growth: Vec<f64>,
+    hits: Vec<u64>,
 }
 
 impl Scratch {
@@ -1022,6 +1022,7 @@ impl Scratch {
             measure: vec![0.0; CHUNK],
             met: vec![0; CHUNK],
             growth: vec![0.0; CHUNK],
+            hits: vec![0; e.probability_slots()],
         }
     }
 }
@@ -1037,7 +1038,11 @@ struct Acc {
     met_total: u64,
     fan: Vec<Histogram>,
     growth: Vec<Histogram>,
-    floats: Vec<(u64, Vec<f64>)>,
+    /// Per-chunk floats, `float_len` per chunk, flat (no allocation per
+    /// chunk once the wave's first chunks have grown it), with their chunks.
+    float_len: usize,
+    float_chunks: Vec<u64>,
+    float_data: Vec<f64>,
     kept: Vec<(u64, PathBlock)>,
 }
 
@@ -1054,9 +1059,19 @@ impl Acc {
             met_total: 0,
             fan: t.fan.iter().map(Histogram::empty_like).collect(),
             growth: t.growth.iter().map(Histogram::empty_like).collect(),
-            floats: Vec::new(),
+            float_len: e.float_len(),
+            float_chunks: Vec::new(),
+            float_data: Vec::new(),
             kept: Vec::new(),
         }
+    }
+
+    /// Zeroed floats for chunk `c`; returns where they start in `float_data`.
+    fn open_floats(&mut self, c: u64) -> usize {
+        let at = self.float_data.len();
+        self.float_chunks.push(c);
+        self.float_data.resize(at + self.float_len, 0.0);
+        at
     }
 
     fn add_chunk(&mut self, hits: &[u64], n: u64, met_total: u64) {
@@ -1087,18 +1102,23 @@ impl Acc {
         for (a, b) in self.growth.iter_mut().zip(&other.growth) {
             a.merge(b);
         }
-        self.floats.extend(other.floats);
+        self.float_chunks.extend(&other.float_chunks);
+        self.float_data.extend(&other.float_data);
         self.kept.extend(other.kept);
     }
 
     /// Adds this wave into the running totals; floats in chunk order.
     fn fold_into(mut self, total: &mut Acc, sums: &mut Sums) {
-        self.floats.sort_by_key(|(c, _)| *c);
-        for (_, f) in std::mem::take(&mut self.floats) {
-            for (s, v) in sums.floats.iter_mut().zip(&f) {
+        let mut order: Vec<usize> = (0..self.float_chunks.len()).collect();
+        order.sort_by_key(|&i| self.float_chunks[i]);
+        for i in order {
+            let f = &self.float_data[i * self.float_len..(i + 1) * self.float_len];
+            for (s, v) in sums.floats.iter_mut().zip(f) {
                 *s += v;
             }
         }
+        self.float_chunks.clear();
+        self.float_data.clear();
         total.merge(self);
     }
 }

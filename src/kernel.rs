@@ -555,79 +555,56 @@ pub fn lower_triangular_apply(l: &LowerPanels, len: usize, z: &[f64], out: &mut 
 
 /// Every panel of `l` over `W`-path tiles; `z` and `out` hold `rows x len`.
 /// Tiles outside, panels inside, so a tile's shocks stay in L1 while every
-/// panel reads them. The last, partial tile is copied to a zero-padded buffer
-/// first and takes the same path as the others.
+/// panel reads them. A last, partial tile is done as the whole tile ending at
+/// `len`, recomputing some outputs of the one before to the same bits; a
+/// block narrower than a tile goes path by path.
 #[inline(always)]
 fn panels<const W: usize>(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
-    let rows = l.rows;
+    if len < W {
+        return narrow(l, len, z, out);
+    }
     let full = len / W * W;
     for p in (0..full).step_by(W) {
-        let at = Tile {
-            z,
-            zs: len,
-            zp: p,
-            len,
-            p,
-            n: W,
-        };
-        each_panel::<W>(l, at, out);
+        each_panel::<W>(l, len, p, z, out);
     }
     if full < len {
-        let n = len - full;
-        let mut packed = vec![0.0; rows * W];
-        for (r, dst) in packed.chunks_exact_mut(W).enumerate() {
-            dst[..n].copy_from_slice(&z[r * len + full..r * len + len]);
-        }
-        let at = Tile {
-            z: &packed,
-            zs: W,
-            zp: 0,
-            len,
-            p: full,
-            n,
-        };
-        each_panel::<W>(l, at, out);
+        each_panel::<W>(l, len, len - W, z, out);
     }
 }
 
-/// One tile through every panel. (A function, not a closure: closures do
-/// not inherit the caller's target features, and would call `fma` in libm.)
+/// Paths `p..p + W` through every panel. (A function, not a closure:
+/// closures do not inherit the caller's target features, and would call
+/// `fma` in libm.)
 #[inline(always)]
-fn each_panel<const W: usize>(l: &LowerPanels, at: Tile, out: &mut [f64]) {
+fn each_panel<const W: usize>(l: &LowerPanels, len: usize, p: usize, z: &[f64], out: &mut [f64]) {
     let rows = l.rows;
     for (k, w) in l.weights.chunks_exact(rows * PANEL).enumerate() {
         let r0 = k * PANEL;
         let g = PANEL.min(rows - r0);
         let w = &w[..(r0 + g) * PANEL];
-        let out = &mut out[r0 * at.len..(r0 + g) * at.len];
+        let out = &mut out[r0 * len..(r0 + g) * len];
         match g {
-            4 => tile::<4, W>(w, at, out),
-            3 => tile::<3, W>(w, at, out),
-            2 => tile::<2, W>(w, at, out),
-            _ => tile::<1, W>(w, at, out),
+            4 => tile::<4, W>(w, len, p, z, out),
+            3 => tile::<3, W>(w, len, p, z, out),
+            2 => tile::<2, W>(w, len, p, z, out),
+            _ => tile::<1, W>(w, len, p, z, out),
         }
     }
 }
 
-/// Where a tile reads and writes: shocks `z` with row stride `zs` from
-/// column `zp`; outputs with row stride `len` at paths `p..p + n`.
-#[derive(Clone, Copy)]
-struct Tile<'a> {
-    z: &'a [f64],
-    zs: usize,
-    zp: usize,
+/// Paths `p..p + W` of `G` output rows of a panel (weights `w`,
+/// `[column][PANEL]`), the accumulators in registers.
+#[inline(always)]
+fn tile<const G: usize, const W: usize>(
+    w: &[f64],
     len: usize,
     p: usize,
-    n: usize,
-}
-
-/// One tile of `G` output rows of a panel (weights `w`, `[column][PANEL]`),
-/// `W` paths with the accumulators in registers.
-#[inline(always)]
-fn tile<const G: usize, const W: usize>(w: &[f64], at: Tile, out: &mut [f64]) {
+    z: &[f64],
+    out: &mut [f64],
+) {
     let mut acc = [[0.0f64; W]; G];
     for (c, wc) in w.chunks_exact(PANEL).enumerate() {
-        let zc = &at.z[c * at.zs + at.zp..c * at.zs + at.zp + W];
+        let zc = &z[c * len + p..c * len + p + W];
         for (a, &wi) in acc.iter_mut().zip(wc) {
             for (a, &zv) in a.iter_mut().zip(zc) {
                 *a = wi.mul_add(zv, *a);
@@ -635,11 +612,25 @@ fn tile<const G: usize, const W: usize>(w: &[f64], at: Tile, out: &mut [f64]) {
         }
     }
     for (i, a) in acc.iter().enumerate() {
-        let o = i * at.len + at.p;
-        if at.n == W {
-            out[o..o + W].copy_from_slice(a);
-        } else {
-            out[o..o + at.n].copy_from_slice(&a[..at.n]);
+        out[i * len + p..i * len + p + W].copy_from_slice(a);
+    }
+}
+
+/// Every output of a block narrower than a tile, by the same chains.
+#[inline(always)]
+fn narrow(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+    let rows = l.rows;
+    for (k, w) in l.weights.chunks_exact(rows * PANEL).enumerate() {
+        let r0 = k * PANEL;
+        let g = PANEL.min(rows - r0);
+        for i in 0..g {
+            for p in 0..len {
+                let mut a = 0.0f64;
+                for (c, wc) in w[..(r0 + g) * PANEL].chunks_exact(PANEL).enumerate() {
+                    a = wc[i].mul_add(z[c * len + p], a);
+                }
+                out[(r0 + i) * len + p] = a;
+            }
         }
     }
 }

@@ -285,6 +285,16 @@ fn run_to_a_standard_error_stops_early_and_deterministically() {
     assert!(a.se < 0.002, "{}", a.se);
     assert!(r.paths < 200_000, "{}", r.paths);
     assert_eq!(r, simulate(&p, &s).unwrap());
+    // It stops after the same chunk, with the same numbers, on any number of
+    // threads (fixed-size runs take larger waves on more threads; these do not).
+    for threads in [1, 2, 16] {
+        let options = RunOptions {
+            threads: Some(threads),
+            ..RunOptions::default()
+        };
+        let t = Engine::new(&p, &s, options).unwrap().run().unwrap();
+        assert_eq!(t, r, "{threads} threads");
+    }
 }
 
 #[test]
