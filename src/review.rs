@@ -68,7 +68,8 @@ pub fn unsd(x0: f64, xt: f64, t: f64, n: f64, target: f64) -> Option<(UnsdLabel,
 }
 
 /// Open SDG label and ratio (observed CAGR over the CAGR the target requires
-/// from the base), `direction` saying which way is good.
+/// from the base), `direction` saying which way is good. A target already
+/// achieved has no ratio: Open SDG computes none then.
 pub fn open_sdg(
     x0: f64,
     xt: f64,
@@ -76,12 +77,12 @@ pub fn open_sdg(
     n: f64,
     target: f64,
     direction: Direction,
-) -> Option<(OpenSdgLabel, f64)> {
+) -> Option<(OpenSdgLabel, Option<f64>)> {
     if !(x0 > 0.0 && xt > 0.0 && target > 0.0 && t > 0.0 && n > 0.0) {
         return None;
     }
     if direction.holds(xt, target) {
-        return Some((OpenSdgLabel::TargetAchieved, f64::NAN));
+        return Some((OpenSdgLabel::TargetAchieved, None));
     }
     let observed = (xt / x0).powf(1.0 / t) - 1.0;
     let required = (target / x0).powf(1.0 / n) - 1.0;
@@ -98,7 +99,7 @@ pub fn open_sdg(
     } else {
         OpenSdgLabel::Deterioration
     };
-    Some((label, ratio))
+    Some((label, Some(ratio)))
 }
 
 /// One row of the review.
@@ -123,8 +124,8 @@ pub struct ReviewRow {
     pub achieved_growth_pct: Option<f64>,
     /// UNSD SDG Progress Chart label and ratio.
     pub unsd: Option<(UnsdLabel, f64)>,
-    /// Open SDG progress label and ratio.
-    pub open_sdg: Option<(OpenSdgLabel, f64)>,
+    /// Open SDG progress label and ratio (no ratio once the target is met).
+    pub open_sdg: Option<(OpenSdgLabel, Option<f64>)>,
     /// Probability of attainment before the plan started.
     pub p_before: Option<Probability>,
     /// Probability of attainment now, given the actuals.

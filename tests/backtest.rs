@@ -304,6 +304,25 @@ fn bad_requests_are_typed_errors() {
         "indicator \"x\": target_growth_pct must be finite and > -100, got -100"
     );
     assert!(evaluate(&[], &s, &Config::new(1, 2).unwrap()).is_err());
+    // A value that is not a number is refused, naming the series and where.
+    for v in [f64::NAN, f64::INFINITY] {
+        let mut bad = s[0].clone();
+        bad.values[3] = v;
+        for e in [
+            backtest(
+                &methods,
+                &[s[0].clone(), bad.clone()],
+                &Config::new(1, 2).unwrap(),
+            )
+            .unwrap_err(),
+            evaluate(&methods, &[bad], &Config::new(1, 2).unwrap()).unwrap_err(),
+        ] {
+            assert_eq!(
+                e.to_string(),
+                format!("indicator \"x\": values must be finite numbers, got {v} at position 3")
+            );
+        }
+    }
     // An empty series among others is a row with a problem, not an error.
     let with_empty = [s[0].clone(), SeriesData::new("empty", vec![])];
     let summary = evaluate(&methods, &with_empty, &Config::new(1, 2).unwrap()).unwrap();

@@ -373,8 +373,8 @@ fn stopped(monitor: Option<&Monitor>) -> Result<()> {
 }
 
 /// The checked config, or an error when there is nothing to backtest (no
-/// methods, no series), a target growth is not a rate (`<= -100`, not
-/// finite), or no series is long enough for the largest horizon
+/// methods, no series), a value is not a finite number, a target growth is
+/// not a rate (`<= -100`, not finite), or no series is long enough for the largest horizon
 /// (a request the data cannot answer, rather than a short series among
 /// others, which becomes rows with a problem).
 fn check_request(
@@ -395,6 +395,18 @@ fn check_request(
             &s.id,
             "target_growth_pct",
             format!("must be finite and > -100, got {g}"),
+        ));
+    }
+    if let Some((s, i, v)) = series.iter().find_map(|s| {
+        s.values
+            .iter()
+            .position(|v| !v.is_finite())
+            .map(|i| (s, i, s.values[i]))
+    }) {
+        return Err(Error::indicator(
+            &s.id,
+            "values",
+            format!("must be finite numbers, got {v} at position {i}"),
         ));
     }
     let Some(longest) = series.iter().max_by_key(|s| s.values.len()) else {

@@ -222,7 +222,7 @@ pub fn table(plan: &Plan, actuals: &Actuals, as_of: i32, rows: &[ReviewRow]) -> 
             Cell::text(r.unsd.and_then(|(l, _)| label(&l))),
             Cell::num(r.unsd.map(|u| u.1)),
             Cell::text(r.open_sdg.and_then(|(l, _)| label(&l))),
-            Cell::num(r.open_sdg.map(|u| u.1)),
+            Cell::num(r.open_sdg.and_then(|u| u.1)),
             Cell::num(r.p_before.map(|p| p.p)),
         ];
         let [p, low, high, se, paths] = p_cells(r.p_now);
