@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::kernel;
 use crate::model::{GrowthModel, ModelSpec, SimRng, Start};
 use crate::normal::NormalStream;
+use crate::number::Short;
 use crate::plan::{Attribute, Plan};
 use crate::quantile::Histogram;
 use crate::scenario::{Sampling, Scenario};
@@ -264,6 +265,24 @@ impl Engine {
                 level: known[from],
                 last_log_growth: (from > 0).then(|| (known[from] / known[from - 1]).ln()),
             };
+            // A growth that carries even the median path past the largest
+            // number would fill the results with infinities.
+            if let Some(g) = model.growth_pct() {
+                let left = i32::try_from(years - from).unwrap_or(i32::MAX);
+                let median = start.level * (1.0 + g / 100.0).powi(left);
+                if !median.is_finite() {
+                    return Err(Error::indicator(
+                        id,
+                        "growth_pct",
+                        format!(
+                            "of {}% a year carries {} past the largest finite number within \
+                             {left} years",
+                            Short(g),
+                            Short(start.level)
+                        ),
+                    ));
+                }
+            }
             sources.push(Source::Model {
                 model,
                 start,

@@ -52,6 +52,7 @@ pub mod growth;
 pub mod kernel;
 pub mod model;
 pub mod normal;
+pub mod number;
 pub mod plan;
 pub mod progress;
 pub mod quantile;

@@ -662,3 +662,21 @@ fn a_horizon_too_long_to_hold_is_an_error_not_an_abort() {
         "{e}"
     );
 }
+
+#[test]
+fn a_growth_that_overflows_the_median_path_is_an_error() {
+    let p = plan(vec![indicator("a", 900.0, level(1200.0), false)]);
+    let huge = LogNormal::new(1e300, 0.05).unwrap();
+    let s = scenario(1000, 1, &[("a", ModelSpec::LogNormal(huge))]);
+    let e = Engine::new(&p, &s, RunOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "indicator \"a\": growth_pct of 1e300% a year carries 900 past the largest finite \
+         number within 5 years"
+    );
+    // Fast growth that stays finite still runs.
+    let fast = LogNormal::new(1e4, 0.05).unwrap();
+    let s = scenario(1000, 1, &[("a", ModelSpec::LogNormal(fast))]);
+    let r = simulate(&p, &s).unwrap();
+    assert_eq!(r.targets[0].attain.unwrap().p, 1.0);
+}

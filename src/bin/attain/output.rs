@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use attain::number::Short;
 use serde_json::{Map, Value, json};
 use unicode_width::UnicodeWidthStr;
 
@@ -60,7 +61,7 @@ impl Cell {
         match self {
             Cell::Empty => String::new(),
             Cell::Int(i) => i.to_string(),
-            Cell::Num(v) => v.to_string(),
+            Cell::Num(v) => Short(*v).to_string(),
             Cell::Text(s) => s.clone(),
             Cell::Bool(b) => b.to_string(),
         }
@@ -71,6 +72,8 @@ impl Cell {
         match self {
             Cell::Empty => String::new(),
             Cell::Int(i) => i.to_string(),
+            // Beyond 1e16 fixed decimals would print every digit.
+            Cell::Num(v) if v.abs() >= 1e16 => format!("{v:.digits$e}"),
             Cell::Num(v) => format!("{v:.digits$}"),
             Cell::Text(s) => s.clone(),
             Cell::Bool(true) => "✓".to_string(),
