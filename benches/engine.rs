@@ -20,7 +20,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(paths * 5 * 21));
     group.bench_function("normals_only", |b| {
-        b.iter(|| draw_normals_baseline(paths, 21 * 5, 7))
+        b.iter(|| draw_normals_baseline(paths, 21, 5, 7))
     });
     for (name, correlated) in [("W1", false), ("W2", true)] {
         let (plan, scenario) = peer::workload(paths, 7, correlated).unwrap();

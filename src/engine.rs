@@ -509,10 +509,14 @@ impl Engine {
         // A run to a standard error checks it every WAVE chunks, whatever the
         // thread count. A run of fixed size, whose numbers do not depend on
         // where waves end, takes up to 16 times as many per wave, so that 16
-        // threads have enough chunks each to even out their finishing times.
+        // threads have enough chunks each to even out their finishing times;
+        // but no more than keep 2^20 per-chunk sums (8 MB) until the wave ends.
         let wave_chunks = match self.scenario.target_se {
             Some(_) => WAVE,
-            None => WAVE * workers.min(16),
+            None => {
+                let cap = ((1u64 << 20) / self.float_len().max(1) as u64).max(WAVE);
+                (WAVE * workers.min(16)).min(cap)
+            }
         };
         let mut next = 1;
         while next < chunks {
@@ -615,7 +619,8 @@ impl Engine {
         self.draw_normals(z, stride, per_row, size, &mut rng, &mut sc.perm);
         let z: &[f64] = match &self.chol {
             Some(l) => {
-                // The padding between rows is correlated too: zeros in, zeros out.
+                // The padding between rows is correlated too (what it holds
+                // reaches only padding: each path's outputs read its column).
                 let out = &mut sc.z2[..self.rows * stride];
                 kernel::lower_triangular_apply(l, stride, z, out);
                 out
@@ -1155,23 +1160,90 @@ impl Sums {
     }
 }
 
-/// The raw cost the engine cannot go below: draws `paths * per_path`
-/// standard normals chunk by chunk, in parallel, exactly as a run draws its
-/// plain shocks, and returns their sum (so the work is not optimised away).
+/// The raw cost the engine cannot go below: draws the standard normals of
+/// `paths` paths of `rows` series over `years` years chunk by chunk, in
+/// parallel, exactly as a run draws its plain shocks (one stream per chunk,
+/// filled row by row), and returns their sum (so the work is not optimised
+/// away); NaN when a chunk's normals would not fit in memory's address range.
 /// Benchmarks compare a run with this.
-pub fn draw_normals_baseline(paths: u64, per_path: usize, seed: u64) -> f64 {
+pub fn draw_normals_baseline(paths: u64, rows: usize, years: usize, seed: u64) -> f64 {
+    let Some(per_chunk) = rows.checked_mul(years).and_then(|n| n.checked_mul(CHUNK)) else {
+        return f64::NAN;
+    };
     let chunks = paths.div_ceil(CHUNK as u64);
     (0..chunks)
         .into_par_iter()
         .map_init(
-            || vec![0.0; per_path * CHUNK],
+            || vec![0.0; per_chunk],
             |buf, c| {
                 let size = (paths - c * CHUNK as u64).min(CHUNK as u64) as usize;
                 let mut rng = SimRng::seed_from_u64(stream_seed(seed, c));
-                let z = &mut buf[..per_path * size];
-                NormalStream::new(&mut rng).fill(&mut rng, z);
+                let mut normals = NormalStream::new(&mut rng);
+                let z = &mut buf[..rows * years * size];
+                for row in z.chunks_exact_mut((years * size).max(1)) {
+                    normals.fill(&mut rng, row);
+                }
                 z.iter().sum::<f64>()
             },
         )
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_normals_baseline_draws_what_a_run_draws() {
+        let text = r#"
+            name = "three"
+            base_year = 2020
+            target_year = 2024
+            [[indicator]]
+            id = "a"
+            name = "a"
+            name_zh = ""
+            unit = ""
+            attribute = "binding"
+            base = 100
+            stated_growth = "5"
+            target = { kind = "level", value = 120 }
+            [[series]]
+            id = "b"
+            name = "b"
+            unit = ""
+            base = 10
+            assumed_growth_pct = 3
+            [[series]]
+            id = "c"
+            name = "c"
+            unit = ""
+            base = 1
+            assumed_growth_pct = 8
+        "#;
+        let plan = Plan::from_toml_str(text).unwrap();
+        let mut scenario = Scenario::named("x");
+        // Two whole chunks and one of 3 paths, whose rows of 12 normals are not
+        // whole batches of 8 words: a single fill would draw other numbers.
+        scenario.paths = 1027;
+        scenario.seed = 9;
+        let e = Engine::new(&plan, &scenario, RunOptions::default()).unwrap();
+        assert_eq!((e.rows, e.years), (3, 4));
+        let mut sc = Scratch::new(&e);
+        let mut total = 0.0;
+        for c in 0..3u64 {
+            let size = (1027 - c as usize * CHUNK).min(CHUNK);
+            let mut rng = SimRng::seed_from_u64(stream_seed(9, c));
+            let (per_row, stride) = (e.years * size, row_stride(e.years * size));
+            let z = &mut sc.z[..e.rows * stride];
+            e.draw_normals(z, stride, per_row, size, &mut rng, &mut sc.perm);
+            total += z
+                .chunks_exact(stride)
+                .flat_map(|r| &r[..per_row])
+                .sum::<f64>();
+        }
+        let baseline = draw_normals_baseline(1027, 3, 4, 9);
+        assert!((baseline - total).abs() < 1e-9, "{baseline} vs {total}");
+        assert!(draw_normals_baseline(1, usize::MAX, 2, 0).is_nan());
+    }
 }

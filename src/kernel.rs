@@ -71,9 +71,11 @@ pub fn exp(x: f64) -> f64 {
     table.mul_add(q, table) * f64::from_bits((n + 1023).wrapping_shl(52) as u64)
 }
 
-/// Runs `$body` (a closure-free block over the given slices) compiled for
-/// AVX-512F or AVX2 (each with FMA) when the CPU has them, else for the
-/// baseline. Tests cap the level (`tests::capped`) to check that every
+/// Runs `$body` (a block over the given slices) compiled for AVX-512F or
+/// AVX2 (each with FMA) when the CPU has them, else for the baseline.
+/// Closures inside it do not inherit the target features (a `mul_add` in one
+/// would call libm's `fma`): floating-point work stays out of them, helpers
+/// are `#[inline(always)]` functions. Tests cap the level (`tests::capped`) to check that every
 /// variant gives the same bits.
 macro_rules! dispatch {
     (fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty $body:block) => {
@@ -218,6 +220,9 @@ pub fn ar1_paths(
                 return;
             }
             let years = z.len().min(out.len()) / paths;
+            if years == 0 {
+                return;
+            }
             let full = paths / W * W;
             for p0 in (0..full).step_by(W) {
                 let mut g = [x0; W];
@@ -384,9 +389,13 @@ pub fn sum_rows(data: &[f64], first: usize, stride: usize, count: usize, out: &m
         fn run(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) -> () {
             const W: usize = 64;
             let n = out.len();
-            let rows: usize = (0..count)
-                .take_while(|k| first + k * stride + n <= data.len())
-                .count();
+            let fits = |k: usize| {
+                k.checked_mul(stride)
+                    .and_then(|o| o.checked_add(first))
+                    .and_then(|o| o.checked_add(n))
+                    .is_some_and(|end| end <= data.len())
+            };
+            let rows = (0..count).take_while(|&k| fits(k)).count();
             let mut p = 0;
             while p < n {
                 let m = W.min(n - p);
@@ -404,20 +413,21 @@ pub fn sum_rows(data: &[f64], first: usize, stride: usize, count: usize, out: &m
     }
 }
 
-/// The histogram slot of each value: `floor((v - lo) * scale) + 1` within
-/// `1..=bins`, 0 below the range (NaN too) and `bins + 1` above it. Works on
-/// the values both slices hold.
-pub fn histogram_slots(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u32]) {
+/// The histogram slot of each value: `floor((v - lo) * scale + 1)` clamped
+/// to `0..=bins + 1`: 0 below the range (NaN too), `1..=bins` inside it,
+/// `bins + 1` at or above its top. Works on the values both slices hold.
+pub fn histogram_slots(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) {
     dispatch! {
-        fn run(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u32]) -> () {
+        fn run(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) -> () {
             // Clamped first (NaN goes to 0), then floored and read from the
-            // low bits of `x + 2^52`: a conversion that vectorises, where a
-            // saturating `as` does not.
+            // low 52 bits of `x + 2^52`: a conversion that vectorises, where a
+            // saturating `as` does not. No histogram in memory has 2^52 bins.
             const TWO_52: f64 = 4_503_599_627_370_496.0;
-            let top = bins.min(u32::MAX as usize - 1) as f64 + 1.0;
+            const LOW_52: u64 = (1 << 52) - 1;
+            let top = bins.min(1 << 51) as f64 + 1.0;
             for (k, &v) in slots.iter_mut().zip(values) {
                 let x = ((v - lo) * scale + 1.0).max(0.0).min(top);
-                *k = (x.floor() + TWO_52).to_bits() as u32;
+                *k = (x.floor() + TWO_52).to_bits() & LOW_52;
             }
         }
     }
@@ -584,30 +594,48 @@ fn each_panel<const W: usize>(l: &LowerPanels, len: usize, p: usize, z: &[f64], 
         let w = &w[..(r0 + g) * PANEL];
         let out = &mut out[r0 * len..(r0 + g) * len];
         match g {
-            4 => tile::<4, W>(w, len, p, z, out),
-            3 => tile::<3, W>(w, len, p, z, out),
-            2 => tile::<2, W>(w, len, p, z, out),
-            _ => tile::<1, W>(w, len, p, z, out),
+            4 => tile::<4, W>(w, r0, len, p, z, out),
+            3 => tile::<3, W>(w, r0, len, p, z, out),
+            2 => tile::<2, W>(w, r0, len, p, z, out),
+            _ => tile::<1, W>(w, r0, len, p, z, out),
         }
     }
 }
 
-/// Paths `p..p + W` of `G` output rows of a panel (weights `w`,
-/// `[column][PANEL]`), the accumulators in registers.
+/// Paths `p..p + W` of `G` output rows `r0..r0 + G` of a panel (weights
+/// `w`, `[column][PANEL]`), the accumulators in registers. Each row takes the
+/// columns up to its diagonal and no further: a zero weight times a shock
+/// that is not finite would still be NaN.
 #[inline(always)]
 fn tile<const G: usize, const W: usize>(
     w: &[f64],
+    r0: usize,
     len: usize,
     p: usize,
     z: &[f64],
     out: &mut [f64],
 ) {
     let mut acc = [[0.0f64; W]; G];
-    for (c, wc) in w.chunks_exact(PANEL).enumerate() {
+    let (below, diagonal) = w.split_at(r0 * PANEL);
+    for (c, wc) in below.chunks_exact(PANEL).enumerate() {
         let zc = &z[c * len + p..c * len + p + W];
         for (a, &wi) in acc.iter_mut().zip(wc) {
             for (a, &zv) in a.iter_mut().zip(zc) {
                 *a = wi.mul_add(zv, *a);
+            }
+        }
+    }
+    // The panel's own triangle: column r0 + d feeds rows d.. of the panel.
+    // (Constant bounds, so the loops unroll and `i >= d` folds away.)
+    for d in 0..G {
+        let c = r0 + d;
+        let zc = &z[c * len + p..c * len + p + W];
+        let wc = &diagonal[d * PANEL..d * PANEL + PANEL];
+        for i in 0..G {
+            if i >= d {
+                for (a, &zv) in acc[i].iter_mut().zip(zc) {
+                    *a = wc[i].mul_add(zv, *a);
+                }
             }
         }
     }
@@ -622,11 +650,10 @@ fn narrow(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
     let rows = l.rows;
     for (k, w) in l.weights.chunks_exact(rows * PANEL).enumerate() {
         let r0 = k * PANEL;
-        let g = PANEL.min(rows - r0);
-        for i in 0..g {
+        for i in 0..PANEL.min(rows - r0) {
             for p in 0..len {
                 let mut a = 0.0f64;
-                for (c, wc) in w[..(r0 + g) * PANEL].chunks_exact(PANEL).enumerate() {
+                for (c, wc) in w[..(r0 + i + 1) * PANEL].chunks_exact(PANEL).enumerate() {
                     a = wc[i].mul_add(z[c * len + p], a);
                 }
                 out[(r0 + i) * len + p] = a;
@@ -710,6 +737,24 @@ mod tests {
     }
 
     #[test]
+    fn judge_counts_and_sums_like_the_scalar_rule() {
+        let n = 37;
+        let m: Vec<f64> = (0..n).map(noise).collect();
+        for at_least in [true, false] {
+            let mut met = vec![u64::MAX; n];
+            let (hits, short) = judge(&m, 0.1, at_least, 0b100, &mut met);
+            let sign = if at_least { 1.0 } else { -1.0 };
+            let gaps: Vec<f64> = m.iter().map(|v| sign * (0.1 - v)).collect();
+            assert_eq!(hits, gaps.iter().filter(|&&g| g <= 0.0).count() as u64);
+            let want: Vec<f64> = gaps.iter().map(|&g| g.max(0.0)).collect();
+            assert_eq!(short.to_bits(), sum(&want).to_bits());
+            for (mt, g) in met.iter().zip(&gaps) {
+                assert_eq!(*mt, if *g <= 0.0 { u64::MAX } else { !0b100 });
+            }
+        }
+    }
+
+    #[test]
     fn sum_and_judge() {
         let xs: Vec<f64> = (1..=19).map(f64::from).collect();
         assert_eq!(sum(&xs), 190.0);
@@ -747,8 +792,58 @@ mod tests {
         ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     }
 
+    /// Elsewhere there is one level, the baseline, and nothing to cap.
+    #[cfg(not(target_arch = "x86_64"))]
+    #[derive(Debug, Clone, Copy)]
+    enum Level {}
+
+    /// Every dispatch level this CPU can run, best first.
+    fn levels() -> Vec<Option<Level>> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            vec![None, Some(Level::Avx2), Some(Level::Baseline)]
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            vec![None]
+        }
+    }
+
+    /// Runs `f` at `level` (`None`: the best).
+    #[allow(unused_variables)]
+    fn at_level<T>(level: Option<Level>, f: impl FnOnce() -> T) -> T {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(l) = level {
+            return capped(l, f);
+        }
+        f()
+    }
+
     #[test]
     fn triangular_apply_matches_the_sum_in_every_shape() {
+        for level in levels() {
+            at_level(level, triangular_shapes);
+        }
+    }
+
+    #[test]
+    fn a_shock_that_is_not_finite_reaches_only_the_rows_it_feeds() {
+        let l = LowerPanels::from_row_major(&[1.0, 0.0, 0.6, 0.8], 2).unwrap();
+        for level in levels() {
+            for len in [1, 8, 24, 25, 50] {
+                for bad in [f64::INFINITY, f64::NAN] {
+                    let mut z = vec![0.5; 2 * len];
+                    z[len + len / 2] = bad;
+                    let mut out = vec![0.0; 2 * len];
+                    at_level(level, || lower_triangular_apply(&l, len, &z, &mut out));
+                    assert!(out[..len].iter().all(|&v| v == 0.5), "{level:?}, len {len}");
+                    assert!(!out[len + len / 2].is_finite());
+                }
+            }
+        }
+    }
+
+    fn triangular_shapes() {
         for rows in 1..=11 {
             let l: Vec<f64> = (0..rows * rows).map(noise).collect();
             let panels = LowerPanels::from_row_major(&l, rows).unwrap();
@@ -829,7 +924,7 @@ mod tests {
             f64::INFINITY,
             f64::NEG_INFINITY,
         ];
-        let mut slots = [9u32; 10];
+        let mut slots = [9u64; 10];
         histogram_slots(&values, 0.0, 10.0, 10, &mut slots);
         assert_eq!(slots, [0, 1, 1, 2, 10, 11, 11, 0, 11, 0]);
     }
@@ -876,7 +971,7 @@ mod tests {
             sum_rows(&zz, 3, 29, 4, &mut rows);
             let mut growth = vec![0.0; n];
             annual_growth(&lx, &out, 5.0, &mut growth);
-            let mut slots = vec![0u32; n];
+            let mut slots = vec![0u64; n];
             histogram_slots(&x, -1.0, 10.0, 40, &mut slots);
             let bits_of = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             (

@@ -73,7 +73,7 @@ impl Histogram {
         let scale = bins as f64 / (self.hi - self.lo);
         // Slots in a vectorised pass, then the counting: the loop that must
         // stay scalar does nothing else.
-        let mut slots = [0u32; 512];
+        let mut slots = [0u64; 512];
         for part in values.chunks(slots.len()) {
             let slots = &mut slots[..part.len()];
             crate::kernel::histogram_slots(part, self.lo, scale, bins, slots);
