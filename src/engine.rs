@@ -76,8 +76,8 @@ pub struct RunOptions {
 /// Ctrl-C.
 ///
 /// The engine adds each wave's paths to `done` after the wave (so the count
-/// moves in steps of [`WAVE`] chunks, or a multiple of it) and checks `cancel` before starting the
-/// next one; a set flag ends the run with [`Error::Cancelled`]. Neither
+/// moves in steps of [`WAVE`] chunks, or a multiple of it) and checks
+/// `cancel` before starting the next one; a set flag ends the run with [`Error::Cancelled`]. Neither
 /// changes what is drawn: results stay bit-identical with or without a
 /// monitor, on any number of threads. One monitor may watch several runs in
 /// turn (a review runs two); `done` then counts the paths of all of them.
@@ -1062,8 +1062,9 @@ struct Acc {
     met_total: u64,
     fan: Vec<Histogram>,
     growth: Vec<Histogram>,
-    /// Per-chunk floats, `float_len` per chunk, flat (no allocation per
-    /// chunk once the wave's first chunks have grown it), with their chunks.
+    /// Per-chunk floats, `float_len` per chunk, in one flat buffer that
+    /// grows by doubling (a few allocations a wave, not one a chunk), and
+    /// the chunk each block belongs to.
     float_len: usize,
     float_chunks: Vec<u64>,
     float_data: Vec<f64>,

@@ -75,8 +75,8 @@ pub fn exp(x: f64) -> f64 {
 /// AVX2 (each with FMA) when the CPU has them, else for the baseline.
 /// Closures inside it do not inherit the target features (a `mul_add` in one
 /// would call libm's `fma`): floating-point work stays out of them, helpers
-/// are `#[inline(always)]` functions. Tests cap the level (`tests::capped`) to check that every
-/// variant gives the same bits.
+/// are `#[inline(always)]` functions. Tests cap the level (`tests::capped`)
+/// to check that every variant gives the same bits.
 macro_rules! dispatch {
     (fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty $body:block) => {
         #[inline(always)]
@@ -369,7 +369,11 @@ pub fn sum(xs: &[f64]) -> f64 {
                     acc[k] += c[k];
                 }
             }
-            rest.iter().fold(combine8(acc), |t, v| t + v)
+            let mut total = combine8(acc);
+            for v in rest {
+                total += v;
+            }
+            total
         }
     }
 }
