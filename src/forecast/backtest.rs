@@ -374,9 +374,9 @@ fn stopped(monitor: Option<&Monitor>) -> Result<()> {
 
 /// The checked config, or an error when there is nothing to backtest (no
 /// methods, no series), a value is not a finite number, a target growth is
-/// not a rate (`<= -100`, not finite), or no series is long enough for the largest horizon
-/// (a request the data cannot answer, rather than a short series among
-/// others, which becomes rows with a problem).
+/// not a rate (`<= -100`, not finite), or no series is long enough for the
+/// largest horizon (a request the data cannot answer, rather than a short
+/// series among others, which becomes rows with a problem).
 fn check_request(
     methods: &[Box<dyn Method>],
     series: &[SeriesData],

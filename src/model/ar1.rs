@@ -73,23 +73,10 @@ impl GrowthModel for Ar1 {
     }
 
     fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
-        if paths == 0 {
-            return;
-        }
-        let years = (z.len() / paths).min(out.len() / paths);
+        // The kernel simulates the years that both `z` and `out` hold in full.
         let mu = self.mu();
         let x0 = start.last_log_growth.unwrap_or(mu);
-        let n = years * paths;
-        kernel::ar1_paths(
-            mu,
-            self.phi,
-            self.sd,
-            start.level,
-            x0,
-            paths,
-            &z[..n],
-            &mut out[..n],
-        );
+        kernel::ar1_paths(mu, self.phi, self.sd, start.level, x0, paths, z, out);
     }
 
     fn log_level_normal(&self, start: Start, years: usize) -> Option<(f64, f64)> {
