@@ -10,6 +10,7 @@
 
 use std::path::PathBuf;
 
+use attain::Plan;
 use attain::actuals::Actuals;
 use attain::engine::{Engine, RunOptions};
 use attain::forecast::backtest::{Config, Metric, evaluate};
@@ -19,7 +20,9 @@ use attain::forecast::{
 };
 use attain::review::{Known, review};
 use attain::scenario::Scenario;
-use attain::{Attribute, Indicator, Plan, Target};
+
+#[path = "../examples/common/peer.rs"]
+mod peer;
 
 fn data(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -115,63 +118,12 @@ fn shipped_plan() {
     pin("shipped_plan", trade.p, digest(&result));
 }
 
-/// The NumPy peer's workload W2 (../shared/peers/README.md): 21 AR(1)
-/// indicators, equicorrelated 0.3, a level and a cumulative target each.
+/// The NumPy peer's workload W2 (../shared/peers/README.md), as the example
+/// and the bench build it: 21 AR(1) indicators, equicorrelated 0.3, a level
+/// and a cumulative target each.
 #[test]
 fn peer_workload() {
-    const GROWTH: [f64; 21] = [
-        12.0, 12.0, 16.0, 6.0, 32.0, 15.0, 10.0, 8.0, 10.0, 7.0, 10.0, 15.0, 10.0, 17.0, 12.0, 9.0,
-        15.0, 10.0, 12.0, 20.0, 5.0,
-    ];
-    let mut toml = String::from("name = \"W2\"\npaths = 50000\nseed = 7\n");
-    let mut indicators = Vec::new();
-    for (i, g) in GROWTH.iter().enumerate() {
-        let id = format!("x{i:02}");
-        let planned = |t: i32| 100.0 * (1.0 + g / 100.0).powi(t);
-        indicators.push(Indicator {
-            id: id.clone(),
-            no: Some(i as u32 + 1),
-            name: id.clone(),
-            name_zh: String::new(),
-            unit: String::new(),
-            category: String::new(),
-            attribute: Attribute::Expected,
-            base: Some(100.0),
-            stated_growth: Some(g.to_string().parse().unwrap()),
-            target: Target::Level {
-                value: planned(5),
-                direction: Default::default(),
-            },
-            extra_targets: vec![Target::Cumulative {
-                total: (1..=5).map(planned).sum(),
-                direction: Default::default(),
-            }],
-            note: None,
-        });
-        toml += &format!(
-            "[models.{id}]\nmodel = \"ar1\"\ngrowth_pct = {}\nphi = 0.3\nsd = {}\n",
-            g - 1.0,
-            0.04 + 0.002 * i as f64
-        );
-    }
-    let ids: Vec<String> = (0..21).map(|i| format!("\"x{i:02}\"")).collect();
-    toml += &format!("[correlation]\nids = [{}]\nrows = [", ids.join(", "));
-    for r in 0..21 {
-        let row: Vec<&str> = (0..21)
-            .map(|c| if r == c { "1.0" } else { "0.3" })
-            .collect();
-        toml += &format!("[{}],", row.join(", "));
-    }
-    toml += "]\n";
-    let plan = Plan {
-        name: "peer workload".into(),
-        source: None,
-        base_year: 0,
-        target_year: 5,
-        indicators,
-        series: Vec::new(),
-    };
-    let scenario = Scenario::from_toml_str(&toml, &plan).unwrap();
+    let (plan, scenario) = peer::workload(50_000, 7, true).unwrap();
     let result = Engine::new(&plan, &scenario, RunOptions::default())
         .unwrap()
         .run()
