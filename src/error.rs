@@ -481,6 +481,13 @@ impl From<f64> for Value {
     }
 }
 
+impl<T: Copy + Into<Value>> From<&T> for Value {
+    /// A value behind a reference, as call sites often hold it.
+    fn from(v: &T) -> Self {
+        (*v).into()
+    }
+}
+
 impl From<i32> for Value {
     fn from(n: i32) -> Self {
         Value::Whole(n.into())
@@ -594,5 +601,7 @@ mod tests {
             Problem::NotFinite { .. }
         ));
         assert_eq!(Value::from(3usize), Value::from(3i32));
+        assert_eq!(Value::from(&2.5), Value::Real(2.5));
+        assert_eq!(Value::from(u64::MAX), Value::Count(u64::MAX));
     }
 }
