@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
 use crate::target::Target;
 
@@ -70,19 +70,18 @@ impl Actuals {
         for (k, o) in self.observations.iter().enumerate() {
             let at = |field: &str| format!("{}: {field}", place(k));
             let Some(index) = plan.series_index(&o.id) else {
-                return Err(Error::indicator(
-                    &o.id,
-                    &at("id"),
-                    "is not a series of the plan",
-                ));
+                return Err(Error::indicator(&o.id, &at("id"), Problem::NotInPlan));
             };
             if o.year < plan.base_year || o.year > plan.target_year {
                 return Err(Error::indicator(
                     &o.id,
                     &at("year"),
-                    format!(
-                        "must be within the plan years {}..={}, got {}",
-                        plan.base_year, plan.target_year, o.year
+                    Problem::out_of_range(
+                        o.year,
+                        format!(
+                            "within the plan years {}..={}",
+                            plan.base_year, plan.target_year
+                        ),
                     ),
                 ));
             }
@@ -97,14 +96,14 @@ impl Actuals {
                 return Err(Error::indicator(
                     &o.id,
                     &at("value"),
-                    format!("must be finite and {need}, got {}", o.value),
+                    Problem::out_of_range(o.value, format!("finite and {need}")),
                 ));
             }
             if !seen.insert((o.id.as_str(), o.year)) {
                 return Err(Error::indicator(
                     &o.id,
                     &at("year"),
-                    format!("{} is reported twice", o.year),
+                    Problem::repeated(o.year),
                 ));
             }
         }
@@ -185,7 +184,7 @@ impl Actuals {
         // Spreadsheets often save UTF-8 with a byte-order mark.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+        let header = reader.headers().map_err(csv_error)?.clone();
         let head = header.position().map_or(1, csv::Position::line);
         let mut column = [None; COLUMNS.len()];
         for (j, name) in header.iter().enumerate() {
@@ -219,15 +218,15 @@ impl Actuals {
         let mut observations = Vec::new();
         let mut lines = Vec::new();
         for record in reader.records() {
-            let r = record.map_err(|e| csv_error(&e))?;
+            let r = record.map_err(csv_error)?;
             let line = r.position().map_or(0, csv::Position::line);
             let field = |j: Option<usize>| j.and_then(|j| r.get(j)).unwrap_or("").trim();
             let id = field(Some(id_at));
-            let bad = |name: &str, what: &str, got: &str| {
+            let bad = |name: &str, what: &'static str, got: &str| {
                 Error::indicator(
                     id,
                     &format!("line {line}: {name}"),
-                    format!("must be {what}, got \"{got}\""),
+                    Problem::unreadable(got, what),
                 )
             };
             let year = field(Some(year_at));
@@ -264,8 +263,7 @@ impl Actuals {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::new());
-        w.write_record(COLUMNS)
-            .map_err(|e| Error::Format(e.to_string()))?;
+        w.write_record(COLUMNS).map_err(Error::codec)?;
         for o in &self.observations {
             w.serialize(CsvRow {
                 id: &o.id,
@@ -274,34 +272,34 @@ impl Actuals {
                 source: o.source.as_deref(),
                 verified: o.verified.map(|v| if v { "yes" } else { "no" }),
             })
-            .map_err(|e| Error::Format(e.to_string()))?;
+            .map_err(Error::codec)?;
         }
-        let bytes = w.into_inner().map_err(|e| Error::Format(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| Error::Format(e.to_string()))
+        let bytes = w.into_inner().map_err(|e| Error::codec(e.into_error()))?;
+        String::from_utf8(bytes).map_err(Error::codec)
     }
 
     /// Parses and validates TOML text.
     pub fn from_toml_str(text: &str, plan: &Plan) -> Result<Self> {
-        let a: Actuals = toml::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        let a: Actuals = toml::from_str(text).map_err(Error::codec)?;
         a.validate(plan)?;
         Ok(a)
     }
 
     /// Parses and validates JSON text.
     pub fn from_json_str(text: &str, plan: &Plan) -> Result<Self> {
-        let a: Actuals = serde_json::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        let a: Actuals = serde_json::from_str(text).map_err(Error::codec)?;
         a.validate(plan)?;
         Ok(a)
     }
 
     /// The actuals as TOML text.
     pub fn to_toml_string(&self) -> Result<String> {
-        toml::to_string(self).map_err(|e| Error::Format(e.to_string()))
+        toml::to_string(self).map_err(Error::codec)
     }
 
     /// The actuals as JSON text.
     pub fn to_json_string(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| Error::Format(e.to_string()))
+        serde_json::to_string_pretty(self).map_err(Error::codec)
     }
 
     /// Loads a file (`.csv`, `.json`, else TOML) and validates it against
@@ -324,8 +322,8 @@ impl Actuals {
         let text = crate::error::read_text(path)?;
         let parsed = match extension(path).as_str() {
             "csv" => Self::parse_csv(&text),
-            "json" => serde_json::from_str(&text).map_err(|e| Error::Format(e.to_string())),
-            _ => toml::from_str(&text).map_err(|e| Error::Format(e.to_string())),
+            "json" => serde_json::from_str(&text).map_err(Error::codec),
+            _ => toml::from_str(&text).map_err(Error::codec),
         };
         parsed.map_err(|e| e.in_file(path))
     }
@@ -343,10 +341,10 @@ impl Actuals {
 }
 
 /// A structural CSV error (unequal row lengths, bad quoting) with its line.
-fn csv_error(e: &csv::Error) -> Error {
-    match e.position() {
-        Some(p) => Error::Format(format!("line {}: {e}", p.line())),
-        None => Error::Format(e.to_string()),
+fn csv_error(e: csv::Error) -> Error {
+    match e.position().map(csv::Position::line) {
+        Some(line) => Error::codec_at(format!("line {line}"), e),
+        None => Error::codec(e),
     }
 }
 

@@ -60,7 +60,7 @@ pub mod review;
 pub mod scenario;
 pub mod target;
 
-pub use error::{Error, Result};
+pub use error::{Error, Problem, Result};
 pub use plan::{Attribute, Indicator, Plan, Series, StatedGrowth};
 pub use progress::{Progress, progress, progress_cumulative, progress_growth};
 pub use target::{Direction, Milestone, PathBlock, Rule, Target};

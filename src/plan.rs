@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::target::Target;
 
 /// Attribute of a plan indicator (属性).
@@ -173,10 +173,7 @@ impl Indicator {
             return Err(Error::indicator(
                 id,
                 "base",
-                format!(
-                    "must be > 0 for a {} target, got {base}",
-                    self.target.kind()
-                ),
+                Problem::out_of_range(base, format!("> 0 for a {} target", self.target.kind())),
             ));
         }
         for t in self.targets() {
@@ -246,9 +243,9 @@ impl Plan {
         if span <= 0 {
             return Err(Error::plan(
                 "target_year",
-                format!(
-                    "must be after base_year {}, got {}",
-                    self.base_year, self.target_year
+                Problem::out_of_range(
+                    self.target_year,
+                    format!("after base_year {}", self.base_year),
                 ),
             ));
         }
@@ -290,10 +287,10 @@ impl Plan {
         let mut seen = std::collections::HashSet::new();
         for id in self.series_ids() {
             if id.trim().is_empty() {
-                return Err(Error::plan("id", "must not be empty"));
+                return Err(Error::plan("id", Problem::Empty));
             }
             if !seen.insert(id) {
-                return Err(Error::indicator(id, "id", "is not unique in the plan"));
+                return Err(Error::indicator(id, "id", Problem::NotUnique));
             }
         }
         for s in &self.series {
@@ -301,7 +298,7 @@ impl Plan {
                 return Err(Error::indicator(
                     &s.id,
                     "base",
-                    format!("must be > 0 for a series, got {}", s.base),
+                    Problem::out_of_range(s.base, "> 0 for a series"),
                 ));
             }
             if let Some(g) = s.assumed_growth_pct
@@ -310,7 +307,7 @@ impl Plan {
                 return Err(Error::indicator(
                     &s.id,
                     "assumed_growth_pct",
-                    format!("must be finite and > -100, got {g}"),
+                    Problem::out_of_range(g, "finite and > -100"),
                 ));
             }
         }
@@ -324,7 +321,7 @@ impl Plan {
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let plan: Plan = toml::from_str(text).map_err(|e| {
             let doc = toml::from_str::<serde_json::Value>(text).ok();
-            locate_parse_error(doc.as_ref(), e.to_string())
+            locate_parse_error(doc.as_ref(), e)
         })?;
         plan.validate()?;
         Ok(plan)
@@ -334,7 +331,7 @@ impl Plan {
     pub fn from_json_str(text: &str) -> Result<Self> {
         let plan: Plan = serde_json::from_str(text).map_err(|e| {
             let doc = serde_json::from_str::<serde_json::Value>(text).ok();
-            locate_parse_error(doc.as_ref(), e.to_string())
+            locate_parse_error(doc.as_ref(), e)
         })?;
         plan.validate()?;
         Ok(plan)
@@ -342,12 +339,12 @@ impl Plan {
 
     /// The plan as TOML text.
     pub fn to_toml_string(&self) -> Result<String> {
-        toml::to_string(self).map_err(|e| Error::Format(e.to_string()))
+        toml::to_string(self).map_err(Error::codec)
     }
 
     /// The plan as pretty JSON text.
     pub fn to_json_string(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| Error::Format(e.to_string()))
+        serde_json::to_string_pretty(self).map_err(Error::codec)
     }
 
     /// Loads a plan file (`.json` as JSON, anything else as TOML). Errors name the
@@ -378,12 +375,16 @@ impl Plan {
 /// Turns a parse error into one naming the row (indicator or series) and the
 /// field at fault, when the text is well-formed enough to tell: serde's own
 /// message names the line and value but not which indicator they belong to.
-/// Falls back to [`Error::Format`] with the original message.
-fn locate_parse_error(doc: Option<&serde_json::Value>, message: String) -> Error {
+/// Falls back to [`Error::Codec`] with the parser's error as its source.
+fn locate_parse_error<E>(doc: Option<&serde_json::Value>, e: E) -> Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
     type Check = fn(&serde_json::Value) -> Option<String>;
     let Some(doc) = doc else {
-        return Error::Format(message);
+        return Error::codec(e);
     };
+    let message = e.to_string();
     let problem = || format!("is rejected: {}", message.trim_end());
     for (key, check) in [
         ("indicator", row_error::<Indicator> as Check),
@@ -403,7 +404,7 @@ fn locate_parse_error(doc: Option<&serde_json::Value>, message: String) -> Error
     }
     match culprit(doc, row_error::<Plan>) {
         Some(field) => Error::plan(&field, problem()),
-        None => Error::Format(message),
+        None => Error::codec(e),
     }
 }
 

@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result, finite, positive};
+use crate::error::{Error, Problem, Result, finite, positive};
 use crate::growth::{self, log_ratio};
 
 /// Slack for the on-track comparison, so a series exactly on its planned path
@@ -54,13 +54,13 @@ fn period(base_year: i32, target_year: i32, year: i32) -> Result<(f64, u32)> {
     if span <= 0 {
         return Err(Error::parameter(
             "target_year",
-            format!("must be after base_year {base_year}, got {target_year}"),
+            Problem::out_of_range(target_year, format!("after base_year {base_year}")),
         ));
     }
     if year < base_year || year > target_year {
         return Err(Error::parameter(
             "year",
-            format!("must be in [{base_year}, {target_year}], got {year}"),
+            Problem::out_of_range(year, format!("in [{base_year}, {target_year}]")),
         ));
     }
     let elapsed = i64::from(year) - i64::from(base_year);

@@ -191,7 +191,7 @@ fn toml_and_json_errors_name_the_observation() {
             r#"{"observation":[{"id":"gdp","year":2021,"value":1.0,"unit":"x"}]}"#,
             &p
         ),
-        Err(attain::Error::Format(_))
+        Err(attain::Error::Codec { .. })
     ));
 }
 

@@ -59,7 +59,10 @@ fn expect_indicator_error(text: &str, id: &str, field: &str, problem: &str) {
             field: f,
             problem: p,
         } => {
-            assert_eq!((i.as_str(), f.as_str(), p.as_str()), (id, field, problem));
+            assert_eq!(
+                (i.as_str(), f.as_str(), p.to_string().as_str()),
+                (id, field, problem)
+            );
         }
         other => panic!("expected an indicator error, got {other:?}"),
     }
@@ -169,8 +172,8 @@ fn target_year_not_after_base_year() {
             Error::Plan { field, problem } => {
                 assert_eq!(field, "target_year");
                 assert_eq!(
-                    problem,
-                    &format!("must be after base_year 2020, got {target_year}")
+                    problem.to_string(),
+                    format!("must be after base_year 2020, got {target_year}")
                 );
             }
             other => panic!("{other:?}"),
@@ -341,6 +344,7 @@ fn bad_stated_growth_text() {
         let Error::Indicator { id, field, problem } = &e else {
             panic!("{e:?}");
         };
+        let problem = problem.to_string();
         assert_eq!((id.as_str(), field.as_str()), ("x", "stated_growth"));
         // The problem quotes serde's message: the line, the value, the reason.
         let why = why.replace("\\\"", "\"");
@@ -364,6 +368,7 @@ fn bad_stated_growth_text() {
     let Error::Indicator { id, field, problem } = &e else {
         panic!("{e:?}");
     };
+    let problem = problem.to_string();
     assert_eq!((id.as_str(), field.as_str()), ("x", "stated_growth"));
     assert!(
         problem.contains("\"12 percent\" is not a growth rate"),
@@ -379,6 +384,7 @@ fn unknown_field_in_a_toml_file() {
     let Error::Indicator { id, field, problem } = &e else {
         panic!("{e:?}");
     };
+    let problem = problem.to_string();
     assert_eq!((id.as_str(), field.as_str()), ("x", "colour"));
     assert!(problem.contains("unknown field `colour`"), "{problem}");
     assert!(
@@ -394,6 +400,7 @@ fn unknown_field_in_a_toml_file() {
     let Error::Indicator { id, field, problem } = &e else {
         panic!("{e:?}");
     };
+    let problem = problem.to_string();
     assert_eq!((id.as_str(), field.as_str()), ("x", "target"));
     assert!(problem.contains("unknown field `colour`"), "{problem}");
     // In a series.
@@ -409,6 +416,7 @@ fn unknown_field_in_a_toml_file() {
     let Error::Plan { field, problem } = &e else {
         panic!("{e:?}");
     };
+    let problem = problem.to_string();
     assert_eq!(field, "colour");
     assert!(problem.contains("unknown field `colour`"), "{problem}");
     // A missing field is named too; a row without an id by its position.
@@ -417,6 +425,7 @@ fn unknown_field_in_a_toml_file() {
     let Error::Indicator { id, field, problem } = &e else {
         panic!("{e:?}");
     };
+    let problem = problem.to_string();
     assert_eq!((id.as_str(), field.as_str()), ("indicator[1]", "id"));
     assert!(problem.contains("missing field `id`"), "{problem}");
     let text = plan(&[indicator("x", LEVEL)]).replace("base_year = 2020\n", "");
@@ -425,12 +434,19 @@ fn unknown_field_in_a_toml_file() {
         matches!(&e, Error::Plan { field, .. } if field == "base_year"),
         "{e:?}"
     );
-    // Broken TOML syntax has no row to name: a format error with the line.
+    // Broken TOML syntax has no row to name: a format error with the line,
+    // the parser's own error as its source.
     let e = Plan::from_toml_str("name = \"p\"\nbase_year = = 2020\n").unwrap_err();
-    let Error::Format(message) = &e else {
+    let Error::Codec { source, .. } = &e else {
         panic!("{e:?}");
     };
+    let message = e.to_string();
+    assert!(message.starts_with("format: "), "{message}");
     assert!(message.contains("line 2"), "{message}");
+    let toml = source
+        .downcast_ref::<toml::de::Error>()
+        .expect("a TOML error");
+    assert!(toml.to_string().contains("line 2"), "{toml}");
 }
 
 #[test]
@@ -500,13 +516,24 @@ fn loading_a_bad_file_names_the_file_and_loads_nothing() {
     std::fs::write(&path, &text).unwrap();
     let loaded = Plan::load(&path);
     let e = loaded.unwrap_err();
-    let Error::File { path: p, message } = &e else {
+    let Error::File { path: p, source } = &e else {
         panic!("{e:?}");
     };
+    let message = source.to_string();
     assert_eq!(p, &path);
     assert_eq!(
         message,
         "indicator \"c\": base must be > 0 for a level target, got -3"
+    );
+    // The content's error is the file error's source, whole.
+    let inner = source.downcast_ref::<Error>().expect("the plan's error");
+    assert!(matches!(inner, Error::Indicator { field, .. } if field == "base"));
+    assert_eq!(
+        e.problem(),
+        Some(&attain::Problem::OutOfRange {
+            got: (-3.0).into(),
+            need: "> 0 for a level target".into()
+        })
     );
     assert_eq!(
         e.to_string(),
@@ -546,9 +573,10 @@ fn loading_a_bad_file_names_the_file_and_loads_nothing() {
         .replace("150.0", "\"150\"");
     std::fs::write(&json_path, &json).unwrap();
     let e = Plan::load(&json_path).unwrap_err();
-    let Error::File { path: p, message } = &e else {
+    let Error::File { path: p, source } = &e else {
         panic!("{e:?}");
     };
+    let message = source.to_string();
     assert_eq!(p, &json_path);
     assert!(
         message.starts_with("indicator \"x\": target is rejected: "),
@@ -561,4 +589,148 @@ fn loading_a_bad_file_names_the_file_and_loads_nothing() {
     let e = Plan::load(&missing).unwrap_err();
     assert!(matches!(&e, Error::File { path, .. } if path == &missing));
     assert!(e.to_string().starts_with(&missing.display().to_string()));
+}
+
+#[test]
+fn problems_are_typed_values() {
+    use attain::Problem;
+    use attain::error::Value;
+    let level = |base: &str| {
+        plan(&[indicator(
+            "x",
+            &format!("base = {base}\ntarget = {{ kind = \"level\", value = 150.0 }}"),
+        )])
+    };
+    // A non-finite base is NotFinite, a finite one below the range OutOfRange;
+    // both say what the base must be.
+    let e = Plan::from_toml_str(&level("nan")).unwrap_err();
+    match e.problem() {
+        Some(Problem::NotFinite { got, need }) => {
+            assert!(got.as_f64().is_nan());
+            assert_eq!(need, "> 0 for a level target");
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = Plan::from_toml_str(&level("inf")).unwrap_err();
+    assert!(
+        matches!(e.problem(), Some(Problem::NotFinite { got, .. }) if got.as_f64() == f64::INFINITY)
+    );
+    let e = Plan::from_toml_str(&level("-3.0")).unwrap_err();
+    assert_eq!(
+        e.problem(),
+        Some(&Problem::OutOfRange {
+            got: Value::Real(-3.0),
+            need: "> 0 for a level target".into()
+        })
+    );
+    // An error equals its clone, NaN and all.
+    let nan = Plan::from_toml_str(&level("nan")).unwrap_err();
+    assert_eq!(nan.clone(), nan);
+    // Years are whole numbers, kept exact.
+    let text = plan(&[indicator("x", LEVEL)]).replace("target_year = 2025", "target_year = 2019");
+    let e = Plan::from_toml_str(&text).unwrap_err();
+    assert_eq!(
+        e.problem(),
+        Some(&Problem::OutOfRange {
+            got: Value::Whole(2019),
+            need: "after base_year 2020".into()
+        })
+    );
+    // Duplicates and empty ids.
+    let text = plan(&[indicator("x", LEVEL), indicator("x", LEVEL)]);
+    let e = Plan::from_toml_str(&text).unwrap_err();
+    assert_eq!(e.problem(), Some(&Problem::NotUnique));
+    let text = plan(&[indicator("", LEVEL)]);
+    let e = Plan::from_toml_str(&text).unwrap_err();
+    assert!(matches!(&e, Error::Plan { field, problem: Problem::Empty } if field == "id"));
+    // Forecast scores: a non-finite value names its position.
+    let e = attain::forecast::score::mae(&[1.0, 2.0], &[1.0, f64::NAN]).unwrap_err();
+    assert!(
+        matches!(&e, Error::Parameter { name, problem: Problem::NotFinite { .. } } if name == "forecast[1]"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "parameter forecast[1]: must be finite, got NaN"
+    );
+    let e = attain::forecast::score::mae(&[1.0, 2.0], &[1.0]).unwrap_err();
+    assert_eq!(
+        e.problem(),
+        Some(&Problem::LengthMismatch {
+            got: 1,
+            what: "values".into(),
+            other: 2,
+            per: "actuals".into()
+        })
+    );
+    let e = attain::forecast::score::mase_scale(&[1.0]).unwrap_err();
+    assert!(matches!(
+        e.problem(),
+        Some(Problem::TooShort {
+            need: 2,
+            got: 1,
+            ..
+        })
+    ));
+    let e = attain::forecast::backtest::Config::new(0, 2).unwrap_err();
+    assert!(matches!(
+        e.problem(),
+        Some(Problem::OutOfRange {
+            got: Value::Whole(0),
+            ..
+        })
+    ));
+}
+
+#[test]
+fn file_and_format_errors_keep_their_source() {
+    use std::error::Error as _;
+    // io: a missing file.
+    let missing = temp_file("missing-source.toml");
+    let e = Plan::load(&missing).unwrap_err();
+    let io = e
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .expect("an io error");
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    // toml: broken syntax.
+    let e = Plan::from_toml_str("name = = 1\n").unwrap_err();
+    assert!(
+        e.source()
+            .is_some_and(|s| s.downcast_ref::<toml::de::Error>().is_some()),
+        "{e:?}"
+    );
+    // serde_json: broken JSON.
+    let e = Plan::from_json_str("{").unwrap_err();
+    assert!(
+        e.source()
+            .is_some_and(|s| s.downcast_ref::<serde_json::Error>().is_some()),
+        "{e:?}"
+    );
+    // csv: a row of the wrong length, with its line.
+    let e =
+        attain::actuals::Actuals::parse_csv("id,year,value\ngdp,2021,1\ngdp,2022\n").unwrap_err();
+    assert!(
+        matches!(&e, Error::Codec { context: Some(at), .. } if at == "line 3"),
+        "{e:?}"
+    );
+    assert!(
+        e.source()
+            .is_some_and(|s| s.downcast_ref::<csv::Error>().is_some()),
+        "{e:?}"
+    );
+    // A file's content error is the file error's source, and its own source
+    // (the parser's) is reachable from there.
+    let path = temp_file("broken-source.json");
+    std::fs::write(&path, "{").unwrap();
+    let e = Plan::load(&path).unwrap_err();
+    let inner = e.source().expect("the content's error");
+    assert!(inner.downcast_ref::<Error>().is_some(), "{e:?}");
+    assert!(
+        inner
+            .source()
+            .is_some_and(|s| s.downcast_ref::<serde_json::Error>().is_some()),
+        "{e:?}"
+    );
+    std::fs::remove_file(&path).unwrap();
 }

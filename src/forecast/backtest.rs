@@ -31,7 +31,7 @@ use super::score::{
     BrierDecomposition, ReliabilityBin, crps, interval_score, mase_scale, pinball, sape,
 };
 use crate::engine::Monitor;
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 
 /// Quantiles kept per forecast: the 95% and 80% interval ends and the pinball
 /// quantiles.
@@ -58,12 +58,15 @@ impl Config {
     /// Checked constructor: `horizons >= 1`, `min_train >= 2`.
     pub fn new(horizons: usize, min_train: usize) -> Result<Self> {
         if horizons == 0 {
-            return Err(Error::parameter("horizons", "must be at least 1, got 0"));
+            return Err(Error::parameter(
+                "horizons",
+                error::Problem::out_of_range(horizons, "at least 1"),
+            ));
         }
         if min_train < 2 {
             return Err(Error::parameter(
                 "min_train",
-                format!("must be at least 2, got {min_train}"),
+                error::Problem::out_of_range(min_train, "at least 2"),
             ));
         }
         Ok(Config {
@@ -384,7 +387,7 @@ fn check_request(
 ) -> Result<Config> {
     let config = Config::new(config.horizons, config.min_train)?;
     if methods.is_empty() {
-        return Err(Error::parameter("methods", "is empty"));
+        return Err(Error::parameter("methods", error::Problem::Empty));
     }
     if let Some((s, g)) = series.iter().find_map(|s| {
         s.target_growth_pct
@@ -394,7 +397,7 @@ fn check_request(
         return Err(Error::indicator(
             &s.id,
             "target_growth_pct",
-            format!("must be finite and > -100, got {g}"),
+            error::Problem::out_of_range(g, "finite and > -100"),
         ));
     }
     if let Some((s, i, v)) = series.iter().find_map(|s| {
@@ -410,7 +413,7 @@ fn check_request(
         ));
     }
     let Some(longest) = series.iter().max_by_key(|s| s.values.len()) else {
-        return Err(Error::parameter("series", "is empty"));
+        return Err(Error::parameter("series", error::Problem::Empty));
     };
     let n = longest.values.len();
     if n < config.min_train.saturating_add(config.horizons) {
@@ -864,10 +867,10 @@ fn write_csv<T: Serialize>(items: &[T], out: impl Write, what: &str) -> Result<(
     let mut w = csv::Writer::from_writer(out);
     for item in items {
         w.serialize(item)
-            .map_err(|e| Error::Format(format!("writing {what} as CSV: {e}")))?;
+            .map_err(|e| Error::codec_at(format!("writing {what} as CSV"), e))?;
     }
     w.flush()
-        .map_err(|e| Error::Format(format!("writing {what} as CSV: {e}")))
+        .map_err(|e| Error::codec_at(format!("writing {what} as CSV"), e))
 }
 
 /// Writes backtest rows as CSV: one line per forecast with the columns of

@@ -2,7 +2,7 @@
 
 use super::plan_path::LogPath;
 use super::{Fitted, Method, check_history, log_growth, sample_sd};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 /// The compound average growth over the last `years` years (or the whole
 /// history), `(x_n / x_{n-years})^(1/years) - 1`, carried forward from the
@@ -27,7 +27,7 @@ impl Cagr {
         if years < 2 {
             return Err(Error::parameter(
                 "years",
-                format!("must be at least 2, got {years}"),
+                Problem::out_of_range(years, "at least 2"),
             ));
         }
         Ok(Cagr { years: Some(years) })

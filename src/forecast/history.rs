@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backtest::SeriesData;
 use crate::actuals::Actuals;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 /// What to do with years missing between two reported years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -45,7 +45,7 @@ pub struct YearlySeries {
 /// or with [`Gaps::Geometric`] when an end of the gap is not positive).
 pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>> {
     if actuals.observations.is_empty() {
-        return Err(Error::parameter("data", "holds no observations"));
+        return Err(Error::parameter("data", Problem::Empty));
     }
     let mut order: Vec<&str> = Vec::new();
     let mut by_id: BTreeMap<&str, BTreeMap<i32, f64>> = BTreeMap::new();
@@ -56,7 +56,7 @@ pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>>
             return Err(Error::indicator(
                 id,
                 "value",
-                format!("must be finite in {}, got {}", o.year, o.value),
+                Problem::out_of_range(o.value, format!("finite in {}", o.year)),
             ));
         }
         let years = by_id.entry(id).or_insert_with(|| {
@@ -64,11 +64,7 @@ pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>>
             BTreeMap::new()
         });
         if years.insert(o.year, o.value).is_some() {
-            return Err(Error::indicator(
-                id,
-                "year",
-                format!("{} is reported twice", o.year),
-            ));
+            return Err(Error::indicator(id, "year", Problem::repeated(o.year)));
         }
         if o.verified == Some(false) {
             *unverified.entry(id).or_default() += 1;

@@ -4,7 +4,7 @@ use super::{
     Fitted, Forecast, Method, check_history, check_horizon, log_growth, log_normal_forecast,
     sample_sd,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 /// Declared annual growth from the latest value: the median path is
 /// `x_n (1 + g)^h`. Its spread is the history's: log level normal with standard
@@ -31,7 +31,7 @@ impl PlanPath {
         } else {
             Err(Error::parameter(
                 "growth_pct",
-                format!("must be finite and > -100, got {growth_pct}"),
+                Problem::out_of_range(growth_pct, "finite and > -100"),
             ))
         }
     }

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Predictive, std_normal_cdf};
-use crate::error::{Error, Result, finite};
+use crate::error::{Error, Problem, Result, finite};
 
 /// Quantiles at which pinball losses are reported (the engine's quantiles).
 pub const PINBALL_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
@@ -22,12 +22,12 @@ pub const INTERVAL_LEVELS: [f64; 2] = [0.8, 0.95];
 /// Checks paired actuals and forecasts: same non-zero length, all finite.
 fn pairs(actual: &[f64], forecast: &[f64]) -> Result<()> {
     if actual.is_empty() {
-        return Err(Error::parameter("actual", "is empty"));
+        return Err(Error::parameter("actual", Problem::Empty));
     }
     if actual.len() != forecast.len() {
         return Err(Error::parameter(
             "forecast",
-            format!("has {} values for {} actuals", forecast.len(), actual.len()),
+            Problem::length_mismatch(forecast.len(), "values", actual.len(), "actuals"),
         ));
     }
     all_finite("actual", actual)?;
@@ -38,7 +38,7 @@ fn all_finite(name: &str, xs: &[f64]) -> Result<()> {
     match xs.iter().position(|v| !v.is_finite()) {
         Some(k) => Err(Error::parameter(
             &format!("{name}[{k}]"),
-            format!("must be finite, got {}", xs[k]),
+            Problem::not_finite(xs[k]),
         )),
         None => Ok(()),
     }
@@ -113,10 +113,7 @@ pub fn mase_scale(history: &[f64]) -> Result<f64> {
     if history.len() < 2 {
         return Err(Error::parameter(
             "history",
-            format!(
-                "needs at least 2 values for the MASE scale, got {}",
-                history.len()
-            ),
+            Problem::too_short(2, history.len(), "values for the MASE scale"),
         ));
     }
     all_finite("history", history)?;
@@ -139,7 +136,7 @@ pub fn mase(actual: &[f64], forecast: &[f64], scale: f64) -> Result<f64> {
     if !(scale > 0.0 && scale.is_finite()) {
         return Err(Error::parameter(
             "scale",
-            format!("must be finite and > 0, got {scale}"),
+            Problem::out_of_range(scale, "finite and > 0"),
         ));
     }
     Ok(mae(actual, forecast)? / scale)
@@ -232,7 +229,7 @@ pub fn pinball(q: f64, tau: f64, y: f64) -> Result<f64> {
     if !(tau > 0.0 && tau < 1.0) {
         return Err(Error::parameter(
             "tau",
-            format!("must be in (0, 1), got {tau}"),
+            Problem::out_of_range(tau, "in (0, 1)"),
         ));
     }
     Ok(if y < q {
@@ -253,7 +250,7 @@ pub fn interval_score(lower: f64, upper: f64, level: f64, y: f64) -> Result<f64>
     if lower > upper {
         return Err(Error::parameter(
             "lower",
-            format!("must be <= upper ({upper}), got {lower}"),
+            Problem::out_of_range(lower, format!("<= upper ({upper})")),
         ));
     }
     let k = 2.0 / (1.0 - level);
@@ -266,7 +263,7 @@ fn check_level(level: f64) -> Result<()> {
     } else {
         Err(Error::parameter(
             "level",
-            format!("must be in (0, 1), got {level}"),
+            Problem::out_of_range(level, "in (0, 1)"),
         ))
     }
 }
@@ -294,18 +291,18 @@ pub fn coverage(lower: &[f64], upper: &[f64], actual: &[f64]) -> Result<f64> {
 /// Checks probabilities against outcomes: same non-zero length, each in [0, 1].
 fn probabilities(p: &[f64], outcome: &[bool]) -> Result<()> {
     if p.is_empty() {
-        return Err(Error::parameter("probability", "is empty"));
+        return Err(Error::parameter("probability", Problem::Empty));
     }
     if p.len() != outcome.len() {
         return Err(Error::parameter(
             "outcome",
-            format!("has {} values for {} probabilities", outcome.len(), p.len()),
+            Problem::length_mismatch(outcome.len(), "values", p.len(), "probabilities"),
         ));
     }
     match p.iter().position(|v| !(0.0..=1.0).contains(v)) {
         Some(k) => Err(Error::parameter(
             &format!("probability[{k}]"),
-            format!("must be in [0, 1], got {}", p[k]),
+            Problem::out_of_range(p[k], "in [0, 1]"),
         )),
         None => Ok(()),
     }
@@ -350,7 +347,7 @@ pub fn reliability_table(p: &[f64], outcome: &[bool], bins: usize) -> Result<Vec
     if bins == 0 || bins > MAX_BINS {
         return Err(Error::parameter(
             "bins",
-            format!("must be between 1 and {MAX_BINS}, got {bins}"),
+            Problem::out_of_range(bins, format!("between 1 and {MAX_BINS}")),
         ));
     }
     let mut sums = vec![(0usize, 0.0, 0.0); bins];
@@ -408,7 +405,7 @@ impl BrierDecomposition {
     pub fn from_table(brier: f64, table: Vec<ReliabilityBin>) -> Result<Self> {
         let n: usize = table.iter().map(|b| b.count).sum();
         if n == 0 {
-            return Err(Error::parameter("table", "holds no forecasts"));
+            return Err(Error::parameter("table", Problem::Empty));
         }
         let n = n as f64;
         let met: f64 = table

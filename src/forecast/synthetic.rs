@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::backtest::SeriesData;
-use crate::error::{Error, Result, finite};
+use crate::error::{Error, Problem, Result, finite};
 use crate::model::SimRng;
 
 /// A process of annual log growth `g_t = ln(x_t / x_{t-1})`.
@@ -79,7 +79,7 @@ impl Process {
             } else {
                 Err(Error::parameter(
                     "sd",
-                    format!("must be finite and >= 0, got {sd}"),
+                    Problem::out_of_range(sd, "finite and >= 0"),
                 ))
             }
         };
@@ -93,7 +93,7 @@ impl Process {
                 if phi.is_nan() || phi.abs() >= 1.0 {
                     return Err(Error::parameter(
                         "phi",
-                        format!("must lie in (-1, 1), got {phi}"),
+                        Problem::out_of_range(phi, "in (-1, 1)"),
                     ));
                 }
                 sd_ok(sd)
@@ -109,7 +109,7 @@ impl Process {
                 if !(0.0..=1.0).contains(&probability) {
                     return Err(Error::parameter(
                         "probability",
-                        format!("must lie in [0, 1], got {probability}"),
+                        Problem::out_of_range(probability, "in [0, 1]"),
                     ));
                 }
                 sd_ok(sd)
@@ -183,7 +183,7 @@ pub fn generate(
     if !(start.is_finite() && start > 0.0) {
         return Err(Error::parameter(
             "start",
-            format!("must be finite and > 0, got {start}"),
+            Problem::out_of_range(start, "finite and > 0"),
         ));
     }
     if !(1..=MAX_VALUES).contains(&len) || count > MAX_VALUES / len {
