@@ -73,37 +73,41 @@ pub fn exp(x: f64) -> f64 {
     table.mul_add(q, table) * f64::from_bits((n + 1023).wrapping_shl(52) as u64)
 }
 
-/// Runs `$body` (a block over the given slices) compiled for the level of
-/// `$arch`: AVX-512F or AVX2 (each with FMA), else the baseline. The match is
-/// once per call, on a level resolved before it ([`Arch`]), never per element.
+/// Defines the kernel `$name` as a method of [`Arch`]: `$body` (a block over
+/// the given slices) written once and compiled for AVX-512F or AVX2 (each
+/// with FMA) and the baseline, run at the level of `self`. The match is once
+/// per call, on a level resolved before it, never per element.
 /// Closures inside it do not inherit the target features (a `mul_add` in one
 /// would call libm's `fma`): floating-point work stays out of them, helpers
 /// are `#[inline(always)]` functions.
-macro_rules! dispatch {
-    ($arch:expr, fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty $body:block) => {
-        #[inline(always)]
-        fn generic($($arg: $ty),*) -> $ret $body
+macro_rules! kernel {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty $body:block) => {
+        $(#[$doc])*
+        pub(crate) fn $name(self, $($arg: $ty),*) -> $ret {
+            #[inline(always)]
+            fn generic($($arg: $ty),*) -> $ret $body
 
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2($($arg: $ty),*) -> $ret {
-            generic($($arg),*)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx512f,fma")]
-        fn avx512($($arg: $ty),*) -> $ret {
-            generic($($arg),*)
-        }
-
-        match $arch.level() {
-            // SAFETY: an `Arch` holds only a level the CPU supports.
             #[cfg(target_arch = "x86_64")]
-            Level::Avx512 => unsafe { avx512($($arg),*) },
-            // SAFETY: as above.
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2($($arg: $ty),*) -> $ret {
+                generic($($arg),*)
+            }
+
             #[cfg(target_arch = "x86_64")]
-            Level::Avx2 => unsafe { avx2($($arg),*) },
-            Level::Baseline => generic($($arg),*),
+            #[target_feature(enable = "avx512f,fma")]
+            fn avx512($($arg: $ty),*) -> $ret {
+                generic($($arg),*)
+            }
+
+            match self.level() {
+                // SAFETY: an `Arch` holds only a level the CPU supports.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx512 => unsafe { avx512($($arg),*) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx2 => unsafe { avx2($($arg),*) },
+                Level::Baseline => generic($($arg),*),
+            }
         }
     };
 }
@@ -199,94 +203,78 @@ pub(crate) struct LogAr1 {
 }
 
 impl Arch {
-    /// `out[p] = exp(ln(end[p] / start[p]) / years) - 1`: the average annual
-    /// growth of each path. `exp(x) - 1` rather than `exp_m1`: a tenth of the
-    /// cost, and the absolute error (1e-16) is far below what the engine's
-    /// histograms resolve. Works on the paths all three slices hold.
-    pub(crate) fn annual_growth(self, start: &[f64], end: &[f64], years: f64, out: &mut [f64]) {
-        dispatch! {
-            self,
-            fn run(start: &[f64], end: &[f64], years: f64, out: &mut [f64]) -> () {
-                let inv = 1.0 / years;
-                for ((o, b), e) in out.iter_mut().zip(start).zip(end) {
-                    *o = exp((e / b).ln() * inv) - 1.0;
-                }
+    kernel! {
+        /// `out[p] = exp(ln(end[p] / start[p]) / years) - 1`: the average annual
+        /// growth of each path. `exp(x) - 1` rather than `exp_m1`: a tenth of the
+        /// cost, and the absolute error (1e-16) is far below what the engine's
+        /// histograms resolve. Works on the paths all three slices hold.
+        fn annual_growth(start: &[f64], end: &[f64], years: f64, out: &mut [f64]) -> () {
+            let inv = 1.0 / years;
+            for ((o, b), e) in out.iter_mut().zip(start).zip(end) {
+                *o = exp((e / b).ln() * inv) - 1.0;
             }
         }
     }
 
-    /// One year of an AR(1) in log growth for a block of paths, in place:
-    /// `g = mu + phi (g - mu) + sd z` (two fused multiply-adds), `lx += g`,
-    /// `out = scale * exp(lx)`.
-    /// With `phi = 0` it is the i.i.d. log-normal step.
-    pub(crate) fn ar1_step(
-        self,
-        ar: LogAr1,
-        z: &[f64],
-        g: &mut [f64],
-        lx: &mut [f64],
-        out: &mut [f64],
-    ) {
-        dispatch! {
-            self,
-            fn run(ar: LogAr1, z: &[f64], g: &mut [f64], lx: &mut [f64], out: &mut [f64]) -> () {
-                let LogAr1 { mu, phi, sd, scale } = ar;
-                let n = out.len().min(z.len()).min(g.len()).min(lx.len());
-                let (z, g, lx, out) = (&z[..n], &mut g[..n], &mut lx[..n], &mut out[..n]);
-                for i in 0..n {
-                    let gi = sd.mul_add(z[i], phi.mul_add(g[i] - mu, mu));
-                    g[i] = gi;
-                    let l = lx[i] + gi;
-                    lx[i] = l;
-                    out[i] = scale * exp(l);
-                }
+    kernel! {
+        /// One year of an AR(1) in log growth for a block of paths, in place:
+        /// `g = mu + phi (g - mu) + sd z` (two fused multiply-adds), `lx += g`,
+        /// `out = scale * exp(lx)`.
+        /// With `phi = 0` it is the i.i.d. log-normal step.
+        fn ar1_step(ar: LogAr1, z: &[f64], g: &mut [f64], lx: &mut [f64], out: &mut [f64]) -> () {
+            let LogAr1 { mu, phi, sd, scale } = ar;
+            let n = out.len().min(z.len()).min(g.len()).min(lx.len());
+            let (z, g, lx, out) = (&z[..n], &mut g[..n], &mut lx[..n], &mut out[..n]);
+            for i in 0..n {
+                let gi = sd.mul_add(z[i], phi.mul_add(g[i] - mu, mu));
+                g[i] = gi;
+                let l = lx[i] + gi;
+                lx[i] = l;
+                out[i] = scale * exp(l);
             }
         }
     }
 
-    /// A whole AR(1) in log growth for a block of paths: `z` and `out` laid
-    /// out `[year][path]` with `paths` values per year, every path starting
-    /// from log growth `x0` and log level 0; each year the step of
-    /// [`Arch::ar1_step`]. Works on the years that both `z` and `out` hold in
-    /// full. The state of a tile of paths stays in registers through all the
-    /// years, and each path's numbers are those of [`Arch::ar1_step`] year by
-    /// year.
-    pub(crate) fn ar1_paths(self, ar: LogAr1, x0: f64, paths: usize, z: &[f64], out: &mut [f64]) {
-        dispatch! {
-            self,
-            fn run(ar: LogAr1, x0: f64, paths: usize, z: &[f64], out: &mut [f64]) -> () {
-                const W: usize = 16;
-                let LogAr1 { mu, phi, sd, scale } = ar;
-                if paths == 0 {
-                    return;
-                }
-                let years = z.len().min(out.len()) / paths;
-                if years == 0 {
-                    return;
-                }
-                let full = paths / W * W;
-                for p0 in (0..full).step_by(W) {
-                    let mut g = [x0; W];
-                    let mut lx = [0.0f64; W];
-                    for t in 0..years {
-                        let at = t * paths + p0;
-                        let (zt, ot) = (&z[at..at + W], &mut out[at..at + W]);
-                        for k in 0..W {
-                            let gk = sd.mul_add(zt[k], phi.mul_add(g[k] - mu, mu));
-                            g[k] = gk;
-                            lx[k] += gk;
-                            ot[k] = scale * exp(lx[k]);
-                        }
+    kernel! {
+        /// A whole AR(1) in log growth for a block of paths: `z` and `out` laid
+        /// out `[year][path]` with `paths` values per year, every path starting
+        /// from log growth `x0` and log level 0; each year the step of
+        /// [`Arch::ar1_step`]. Works on the years that both `z` and `out` hold in
+        /// full. The state of a tile of paths stays in registers through all the
+        /// years, and each path's numbers are those of [`Arch::ar1_step`] year by
+        /// year.
+        fn ar1_paths(ar: LogAr1, x0: f64, paths: usize, z: &[f64], out: &mut [f64]) -> () {
+            const W: usize = 16;
+            let LogAr1 { mu, phi, sd, scale } = ar;
+            if paths == 0 {
+                return;
+            }
+            let years = z.len().min(out.len()) / paths;
+            if years == 0 {
+                return;
+            }
+            let full = paths / W * W;
+            for p0 in (0..full).step_by(W) {
+                let mut g = [x0; W];
+                let mut lx = [0.0f64; W];
+                for t in 0..years {
+                    let at = t * paths + p0;
+                    let (zt, ot) = (&z[at..at + W], &mut out[at..at + W]);
+                    for k in 0..W {
+                        let gk = sd.mul_add(zt[k], phi.mul_add(g[k] - mu, mu));
+                        g[k] = gk;
+                        lx[k] += gk;
+                        ot[k] = scale * exp(lx[k]);
                     }
                 }
-                for p in full..paths {
-                    let (mut g, mut lx) = (x0, 0.0f64);
-                    for t in 0..years {
-                        let at = t * paths + p;
-                        g = sd.mul_add(z[at], phi.mul_add(g - mu, mu));
-                        lx += g;
-                        out[at] = scale * exp(lx);
-                    }
+            }
+            for p in full..paths {
+                let (mut g, mut lx) = (x0, 0.0f64);
+                for t in 0..years {
+                    let at = t * paths + p;
+                    g = sd.mul_add(z[at], phi.mul_add(g - mu, mu));
+                    lx += g;
+                    out[at] = scale * exp(lx);
                 }
             }
         }
@@ -308,140 +296,107 @@ impl Arch {
         xoshiro_x8_portable(s, out);
     }
 
-    /// Sum of `xs` in a fixed order (eight interleaved partial sums, then the
-    /// rest), so the loop vectorises yet every run adds in the same order.
-    pub(crate) fn sum(self, xs: &[f64]) -> f64 {
-        dispatch! {
-            self,
-            fn run(xs: &[f64]) -> f64 {
-                let mut acc = [0.0f64; 8];
-                let chunks = xs.chunks_exact(8);
-                let rest = chunks.remainder();
-                for c in chunks {
-                    for k in 0..8 {
-                        acc[k] += c[k];
+    kernel! {
+        /// Sum of `xs` in a fixed order (eight interleaved partial sums, then the
+        /// rest), so the loop vectorises yet every run adds in the same order.
+        fn sum(xs: &[f64]) -> f64 {
+            let mut acc = [0.0f64; 8];
+            let chunks = xs.chunks_exact(8);
+            let rest = chunks.remainder();
+            for c in chunks {
+                for k in 0..8 {
+                    acc[k] += c[k];
+                }
+            }
+            let mut total = combine8(acc);
+            for v in rest {
+                total += v;
+            }
+            total
+        }
+    }
+
+    kernel! {
+        /// `out[p] = ((0 + r_0[p]) + r_1[p]) + ...` over `count` rows of
+        /// `data`, row `k` starting at `first + k * stride`: the yearly values of a
+        /// cumulative target, or the components of an aggregate, added in order in
+        /// one pass. Rows that `data` does not hold in full are left out.
+        fn sum_rows(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) -> () {
+            const W: usize = 64;
+            let n = out.len();
+            let fits = |k: usize| {
+                k.checked_mul(stride)
+                    .and_then(|o| o.checked_add(first))
+                    .and_then(|o| o.checked_add(n))
+                    .is_some_and(|end| end <= data.len())
+            };
+            let rows = (0..count).take_while(|&k| fits(k)).count();
+            let mut p = 0;
+            while p < n {
+                let m = W.min(n - p);
+                let mut acc = [0.0f64; W];
+                for k in 0..rows {
+                    let at = first + k * stride + p;
+                    for (a, &v) in acc[..m].iter_mut().zip(&data[at..at + m]) {
+                        *a += v;
                     }
                 }
-                let mut total = combine8(acc);
-                for v in rest {
-                    total += v;
-                }
-                total
+                out[p..p + m].copy_from_slice(&acc[..m]);
+                p += m;
             }
         }
     }
 
-    /// `out[p] = ((0 + r_0[p]) + r_1[p]) + ...` over `count` rows of
-    /// `data`, row `k` starting at `first + k * stride`: the yearly values of a
-    /// cumulative target, or the components of an aggregate, added in order in
-    /// one pass. Rows that `data` does not hold in full are left out.
-    pub(crate) fn sum_rows(
-        self,
-        data: &[f64],
-        first: usize,
-        stride: usize,
-        count: usize,
-        out: &mut [f64],
-    ) {
-        dispatch! {
-            self,
-            fn run(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) -> () {
-                const W: usize = 64;
-                let n = out.len();
-                let fits = |k: usize| {
-                    k.checked_mul(stride)
-                        .and_then(|o| o.checked_add(first))
-                        .and_then(|o| o.checked_add(n))
-                        .is_some_and(|end| end <= data.len())
-                };
-                let rows = (0..count).take_while(|&k| fits(k)).count();
-                let mut p = 0;
-                while p < n {
-                    let m = W.min(n - p);
-                    let mut acc = [0.0f64; W];
-                    for k in 0..rows {
-                        let at = first + k * stride + p;
-                        for (a, &v) in acc[..m].iter_mut().zip(&data[at..at + m]) {
-                            *a += v;
-                        }
-                    }
-                    out[p..p + m].copy_from_slice(&acc[..m]);
-                    p += m;
-                }
+    kernel! {
+        /// The histogram slot of each value: `floor((v - lo) * scale + 1)` clamped
+        /// to `0..=bins + 1`: 0 below the range (NaN too), `1..=bins` inside it,
+        /// `bins + 1` at or above its top. Works on the values both slices hold.
+        fn histogram_slots(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) -> () {
+            // Clamped first (NaN goes to 0), then floored and read from the
+            // low 52 bits of `x + 2^52`: a conversion that vectorises, where a
+            // saturating `as` does not. No histogram in memory has 2^52 bins.
+            const TWO_52: f64 = 4_503_599_627_370_496.0;
+            const LOW_52: u64 = (1 << 52) - 1;
+            let top = bins.min(1 << 51) as f64 + 1.0;
+            for (k, &v) in slots.iter_mut().zip(values) {
+                let x = ((v - lo) * scale + 1.0).max(0.0).min(top);
+                *k = (x.floor() + TWO_52).to_bits() & LOW_52;
             }
         }
     }
 
-    /// The histogram slot of each value: `floor((v - lo) * scale + 1)` clamped
-    /// to `0..=bins + 1`: 0 below the range (NaN too), `1..=bins` inside it,
-    /// `bins + 1` at or above its top. Works on the values both slices hold.
-    pub(crate) fn histogram_slots(
-        self,
-        values: &[f64],
-        lo: f64,
-        scale: f64,
-        bins: usize,
-        slots: &mut [u64],
-    ) {
-        dispatch! {
-            self,
-            fn run(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) -> () {
-                // Clamped first (NaN goes to 0), then floored and read from the
-                // low 52 bits of `x + 2^52`: a conversion that vectorises, where a
-                // saturating `as` does not. No histogram in memory has 2^52 bins.
-                const TWO_52: f64 = 4_503_599_627_370_496.0;
-                const LOW_52: u64 = (1 << 52) - 1;
-                let top = bins.min(1 << 51) as f64 + 1.0;
-                for (k, &v) in slots.iter_mut().zip(values) {
-                    let x = ((v - lo) * scale + 1.0).max(0.0).min(top);
-                    *k = (x.floor() + TWO_52).to_bits() & LOW_52;
+    kernel! {
+        /// Judges a block of measures against `threshold` (at least when `at_least`,
+        /// else at most): clears the bits `mask` of `met[p]` where path `p` misses,
+        /// and returns the number of hits and the summed shortfall of the misses
+        /// (added in the order of [`sum`]). NaN measures miss with zero shortfall.
+        /// Works on the paths both slices hold.
+        fn judge(measure: &[f64], threshold: f64, at_least: bool, mask: u64, met: &mut [u64]) -> (u64, f64) {
+            let n = measure.len().min(met.len());
+            let (measure, met) = (&measure[..n], &mut met[..n]);
+            let sign = if at_least { 1.0 } else { -1.0 };
+            // Eight lanes of hits and shortfalls, like `sum`, so the loop
+            // vectorises.
+            let mut hit = [0u64; 8];
+            let mut acc = [0.0f64; 8];
+            let whole = n / 8 * 8;
+            for (ms, mt) in measure[..whole].chunks_exact(8).zip(met[..whole].chunks_exact_mut(8)) {
+                for k in 0..8 {
+                    let gap = sign * (threshold - ms[k]);
+                    let ok = gap <= 0.0;
+                    hit[k] += ok as u64;
+                    mt[k] &= if ok { u64::MAX } else { !mask };
+                    acc[k] += if gap > 0.0 { gap } else { 0.0 };
                 }
             }
-        }
-    }
-
-    /// Judges a block of measures against `threshold` (at least when `at_least`,
-    /// else at most): clears the bits `mask` of `met[p]` where path `p` misses,
-    /// and returns the number of hits and the summed shortfall of the misses
-    /// (added in the order of [`sum`]). NaN measures miss with zero shortfall.
-    /// Works on the paths both slices hold.
-    pub(crate) fn judge(
-        self,
-        measure: &[f64],
-        threshold: f64,
-        at_least: bool,
-        mask: u64,
-        met: &mut [u64],
-    ) -> (u64, f64) {
-        dispatch! {
-            self,
-            fn run(measure: &[f64], threshold: f64, at_least: bool, mask: u64, met: &mut [u64]) -> (u64, f64) {
-                let n = measure.len().min(met.len());
-                let (measure, met) = (&measure[..n], &mut met[..n]);
-                let sign = if at_least { 1.0 } else { -1.0 };
-                // Eight lanes of hits and shortfalls, like `sum`, so the loop
-                // vectorises.
-                let mut hit = [0u64; 8];
-                let mut acc = [0.0f64; 8];
-                let whole = n / 8 * 8;
-                for (ms, mt) in measure[..whole].chunks_exact(8).zip(met[..whole].chunks_exact_mut(8)) {
-                    for k in 0..8 {
-                        let gap = sign * (threshold - ms[k]);
-                        let ok = gap <= 0.0;
-                        hit[k] += ok as u64;
-                        mt[k] &= if ok { u64::MAX } else { !mask };
-                        acc[k] += if gap > 0.0 { gap } else { 0.0 };
-                    }
-                }
-                let mut hits: u64 = hit.iter().sum();
-                let mut short = combine8(acc);
-                for (&m, mt) in measure[whole..].iter().zip(&mut met[whole..]) {
-                    let (h, s) = judge_one(sign, threshold, mask, m, mt);
-                    hits += h;
-                    short += s;
-                }
-                (hits, short)
+            let mut hits: u64 = hit.iter().sum();
+            let mut short = combine8(acc);
+            for (&m, mt) in measure[whole..].iter().zip(&mut met[whole..]) {
+                let (h, s) = judge_one(sign, threshold, mask, m, mt);
+                hits += h;
+                short += s;
             }
+            (hits, short)
         }
     }
 
