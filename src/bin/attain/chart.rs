@@ -425,15 +425,7 @@ pub fn fan_chart(input: &FanInput) -> Result<String, CliError> {
                     }),
             )?;
         }
-        drawn(
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(font(13))
-                .draw(),
-        )?;
+        legend(&mut chart, 13)?;
         drawn(root.present())?;
     }
     Ok(svg)
@@ -734,13 +726,18 @@ fn method_lines<'a, 'b: 'a>(
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
         drawn(chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled()))))?;
     }
+    legend(chart, 12)
+}
+
+/// The legend of every labelled series, upper left, in `size`-point text.
+fn legend<'a, 'b: 'a>(chart: &mut Plot<'a, 'b>, size: u32) -> Result<(), CliError> {
     drawn(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
-            .label_font(font(12))
+            .label_font(font(size))
             .draw(),
     )
 }

@@ -9,10 +9,9 @@ use attain::review::{Known, ReviewRow, review_with};
 use attain::scenario::Scenario;
 use serde_json::json;
 
-use super::simulate::{charts, command, facts, plan_text};
+use super::simulate::{charts, command, facts, plan_input, scenario_input};
 use super::{
-    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, scenario_text,
-    simulate_with_bar,
+    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, simulate_with_bar,
 };
 use crate::args::ReviewArgs;
 use crate::chart;
@@ -105,21 +104,13 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
             tables: vec![&out.table],
             charts: &charts,
             inputs: vec![
-                Input {
-                    title: format!("Plan file {}", a.plan.display()),
-                    save_as: "plan.toml".into(),
-                    text: plan_text(&a.plan)?,
-                },
+                plan_input(&a.plan)?,
                 Input {
                     title: format!("Actuals {}", a.actuals.display()),
                     save_as: "actuals.csv".into(),
                     text: actuals_text,
                 },
-                Input {
-                    title: "Scenario, with the paths and seed used".into(),
-                    save_as: "scenario.toml".into(),
-                    text: scenario_text(&scenario),
-                },
+                scenario_input(&scenario),
             ],
             command: command(
                 "review",
