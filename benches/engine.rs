@@ -5,7 +5,8 @@
 //! `cargo bench --bench engine`; `ATTAIN_BENCH_PATHS` sets the paths per
 //! iteration (default 1,000,000).
 
-use attain::engine::{Engine, RunOptions, draw_normals_baseline};
+use attain::bench::draw_normals_baseline;
+use attain::engine::{Engine, RunOptions};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "../examples/common/peer.rs"]

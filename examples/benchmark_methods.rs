@@ -86,10 +86,8 @@ fn parse() -> Result<Options, Box<dyn std::error::Error>> {
             "--seed" => o.seed = value("--seed")?.parse()?,
             "--metric" => {
                 let name = value("--metric")?;
-                o.metric = Metric::ALL
-                    .into_iter()
-                    .find(|m| m.name() == name)
-                    .ok_or(format!("--metric: unknown metric {name}"))?;
+                o.metric =
+                    Metric::from_name(&name).ok_or(format!("--metric: unknown metric {name}"))?;
             }
             other => return Err(format!("unknown argument {other}").into()),
         }
@@ -144,12 +142,7 @@ fn print_board(title: &str, s: &Summary, methods: &[String], horizons: usize, me
     let fewest = methods.iter().map(|m| not_made(m)).min().unwrap_or(0);
     let mut ranked: Vec<&String> = methods.iter().collect();
     // Coverage is best at its nominal level, every other metric at its lowest.
-    let badness = |v: f64| match metric {
-        Metric::Coverage80 => (v - 0.8).abs(),
-        Metric::Coverage95 => (v - 0.95).abs(),
-        _ => v,
-    };
-    let all = |m: &str| value(s, m, None, metric).map_or(f64::INFINITY, badness);
+    let all = |m: &str| value(s, m, None, metric).map_or(f64::INFINITY, |v| metric.badness(v));
     ranked.sort_by(|a, b| {
         (not_made(a) > fewest)
             .cmp(&(not_made(b) > fewest))

@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?;
         let t0 = Instant::now();
         let sum = pool.install(|| {
-            attain::engine::draw_normals_baseline(paths, GROWTH.len(), YEARS as usize, seed)
+            attain::bench::draw_normals_baseline(paths, GROWTH.len(), YEARS as usize, seed)
         });
         let wall = t0.elapsed().as_secs_f64();
         let json = serde_json::json!({

@@ -406,9 +406,8 @@ fn reconstruction_error(l: &DMatrix<f64>, a: &DMatrix<f64>) -> f64 {
 /// `paths` values per series.
 ///
 /// Packs `l`'s lower triangle once per call (`n^2` values) and runs the
-/// engine's kernel ([`kernel::lower_triangular_apply`]); callers applying one
-/// factor to many blocks can pack it once ([`kernel::LowerPanels`]) and call
-/// that kernel directly, as the engine does.
+/// engine's kernel (`kernel::lower_triangular_apply`); the engine, applying
+/// one factor to many blocks, packs it once and calls that kernel directly.
 pub fn correlate_block(
     l: &DMatrix<f64>,
     z_in: &[f64],
@@ -440,7 +439,7 @@ pub fn correlate_block(
 }
 
 /// The lower triangle of a square `l`, row-major (`n x n`, zeros above the
-/// diagonal): the layout [`kernel::LowerPanels::from_row_major`] packs.
+/// diagonal): the layout the engine's kernel packs.
 pub fn lower_row_major(l: &DMatrix<f64>) -> Vec<f64> {
     let (nr, nc) = l.shape();
     let mut out = vec![0.0; nr * nc];

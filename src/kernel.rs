@@ -17,6 +17,8 @@
 //! slices shorter than its sizes say works on the common prefix (documented
 //! per kernel).
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
 /// `2^(j/64)` for `j` in `0..64`, correctly rounded (computed to 50 digits).
 #[rustfmt::skip]
 static EXP2_64THS: [u64; 64] = [
@@ -71,118 +73,156 @@ pub fn exp(x: f64) -> f64 {
     table.mul_add(q, table) * f64::from_bits((n + 1023).wrapping_shl(52) as u64)
 }
 
-/// Runs `$body` (a block over the given slices) compiled for AVX-512F or
-/// AVX2 (each with FMA) when the CPU has them, else for the baseline.
+/// Defines the kernel `$name` as a method of [`Arch`]: `$body` (a block over
+/// the given slices) written once and compiled for AVX-512F or AVX2 (each
+/// with FMA) and the baseline, run at the level of `self`. The match is once
+/// per call, on a level resolved before it, never per element.
 /// Closures inside it do not inherit the target features (a `mul_add` in one
 /// would call libm's `fma`): floating-point work stays out of them, helpers
-/// are `#[inline(always)]` functions. Tests cap the level (`tests::capped`)
-/// to check that every variant gives the same bits.
-macro_rules! dispatch {
-    (fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty $body:block) => {
-        #[inline(always)]
-        fn generic($($arg: $ty),*) -> $ret $body
+/// are `#[inline(always)]` functions.
+macro_rules! kernel {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty $body:block) => {
+        $(#[$doc])*
+        pub(crate) fn $name(self, $($arg: $ty),*) -> $ret {
+            #[inline(always)]
+            fn generic($($arg: $ty),*) -> $ret $body
 
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2($($arg: $ty),*) -> $ret {
-            generic($($arg),*)
-        }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2($($arg: $ty),*) -> $ret {
+                generic($($arg),*)
+            }
 
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx512f,fma")]
-        fn avx512($($arg: $ty),*) -> $ret {
-            generic($($arg),*)
-        }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,fma")]
+            fn avx512($($arg: $ty),*) -> $ret {
+                generic($($arg),*)
+            }
 
-        #[cfg(target_arch = "x86_64")]
-        match crate::kernel::level() {
-            // SAFETY: the CPU supports AVX-512F and FMA (`level` checked).
-            crate::kernel::Level::Avx512 => return unsafe { avx512($($arg),*) },
-            // SAFETY: the CPU supports AVX2 and FMA (`level` checked).
-            crate::kernel::Level::Avx2 => return unsafe { avx2($($arg),*) },
-            crate::kernel::Level::Baseline => {}
+            match self.level() {
+                // SAFETY: an `Arch` holds only a level the CPU supports.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx512 => unsafe { avx512($($arg),*) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx2 => unsafe { avx2($($arg),*) },
+                Level::Baseline => generic($($arg),*),
+            }
         }
-        generic($($arg),*)
     };
 }
 
-/// The instruction sets a kernel can be dispatched to, in order.
-#[cfg(target_arch = "x86_64")]
+/// The instruction sets a kernel can be dispatched to, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Level {
+pub(crate) enum Level {
+    /// The target's baseline (SSE2 on x86-64).
     Baseline,
+    /// AVX2 with FMA.
+    #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// AVX-512F with FMA.
+    #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
-/// The best instruction set this CPU has (detection is cached by std); in
-/// tests, no higher than the thread's cap.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn level() -> Level {
-    use std::arch::is_x86_feature_detected as has;
-    let best = if !has!("fma") {
-        Level::Baseline
-    } else if has!("avx512f") {
-        Level::Avx512
-    } else if has!("avx2") {
-        Level::Avx2
-    } else {
-        Level::Baseline
-    };
-    #[cfg(test)]
-    {
-        best.min(tests::CAP.with(|c| c.get()))
-    }
-    #[cfg(not(test))]
-    {
-        best
-    }
-}
+impl Level {
+    /// Every level, lowest first; a level's index is its discriminant.
+    #[cfg(target_arch = "x86_64")]
+    const ALL: [Level; 3] = [Level::Baseline, Level::Avx2, Level::Avx512];
+    /// Every level, lowest first; a level's index is its discriminant.
+    #[cfg(not(target_arch = "x86_64"))]
+    const ALL: [Level; 1] = [Level::Baseline];
 
-/// `out[i] = scale * exp(x[i])`.
-pub fn scaled_exp(scale: f64, x: &[f64], out: &mut [f64]) {
-    dispatch! {
-        fn run(scale: f64, x: &[f64], out: &mut [f64]) -> () {
-            for (o, &v) in out.iter_mut().zip(x) {
-                *o = scale * exp(v);
+    /// The best level this CPU has, by feature detection.
+    fn detect() -> Level {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("fma") && has!("avx512f") {
+                return Level::Avx512;
+            }
+            if has!("fma") && has!("avx2") {
+                return Level::Avx2;
             }
         }
+        Level::Baseline
     }
 }
 
-/// `out[p] = exp(ln(end[p] / start[p]) / years) - 1`: the average annual
-/// growth of each path. `exp(x) - 1` rather than `exp_m1`: a tenth of the
-/// cost, and the absolute error (1e-16) is far below what the engine's
-/// histograms resolve. Works on the paths all three slices hold.
-pub fn annual_growth(start: &[f64], end: &[f64], years: f64, out: &mut [f64]) {
-    dispatch! {
-        fn run(start: &[f64], end: &[f64], years: f64, out: &mut [f64]) -> () {
+/// A level this CPU is known to run, the token every kernel takes: only
+/// [`Arch::best`] makes one (and, in tests, `capped`, which only lowers it),
+/// so the dispatch to code compiled for it is sound. Resolved once and cached (as pulp's `Arch` or
+/// simd-json's function pointer), then carried by value; the free functions
+/// below take [`Arch::best`] for callers that hold none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Arch(Level);
+
+impl Arch {
+    /// The best level this CPU has: detected on first use, then one relaxed
+    /// load of a cached byte (0 until detected, else the index plus one).
+    #[inline]
+    pub(crate) fn best() -> Arch {
+        static BEST: AtomicU8 = AtomicU8::new(0);
+        let cached = BEST.load(Ordering::Relaxed);
+        if let Some(&level) = Level::ALL.get(usize::from(cached).wrapping_sub(1)) {
+            return Arch(level);
+        }
+        let level = Level::detect();
+        // Races store the same byte.
+        BEST.store(level as u8 + 1, Ordering::Relaxed);
+        Arch(level)
+    }
+
+    /// This level, or `cap` where that is lower (never above what the CPU
+    /// has): how tests run every variant.
+    #[cfg(test)]
+    pub(crate) fn capped(self, cap: Level) -> Arch {
+        Arch(self.0.min(cap))
+    }
+
+    /// The level the kernels run at.
+    #[inline(always)]
+    pub(crate) fn level(self) -> Level {
+        self.0
+    }
+}
+
+/// An AR(1) in log growth, the settings of [`Arch::ar1_step`] and
+/// [`Arch::ar1_paths`]: each year `g = mu + phi (g - mu) + sd z`, the level
+/// `scale * exp(sum of g)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct LogAr1 {
+    /// Mean annual log growth.
+    pub(crate) mu: f64,
+    /// Persistence (0: i.i.d.).
+    pub(crate) phi: f64,
+    /// Standard deviation of the shock.
+    pub(crate) sd: f64,
+    /// Level at log level 0.
+    pub(crate) scale: f64,
+}
+
+impl Arch {
+    kernel! {
+        /// `out[p] = exp(ln(end[p] / start[p]) / years) - 1`: the average annual
+        /// growth of each path. `exp(x) - 1` rather than `exp_m1`: a tenth of the
+        /// cost, and the absolute error (1e-16) is far below what the engine's
+        /// histograms resolve. Works on the paths all three slices hold.
+        fn annual_growth(start: &[f64], end: &[f64], years: f64, out: &mut [f64]) -> () {
             let inv = 1.0 / years;
             for ((o, b), e) in out.iter_mut().zip(start).zip(end) {
                 *o = exp((e / b).ln() * inv) - 1.0;
             }
         }
     }
-}
 
-/// One year of an AR(1) in log growth for a block of paths, in place:
-/// `g = mu + phi (g - mu) + sd z` (two fused multiply-adds), `lx += g`,
-/// `out = scale * exp(lx)`.
-/// With `phi = 0` it is the i.i.d. log-normal step.
-#[allow(clippy::too_many_arguments)]
-pub fn ar1_step(
-    mu: f64,
-    phi: f64,
-    sd: f64,
-    scale: f64,
-    z: &[f64],
-    g: &mut [f64],
-    lx: &mut [f64],
-    out: &mut [f64],
-) {
-    dispatch! {
-        fn run(mu: f64, phi: f64, sd: f64, scale: f64, z: &[f64], g: &mut [f64], lx: &mut [f64], out: &mut [f64]) -> () {
+    kernel! {
+        /// One year of an AR(1) in log growth for a block of paths, in place:
+        /// `g = mu + phi (g - mu) + sd z` (two fused multiply-adds), `lx += g`,
+        /// `out = scale * exp(lx)`.
+        /// With `phi = 0` it is the i.i.d. log-normal step.
+        fn ar1_step(ar: LogAr1, z: &[f64], g: &mut [f64], lx: &mut [f64], out: &mut [f64]) -> () {
+            let LogAr1 { mu, phi, sd, scale } = ar;
             let n = out.len().min(z.len()).min(g.len()).min(lx.len());
             let (z, g, lx, out) = (&z[..n], &mut g[..n], &mut lx[..n], &mut out[..n]);
             for i in 0..n {
@@ -194,28 +234,18 @@ pub fn ar1_step(
             }
         }
     }
-}
 
-/// A whole AR(1) in log growth for a block of paths: `z` and `out` laid out
-/// `[year][path]` with `paths` values per year, every path starting from log
-/// growth `x0` and log level 0; each year the step of [`ar1_step`]. Works on
-/// the years that both `z` and `out` hold in full. The state of a tile of
-/// paths stays in registers through all the years, and each path's numbers
-/// are those of [`ar1_step`] year by year.
-#[allow(clippy::too_many_arguments)]
-pub fn ar1_paths(
-    mu: f64,
-    phi: f64,
-    sd: f64,
-    scale: f64,
-    x0: f64,
-    paths: usize,
-    z: &[f64],
-    out: &mut [f64],
-) {
-    dispatch! {
-        fn run(mu: f64, phi: f64, sd: f64, scale: f64, x0: f64, paths: usize, z: &[f64], out: &mut [f64]) -> () {
+    kernel! {
+        /// A whole AR(1) in log growth for a block of paths: `z` and `out` laid
+        /// out `[year][path]` with `paths` values per year, every path starting
+        /// from log growth `x0` and log level 0; each year the step of
+        /// [`Arch::ar1_step`]. Works on the years that both `z` and `out` hold in
+        /// full. The state of a tile of paths stays in registers through all the
+        /// years, and each path's numbers are those of [`Arch::ar1_step`] year by
+        /// year.
+        fn ar1_paths(ar: LogAr1, x0: f64, paths: usize, z: &[f64], out: &mut [f64]) -> () {
             const W: usize = 16;
+            let LogAr1 { mu, phi, sd, scale } = ar;
             if paths == 0 {
                 return;
             }
@@ -249,22 +279,214 @@ pub fn ar1_paths(
             }
         }
     }
+
+    /// Steps eight xoshiro256++ generators (state `s[word][lane]`) together,
+    /// writing `out.len()` words (whole multiples of 8; a shorter tail is left
+    /// as it was) lane by lane. Integer arithmetic, so every path agrees bit for
+    /// bit.
+    pub(crate) fn xoshiro_x8(self, s: &mut [[u64; 8]; 4], out: &mut [u64]) {
+        #[cfg(target_arch = "x86_64")]
+        match self.0 {
+            // SAFETY: the CPU supports AVX-512F (`level` checked).
+            Level::Avx512 => return unsafe { xoshiro_x8_avx512(s, out) },
+            // SAFETY: the CPU supports AVX2 (`level` checked).
+            Level::Avx2 => return unsafe { xoshiro_x8_avx2(s, out) },
+            Level::Baseline => {}
+        }
+        xoshiro_x8_portable(s, out);
+    }
+
+    kernel! {
+        /// Sum of `xs` in a fixed order (eight interleaved partial sums, then the
+        /// rest), so the loop vectorises yet every run adds in the same order.
+        fn sum(xs: &[f64]) -> f64 {
+            let mut acc = [0.0f64; 8];
+            let chunks = xs.chunks_exact(8);
+            let rest = chunks.remainder();
+            for c in chunks {
+                for k in 0..8 {
+                    acc[k] += c[k];
+                }
+            }
+            let mut total = combine8(acc);
+            for v in rest {
+                total += v;
+            }
+            total
+        }
+    }
+
+    kernel! {
+        /// `out[p] = ((0 + r_0[p]) + r_1[p]) + ...` over `count` rows of
+        /// `data`, row `k` starting at `first + k * stride`: the yearly values of a
+        /// cumulative target, or the components of an aggregate, added in order in
+        /// one pass. Rows that `data` does not hold in full are left out.
+        fn sum_rows(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) -> () {
+            const W: usize = 64;
+            let n = out.len();
+            let fits = |k: usize| {
+                k.checked_mul(stride)
+                    .and_then(|o| o.checked_add(first))
+                    .and_then(|o| o.checked_add(n))
+                    .is_some_and(|end| end <= data.len())
+            };
+            let rows = (0..count).take_while(|&k| fits(k)).count();
+            let mut p = 0;
+            while p < n {
+                let m = W.min(n - p);
+                let mut acc = [0.0f64; W];
+                for k in 0..rows {
+                    let at = first + k * stride + p;
+                    for (a, &v) in acc[..m].iter_mut().zip(&data[at..at + m]) {
+                        *a += v;
+                    }
+                }
+                out[p..p + m].copy_from_slice(&acc[..m]);
+                p += m;
+            }
+        }
+    }
+
+    kernel! {
+        /// The histogram slot of each value: `floor((v - lo) * scale + 1)` clamped
+        /// to `0..=bins + 1`: 0 below the range (NaN too), `1..=bins` inside it,
+        /// `bins + 1` at or above its top. Works on the values both slices hold.
+        fn histogram_slots(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) -> () {
+            // Clamped first (NaN goes to 0), then floored and read from the
+            // low 52 bits of `x + 2^52`: a conversion that vectorises, where a
+            // saturating `as` does not. No histogram in memory has 2^52 bins.
+            const TWO_52: f64 = 4_503_599_627_370_496.0;
+            const LOW_52: u64 = (1 << 52) - 1;
+            let top = bins.min(1 << 51) as f64 + 1.0;
+            for (k, &v) in slots.iter_mut().zip(values) {
+                let x = ((v - lo) * scale + 1.0).max(0.0).min(top);
+                *k = (x.floor() + TWO_52).to_bits() & LOW_52;
+            }
+        }
+    }
+
+    kernel! {
+        /// Judges a block of measures against `threshold` (at least when `at_least`,
+        /// else at most): clears the bits `mask` of `met[p]` where path `p` misses,
+        /// and returns the number of hits and the summed shortfall of the misses
+        /// (added in the order of [`sum`]). NaN measures miss with zero shortfall.
+        /// Works on the paths both slices hold.
+        fn judge(measure: &[f64], threshold: f64, at_least: bool, mask: u64, met: &mut [u64]) -> (u64, f64) {
+            let n = measure.len().min(met.len());
+            let (measure, met) = (&measure[..n], &mut met[..n]);
+            let sign = if at_least { 1.0 } else { -1.0 };
+            // Eight lanes of hits and shortfalls, like `sum`, so the loop
+            // vectorises.
+            let mut hit = [0u64; 8];
+            let mut acc = [0.0f64; 8];
+            let whole = n / 8 * 8;
+            for (ms, mt) in measure[..whole].chunks_exact(8).zip(met[..whole].chunks_exact_mut(8)) {
+                for k in 0..8 {
+                    let gap = sign * (threshold - ms[k]);
+                    let ok = gap <= 0.0;
+                    hit[k] += ok as u64;
+                    mt[k] &= if ok { u64::MAX } else { !mask };
+                    acc[k] += if gap > 0.0 { gap } else { 0.0 };
+                }
+            }
+            let mut hits: u64 = hit.iter().sum();
+            let mut short = combine8(acc);
+            for (&m, mt) in measure[whole..].iter().zip(&mut met[whole..]) {
+                let (h, s) = judge_one(sign, threshold, mask, m, mt);
+                hits += h;
+                short += s;
+            }
+            (hits, short)
+        }
+    }
+
+    /// `out[r][p] = sum_{c <= r} l[r][c] * z[c][p]`, blocks laid out `[row][p]`
+    /// with `len` values per row: correlates a block of standard normals. Each
+    /// output is a chain of fused multiply-adds over `c` in order, the same in
+    /// every vector width. Does nothing unless `z` and `out` hold at least
+    /// `rows x len` values.
+    pub(crate) fn lower_triangular_apply(
+        self,
+        l: &LowerPanels,
+        len: usize,
+        z: &[f64],
+        out: &mut [f64],
+    ) {
+        let Some(n) = l.rows.checked_mul(len) else {
+            return;
+        };
+        if z.len() < n || out.len() < n || n == 0 {
+            return;
+        }
+        let (z, out) = (&z[..n], &mut out[..n]);
+        #[cfg(target_arch = "x86_64")]
+        {
+            // Twelve 8-wide accumulators fill AVX-512's registers; AVX2 has 16
+            // registers of 4, so eight accumulators of 4 there.
+            #[target_feature(enable = "avx512f,fma")]
+            fn avx512(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+                panels::<24>(l, len, z, out)
+            }
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+                panels::<8>(l, len, z, out)
+            }
+            match self.0 {
+                // SAFETY: the CPU supports AVX-512F and FMA (`level` checked).
+                Level::Avx512 => return unsafe { avx512(l, len, z, out) },
+                // SAFETY: the CPU supports AVX2 and FMA (`level` checked).
+                Level::Avx2 => return unsafe { avx2(l, len, z, out) },
+                Level::Baseline => {}
+            }
+        }
+        panels::<8>(l, len, z, out);
+    }
 }
 
-/// Steps eight xoshiro256++ generators (state `s[word][lane]`) together,
-/// writing `out.len()` words (whole multiples of 8; a shorter tail is left
-/// as it was) lane by lane. Integer arithmetic, so every path agrees bit for
-/// bit.
-pub fn xoshiro_x8(s: &mut [[u64; 8]; 4], out: &mut [u64]) {
-    #[cfg(target_arch = "x86_64")]
-    match level() {
-        // SAFETY: the CPU supports AVX-512F (`level` checked).
-        Level::Avx512 => return unsafe { xoshiro_x8_avx512(s, out) },
-        // SAFETY: the CPU supports AVX2 (`level` checked).
-        Level::Avx2 => return unsafe { xoshiro_x8_avx2(s, out) },
-        Level::Baseline => {}
-    }
-    xoshiro_x8_portable(s, out);
+/// [`Arch::annual_growth`] at the best level.
+pub(crate) fn annual_growth(start: &[f64], end: &[f64], years: f64, out: &mut [f64]) {
+    Arch::best().annual_growth(start, end, years, out)
+}
+
+/// [`Arch::ar1_step`] at the best level.
+pub(crate) fn ar1_step(ar: LogAr1, z: &[f64], g: &mut [f64], lx: &mut [f64], out: &mut [f64]) {
+    Arch::best().ar1_step(ar, z, g, lx, out)
+}
+
+/// [`Arch::ar1_paths`] at the best level.
+pub(crate) fn ar1_paths(ar: LogAr1, x0: f64, paths: usize, z: &[f64], out: &mut [f64]) {
+    Arch::best().ar1_paths(ar, x0, paths, z, out)
+}
+
+/// [`Arch::sum`] at the best level.
+pub(crate) fn sum(xs: &[f64]) -> f64 {
+    Arch::best().sum(xs)
+}
+
+/// [`Arch::sum_rows`] at the best level.
+pub(crate) fn sum_rows(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) {
+    Arch::best().sum_rows(data, first, stride, count, out)
+}
+
+/// [`Arch::histogram_slots`] at the best level.
+pub(crate) fn histogram_slots(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) {
+    Arch::best().histogram_slots(values, lo, scale, bins, slots)
+}
+
+/// [`Arch::judge`] at the best level.
+pub(crate) fn judge(
+    measure: &[f64],
+    threshold: f64,
+    at_least: bool,
+    mask: u64,
+    met: &mut [u64],
+) -> (u64, f64) {
+    Arch::best().judge(measure, threshold, at_least, mask, met)
+}
+
+/// [`Arch::lower_triangular_apply`] at the best level.
+pub(crate) fn lower_triangular_apply(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
+    Arch::best().lower_triangular_apply(l, len, z, out)
 }
 
 // AVX-512 holds the eight lanes of a state word in one register and rotates
@@ -356,128 +578,10 @@ unsafe fn xoshiro_x8_avx2(s: &mut [[u64; 8]; 4], out: &mut [u64]) {
     }
 }
 
-/// Sum of `xs` in a fixed order (eight interleaved partial sums, then the
-/// rest), so the loop vectorises yet every run adds in the same order.
-pub fn sum(xs: &[f64]) -> f64 {
-    dispatch! {
-        fn run(xs: &[f64]) -> f64 {
-            let mut acc = [0.0f64; 8];
-            let chunks = xs.chunks_exact(8);
-            let rest = chunks.remainder();
-            for c in chunks {
-                for k in 0..8 {
-                    acc[k] += c[k];
-                }
-            }
-            let mut total = combine8(acc);
-            for v in rest {
-                total += v;
-            }
-            total
-        }
-    }
-}
-
 /// The eight partial sums of [`sum`], added pairwise.
 #[inline(always)]
 fn combine8(a: [f64; 8]) -> f64 {
     ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))
-}
-
-/// `out[p] = ((0 + r_0[p]) + r_1[p]) + ...` over `count` rows of
-/// `data`, row `k` starting at `first + k * stride`: the yearly values of a
-/// cumulative target, or the components of an aggregate, added in order in
-/// one pass. Rows that `data` does not hold in full are left out.
-pub fn sum_rows(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) {
-    dispatch! {
-        fn run(data: &[f64], first: usize, stride: usize, count: usize, out: &mut [f64]) -> () {
-            const W: usize = 64;
-            let n = out.len();
-            let fits = |k: usize| {
-                k.checked_mul(stride)
-                    .and_then(|o| o.checked_add(first))
-                    .and_then(|o| o.checked_add(n))
-                    .is_some_and(|end| end <= data.len())
-            };
-            let rows = (0..count).take_while(|&k| fits(k)).count();
-            let mut p = 0;
-            while p < n {
-                let m = W.min(n - p);
-                let mut acc = [0.0f64; W];
-                for k in 0..rows {
-                    let at = first + k * stride + p;
-                    for (a, &v) in acc[..m].iter_mut().zip(&data[at..at + m]) {
-                        *a += v;
-                    }
-                }
-                out[p..p + m].copy_from_slice(&acc[..m]);
-                p += m;
-            }
-        }
-    }
-}
-
-/// The histogram slot of each value: `floor((v - lo) * scale + 1)` clamped
-/// to `0..=bins + 1`: 0 below the range (NaN too), `1..=bins` inside it,
-/// `bins + 1` at or above its top. Works on the values both slices hold.
-pub fn histogram_slots(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) {
-    dispatch! {
-        fn run(values: &[f64], lo: f64, scale: f64, bins: usize, slots: &mut [u64]) -> () {
-            // Clamped first (NaN goes to 0), then floored and read from the
-            // low 52 bits of `x + 2^52`: a conversion that vectorises, where a
-            // saturating `as` does not. No histogram in memory has 2^52 bins.
-            const TWO_52: f64 = 4_503_599_627_370_496.0;
-            const LOW_52: u64 = (1 << 52) - 1;
-            let top = bins.min(1 << 51) as f64 + 1.0;
-            for (k, &v) in slots.iter_mut().zip(values) {
-                let x = ((v - lo) * scale + 1.0).max(0.0).min(top);
-                *k = (x.floor() + TWO_52).to_bits() & LOW_52;
-            }
-        }
-    }
-}
-
-/// Judges a block of measures against `threshold` (at least when `at_least`,
-/// else at most): clears the bits `mask` of `met[p]` where path `p` misses,
-/// and returns the number of hits and the summed shortfall of the misses
-/// (added in the order of [`sum`]). NaN measures miss with zero shortfall.
-/// Works on the paths both slices hold.
-pub fn judge(
-    measure: &[f64],
-    threshold: f64,
-    at_least: bool,
-    mask: u64,
-    met: &mut [u64],
-) -> (u64, f64) {
-    dispatch! {
-        fn run(measure: &[f64], threshold: f64, at_least: bool, mask: u64, met: &mut [u64]) -> (u64, f64) {
-            let n = measure.len().min(met.len());
-            let (measure, met) = (&measure[..n], &mut met[..n]);
-            let sign = if at_least { 1.0 } else { -1.0 };
-            // Eight lanes of hits and shortfalls, like `sum`, so the loop
-            // vectorises.
-            let mut hit = [0u64; 8];
-            let mut acc = [0.0f64; 8];
-            let whole = n / 8 * 8;
-            for (ms, mt) in measure[..whole].chunks_exact(8).zip(met[..whole].chunks_exact_mut(8)) {
-                for k in 0..8 {
-                    let gap = sign * (threshold - ms[k]);
-                    let ok = gap <= 0.0;
-                    hit[k] += ok as u64;
-                    mt[k] &= if ok { u64::MAX } else { !mask };
-                    acc[k] += if gap > 0.0 { gap } else { 0.0 };
-                }
-            }
-            let mut hits: u64 = hit.iter().sum();
-            let mut short = combine8(acc);
-            for (&m, mt) in measure[whole..].iter().zip(&mut met[whole..]) {
-                let (h, s) = judge_one(sign, threshold, mask, m, mt);
-                hits += h;
-                short += s;
-            }
-            (hits, short)
-        }
-    }
 }
 
 /// One path of [`judge`]: the hit (0 or 1) and the shortfall. The signed gap
@@ -524,47 +628,6 @@ impl LowerPanels {
         }
         Ok(LowerPanels { rows, weights })
     }
-
-    /// Number of rows (and columns).
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-}
-
-/// `out[r][p] = sum_{c <= r} l[r][c] * z[c][p]`, blocks laid out `[row][p]`
-/// with `len` values per row: correlates a block of standard normals. Each
-/// output is a chain of fused multiply-adds over `c` in order, the same in
-/// every vector width. Does nothing unless `z` and `out` hold at least
-/// `rows x len` values.
-pub fn lower_triangular_apply(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
-    let Some(n) = l.rows.checked_mul(len) else {
-        return;
-    };
-    if z.len() < n || out.len() < n || n == 0 {
-        return;
-    }
-    let (z, out) = (&z[..n], &mut out[..n]);
-    #[cfg(target_arch = "x86_64")]
-    {
-        // Twelve 8-wide accumulators fill AVX-512's registers; AVX2 has 16
-        // registers of 4, so eight accumulators of 4 there.
-        #[target_feature(enable = "avx512f,fma")]
-        fn avx512(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
-            panels::<24>(l, len, z, out)
-        }
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
-            panels::<8>(l, len, z, out)
-        }
-        match level() {
-            // SAFETY: the CPU supports AVX-512F and FMA (`level` checked).
-            Level::Avx512 => return unsafe { avx512(l, len, z, out) },
-            // SAFETY: the CPU supports AVX2 and FMA (`level` checked).
-            Level::Avx2 => return unsafe { avx2(l, len, z, out) },
-            Level::Baseline => {}
-        }
-    }
-    panels::<8>(l, len, z, out);
 }
 
 /// Every panel of `l` over `W`-path tiles; `z` and `out` hold `rows x len`.
@@ -669,22 +732,39 @@ fn narrow(l: &LowerPanels, len: usize, z: &[f64], out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[cfg(target_arch = "x86_64")]
-    use std::cell::Cell;
 
-    #[cfg(target_arch = "x86_64")]
-    thread_local! {
-        /// The highest level this thread's kernels may use.
-        pub(super) static CAP: Cell<Level> = const { Cell::new(Level::Avx512) };
+    /// Every level this CPU runs, best first, each passed to the kernels
+    /// explicitly.
+    fn arches() -> Vec<Arch> {
+        let mut all: Vec<Arch> = Level::ALL
+            .iter()
+            .rev()
+            .map(|&l| Arch::best().capped(l))
+            .collect();
+        all.dedup();
+        all
     }
 
-    /// Runs `f` with this thread's kernels at `cap` or below.
-    #[cfg(target_arch = "x86_64")]
-    fn capped<T>(cap: Level, f: impl FnOnce() -> T) -> T {
-        CAP.with(|c| c.set(cap));
-        let out = f();
-        CAP.with(|c| c.set(Level::Avx512));
-        out
+    /// A test's AR(1).
+    const AR: LogAr1 = LogAr1 {
+        mu: 0.05,
+        phi: 0.3,
+        sd: 0.04,
+        scale: 100.0,
+    };
+
+    #[test]
+    fn the_level_is_detected_once_and_capped_below_it() {
+        let best = Arch::best();
+        assert_eq!(best.level(), Level::detect());
+        assert_eq!(Arch::best(), best);
+        for (i, &l) in Level::ALL.iter().enumerate() {
+            assert_eq!(l as usize, i);
+            assert!(best.capped(l).level() <= best.level());
+            assert!(best.capped(l).level() <= l);
+        }
+        assert_eq!(arches()[0], best);
+        assert_eq!(arches().last().map(|a| a.level()), Some(Level::Baseline));
     }
 
     #[test]
@@ -713,7 +793,7 @@ mod tests {
         let mut g = [0.1, 0.1, 0.0];
         let mut lx = [0.0, 1.0, -1.0];
         let mut out = [0.0; 3];
-        ar1_step(0.05, 0.3, 0.04, 100.0, &z, &mut g, &mut lx, &mut out);
+        ar1_step(AR, &z, &mut g, &mut lx, &mut out);
         for i in 0..3 {
             let g0 = [0.1, 0.1, 0.0][i];
             let gi = 0.04f64.mul_add(z[i], 0.3f64.mul_add(g0 - 0.05, 0.05));
@@ -733,11 +813,14 @@ mod tests {
             }
         }
         let mut b = a;
-        let (mut x, mut y) = ([0u64; 64], [0u64; 64]);
-        xoshiro_x8(&mut a, &mut x);
+        let mut y = [0u64; 64];
         xoshiro_x8_portable(&mut b, &mut y);
-        assert_eq!(x, y);
-        assert_eq!(a, b);
+        for arch in arches() {
+            let (mut s, mut x) = (a, [0u64; 64]);
+            arch.xoshiro_x8(&mut s, &mut x);
+            assert_eq!(x, y, "{arch:?}");
+            assert_eq!(s, b, "{arch:?}");
+        }
     }
 
     #[test]
@@ -796,71 +879,45 @@ mod tests {
         ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     }
 
-    /// Elsewhere there is one level, the baseline, and nothing to cap.
-    #[cfg(not(target_arch = "x86_64"))]
-    #[derive(Debug, Clone, Copy)]
-    enum Level {}
-
-    /// Every dispatch level this CPU can run, best first.
-    fn levels() -> Vec<Option<Level>> {
-        #[cfg(target_arch = "x86_64")]
-        {
-            vec![None, Some(Level::Avx2), Some(Level::Baseline)]
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            vec![None]
-        }
-    }
-
-    /// Runs `f` at `level` (`None`: the best).
-    #[allow(unused_variables)]
-    fn at_level<T>(level: Option<Level>, f: impl FnOnce() -> T) -> T {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(l) = level {
-            return capped(l, f);
-        }
-        f()
-    }
-
     #[test]
     fn triangular_apply_matches_the_sum_in_every_shape() {
-        for level in levels() {
-            at_level(level, triangular_shapes);
+        for arch in arches() {
+            triangular_shapes(arch);
         }
     }
 
     #[test]
     fn a_shock_that_is_not_finite_reaches_only_the_rows_it_feeds() {
         let l = LowerPanels::from_row_major(&[1.0, 0.0, 0.6, 0.8], 2).unwrap();
-        for level in levels() {
+        for arch in arches() {
             for len in [1, 8, 24, 25, 50] {
                 for bad in [f64::INFINITY, f64::NAN] {
                     let mut z = vec![0.5; 2 * len];
                     z[len + len / 2] = bad;
                     let mut out = vec![0.0; 2 * len];
-                    at_level(level, || lower_triangular_apply(&l, len, &z, &mut out));
-                    assert!(out[..len].iter().all(|&v| v == 0.5), "{level:?}, len {len}");
+                    arch.lower_triangular_apply(&l, len, &z, &mut out);
+                    assert!(out[..len].iter().all(|&v| v == 0.5), "{arch:?}, len {len}");
                     assert!(!out[len + len / 2].is_finite());
                 }
             }
         }
     }
 
-    fn triangular_shapes() {
+    fn triangular_shapes(arch: Arch) {
         for rows in 1..=11 {
             let l: Vec<f64> = (0..rows * rows).map(noise).collect();
             let panels = LowerPanels::from_row_major(&l, rows).unwrap();
             for len in [1, 7, 8, 23, 24, 25, 61] {
                 let z: Vec<f64> = (0..rows * len).map(|i| noise(i + 1000)).collect();
                 let mut out = vec![0.0; rows * len];
-                lower_triangular_apply(&panels, len, &z, &mut out);
+                arch.lower_triangular_apply(&panels, len, &z, &mut out);
                 for r in 0..rows {
                     for p in 0..len {
                         // The same chain of fused multiply-adds, in order.
                         let want =
                             (0..=r).fold(0.0f64, |a, c| l[r * rows + c].mul_add(z[c * len + p], a));
-                        assert_eq!(out[r * len + p], want, "rows {rows}, len {len}, ({r}, {p})");
+                        let at = format!("{arch:?}, rows {rows}, len {len}, ({r}, {p})");
+                        assert_eq!(out[r * len + p], want, "{at}");
                     }
                 }
             }
@@ -872,7 +929,13 @@ mod tests {
         let (paths, years) = (37, 4);
         let z: Vec<f64> = (0..paths * years).map(noise).collect();
         let mut out = vec![0.0; paths * years];
-        ar1_paths(0.07, -0.4, 0.05, 50.0, 0.01, paths, &z, &mut out);
+        let ar = LogAr1 {
+            mu: 0.07,
+            phi: -0.4,
+            sd: 0.05,
+            scale: 50.0,
+        };
+        ar1_paths(ar, 0.01, paths, &z, &mut out);
         let (mut g, mut lx, mut want) = (
             vec![0.01; paths],
             vec![0.0; paths],
@@ -880,21 +943,12 @@ mod tests {
         );
         for t in 0..years {
             let row = t * paths..(t + 1) * paths;
-            ar1_step(
-                0.07,
-                -0.4,
-                0.05,
-                50.0,
-                &z[row.clone()],
-                &mut g,
-                &mut lx,
-                &mut want[row],
-            );
+            ar1_step(ar, &z[row.clone()], &mut g, &mut lx, &mut want[row]);
         }
         assert_eq!(out, want);
         // A year that `out` does not hold in full is left alone.
         let mut short = vec![-1.0; paths * 2 - 1];
-        ar1_paths(0.07, -0.4, 0.05, 50.0, 0.01, paths, &z, &mut short);
+        ar1_paths(ar, 0.01, paths, &z, &mut short);
         assert_eq!(short[..paths], want[..paths]);
         assert!(short[paths..].iter().all(|&v| v == -1.0));
     }
@@ -952,15 +1006,13 @@ mod tests {
         let l: Vec<f64> = (0..rows * rows).map(|i| noise(i + 99)).collect();
         let panels = LowerPanels::from_row_major(&l, rows).unwrap();
         let zz: Vec<f64> = (0..rows * 29).map(|i| noise(i + 5)).collect();
-        let run = || {
-            let mut e = vec![0.0; n];
-            scaled_exp(2.5, &x, &mut e);
+        let run = |arch: Arch| {
             let (mut g, mut lx, mut out) = (x.clone(), vec![0.1; n], vec![0.0; n]);
-            ar1_step(0.05, 0.3, 0.04, 100.0, &z, &mut g, &mut lx, &mut out);
+            arch.ar1_step(AR, &z, &mut g, &mut lx, &mut out);
             let mut met = vec![u64::MAX; n];
-            let judged = judge(&x, 0.5, true, 0b101, &mut met);
+            let judged = arch.judge(&x, 0.5, true, 0b101, &mut met);
             let mut corr = vec![0.0; rows * 29];
-            lower_triangular_apply(&panels, 29, &zz, &mut corr);
+            arch.lower_triangular_apply(&panels, 29, &zz, &mut corr);
             let mut state = [[0u64; 8]; 4];
             for (w, word) in state.iter_mut().enumerate() {
                 for (k, v) in word.iter_mut().enumerate() {
@@ -968,29 +1020,28 @@ mod tests {
                 }
             }
             let mut bits = vec![0u64; 64];
-            xoshiro_x8(&mut state, &mut bits);
+            arch.xoshiro_x8(&mut state, &mut bits);
             let mut paths = vec![0.0; 5 * 37];
-            ar1_paths(0.05, 0.3, 0.04, 100.0, 0.02, 37, &x[..5 * 37], &mut paths);
+            arch.ar1_paths(AR, 0.02, 37, &x[..5 * 37], &mut paths);
             let mut rows = vec![0.0; 29];
-            sum_rows(&zz, 3, 29, 4, &mut rows);
+            arch.sum_rows(&zz, 3, 29, 4, &mut rows);
             let mut growth = vec![0.0; n];
-            annual_growth(&lx, &out, 5.0, &mut growth);
+            arch.annual_growth(&lx, &out, 5.0, &mut growth);
             let mut slots = vec![0u64; n];
-            histogram_slots(&x, -1.0, 10.0, 40, &mut slots);
+            arch.histogram_slots(&x, -1.0, 10.0, 40, &mut slots);
             let bits_of = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             (
-                bits_of(&e),
                 (bits_of(&g), bits_of(&lx), bits_of(&out)),
                 (judged.0, judged.1.to_bits(), met),
-                (sum(&x).to_bits(), bits_of(&corr), bits, state),
+                (arch.sum(&x).to_bits(), bits_of(&corr), bits, state),
                 (bits_of(&paths), bits_of(&rows), bits_of(&growth), slots),
             )
         };
-        let best = run();
-        #[cfg(target_arch = "x86_64")]
-        for cap in [Level::Avx2, Level::Baseline] {
-            assert_eq!(capped(cap, run), best, "{cap:?}");
+        let best = run(Arch::best());
+        // AVX-512, AVX2 and the baseline, each named, where the CPU has it.
+        for arch in arches() {
+            assert_eq!(run(arch), best, "{arch:?}");
         }
-        assert_eq!(run(), best);
+        assert_eq!(run(Arch::best().capped(Level::Baseline)), best);
     }
 }

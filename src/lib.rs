@@ -41,6 +41,8 @@
 
 pub mod actuals;
 pub mod attainment;
+#[doc(hidden)]
+pub mod bench;
 pub mod calibration;
 pub mod consistency;
 pub mod correlation;
@@ -49,13 +51,13 @@ pub mod error;
 pub mod forecast;
 pub mod goal;
 pub mod growth;
-pub mod kernel;
+pub(crate) mod kernel;
 pub mod model;
-pub mod normal;
+pub(crate) mod normal;
 pub mod number;
 pub mod plan;
 pub mod progress;
-pub mod quantile;
+pub(crate) mod quantile;
 pub mod review;
 pub mod scenario;
 pub mod target;

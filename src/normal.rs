@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use rand::{Rng, RngExt};
 
-use crate::kernel;
+use crate::kernel::Arch;
 use crate::model::SimRng;
 
 /// Interleaved streams.
@@ -59,6 +59,8 @@ const BATCH: usize = 512;
 #[derive(Debug, Clone)]
 pub struct NormalStream {
     s: [[u64; LANES]; 4],
+    /// The kernels' level, resolved once per stream (a chunk), not per batch.
+    arch: Arch,
 }
 
 impl NormalStream {
@@ -77,7 +79,10 @@ impl NormalStream {
                 s[0][lane] = 0x9E37_79B9_7F4A_7C15;
             }
         }
-        NormalStream { s }
+        NormalStream {
+            s,
+            arch: Arch::best(),
+        }
     }
 
     /// Fills `out` with independent standard normal draws; `rng` supplies the
@@ -87,7 +92,7 @@ impl NormalStream {
         let mut bits = [0u64; BATCH];
         for part in out.chunks_mut(BATCH) {
             let words = &mut bits[..part.len().div_ceil(LANES) * LANES];
-            kernel::xoshiro_x8(&mut self.s, words);
+            self.arch.xoshiro_x8(&mut self.s, words);
             for (o, &w) in part.iter_mut().zip(words.iter()) {
                 *o = match ziggurat_fast(t, w) {
                     Some(x) => x,
@@ -187,7 +192,7 @@ mod tests {
         let mut s = NormalStream::new(&mut rng);
         let state = s.s;
         let mut bits = [0u64; 24];
-        kernel::xoshiro_x8(&mut s.s, &mut bits);
+        s.arch.xoshiro_x8(&mut s.s, &mut bits);
         for lane in 0..LANES {
             let mut seed = [0u8; 32];
             for w in 0..4 {

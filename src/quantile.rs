@@ -10,9 +10,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Number of bins the engine uses: a quantile is exact to 1/2048 of the range.
-pub const DEFAULT_BINS: usize = 2048;
-
 /// A fixed-range histogram summary of a stream of values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {

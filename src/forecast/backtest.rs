@@ -239,10 +239,44 @@ impl Metric {
         }
     }
 
+    /// The metrics a leaderboard shows first (the others stay in its CSV and
+    /// JSON): errors in units and in percent, MASE, CRPS, both coverages and
+    /// the Brier score.
+    pub const HEADLINE: [Metric; 7] = [
+        Metric::Mae,
+        Metric::Mape,
+        Metric::Mase,
+        Metric::Crps,
+        Metric::Coverage80,
+        Metric::Coverage95,
+        Metric::Brier,
+    ];
+
+    /// The metric of this name ([`Metric::name`]), if any.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// The nominal rate of a coverage metric (its best value); `None` for the
+    /// others, which are best at their lowest.
+    pub fn nominal(self) -> Option<f64> {
+        match self {
+            Metric::Coverage80 => Some(0.8),
+            Metric::Coverage95 => Some(0.95),
+            _ => None,
+        }
+    }
+
     /// Whether a lower value is better (false for coverage, where the
     /// nominal level is best).
     pub fn lower_is_better(self) -> bool {
-        !matches!(self, Metric::Coverage80 | Metric::Coverage95)
+        self.nominal().is_none()
+    }
+
+    /// How far `value` is from the best: the distance from the nominal rate
+    /// for coverage, the value itself otherwise. Ranks methods, lowest first.
+    pub fn badness(self, value: f64) -> f64 {
+        self.nominal().map_or(value, |n| (value - n).abs())
     }
 
     /// Position in [`Metric::ALL`].
@@ -1036,5 +1070,23 @@ mod tests {
             rows.iter()
                 .all(|r| (r.q50.unwrap() - r.point.unwrap()).abs() < 1e-9 * r.point.unwrap())
         );
+    }
+
+    #[test]
+    fn metrics_by_name_and_distance_from_their_best() {
+        for m in Metric::ALL {
+            assert_eq!(Metric::from_name(m.name()), Some(m));
+        }
+        assert_eq!(Metric::from_name("crps_scaled"), Some(Metric::CrpsScaled));
+        assert_eq!(Metric::from_name("nope"), None);
+        // Coverage: as bad 10 points under as over its nominal 80%.
+        let (under, over) = (
+            Metric::Coverage80.badness(0.7),
+            Metric::Coverage80.badness(0.9),
+        );
+        assert!((under - 0.1).abs() < 1e-12 && (over - 0.1).abs() < 1e-12);
+        assert!((Metric::Coverage95.badness(1.0) - 0.05).abs() < 1e-12);
+        assert_eq!(Metric::Mae.badness(2.0), 2.0);
+        assert!(!Metric::Coverage95.lower_is_better() && Metric::Brier.lower_is_better());
     }
 }

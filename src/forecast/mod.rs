@@ -55,21 +55,68 @@ pub use plan_path::PlanPath;
 pub use simulated::Simulated;
 pub use trend::LogLinearTrend;
 
-/// The closed-form methods with their usual settings, in this order: the
-/// plan path at each series' declared growth ([`PlanPath::declared`]),
-/// naive, random walk with drift, CAGR over the whole window, log-linear
-/// trend, AR(1) growth and damped Holt. Add [`Simulated`] for the engine's
-/// own simulation (its cost is Monte Carlo paths).
+/// The methods this module ships, in leaderboard order: the one list that
+/// [`standard_methods`], the CLI, the examples and the tests read. A new
+/// method is a file, its variant here and its arm in [`MethodKind::standard`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MethodKind {
+    /// [`PlanPath`].
+    PlanPath,
+    /// [`Naive`].
+    Naive,
+    /// [`RandomWalkDrift`].
+    RandomWalkDrift,
+    /// [`Cagr`].
+    Cagr,
+    /// [`LogLinearTrend`].
+    LogLinearTrend,
+    /// [`Ar1Growth`].
+    Ar1Growth,
+    /// [`DampedHolt`].
+    DampedHolt,
+    /// [`Simulated`].
+    Simulated,
+}
+
+impl MethodKind {
+    /// Every method, in leaderboard order.
+    pub const ALL: [MethodKind; 8] = [
+        MethodKind::PlanPath,
+        MethodKind::Naive,
+        MethodKind::RandomWalkDrift,
+        MethodKind::Cagr,
+        MethodKind::LogLinearTrend,
+        MethodKind::Ar1Growth,
+        MethodKind::DampedHolt,
+        MethodKind::Simulated,
+    ];
+
+    /// The method with its usual settings: the plan path at each series'
+    /// declared growth ([`PlanPath::declared`]), CAGR over the whole window.
+    /// `None` for [`Simulated`], which needs a model, paths, a seed and a
+    /// horizon (and costs Monte Carlo paths).
+    pub fn standard(self) -> Option<Box<dyn Method>> {
+        match self {
+            MethodKind::PlanPath => Some(Box::new(PlanPath::declared())),
+            MethodKind::Naive => Some(Box::new(Naive)),
+            MethodKind::RandomWalkDrift => Some(Box::new(RandomWalkDrift)),
+            MethodKind::Cagr => Some(Box::new(Cagr::whole())),
+            MethodKind::LogLinearTrend => Some(Box::new(LogLinearTrend)),
+            MethodKind::Ar1Growth => Some(Box::new(Ar1Growth)),
+            MethodKind::DampedHolt => Some(Box::new(DampedHolt)),
+            MethodKind::Simulated => None,
+        }
+    }
+}
+
+/// The closed-form methods with their usual settings, in leaderboard order
+/// ([`MethodKind::standard`]). Add [`Simulated`] for the engine's own
+/// simulation (its cost is Monte Carlo paths).
 pub fn standard_methods() -> Vec<Box<dyn Method>> {
-    vec![
-        Box::new(PlanPath::declared()),
-        Box::new(Naive),
-        Box::new(RandomWalkDrift),
-        Box::new(Cagr::whole()),
-        Box::new(LogLinearTrend),
-        Box::new(Ar1Growth),
-        Box::new(DampedHolt),
-    ]
+    MethodKind::ALL
+        .into_iter()
+        .filter_map(MethodKind::standard)
+        .collect()
 }
 
 /// Predictive distribution of the level `h` years ahead.
@@ -391,17 +438,28 @@ mod tests {
         assert_eq!(p.prob_at_least(3.0).unwrap(), 1.0);
     }
 
-    /// Every method, for the shared checks.
+    /// Every closed-form method, for the shared checks; the plan path at a
+    /// fixed 6% (a bare history declares none).
     pub(crate) fn all_methods() -> Vec<Box<dyn Method>> {
-        vec![
-            Box::new(PlanPath::new(6.0).unwrap()),
-            Box::new(Naive),
-            Box::new(RandomWalkDrift),
-            Box::new(Cagr::whole()),
-            Box::new(LogLinearTrend),
-            Box::new(Ar1Growth),
-            Box::new(DampedHolt),
-        ]
+        let fixed = |k: MethodKind| -> Option<Box<dyn Method>> {
+            match k {
+                MethodKind::PlanPath => Some(Box::new(PlanPath::new(6.0).unwrap())),
+                other => other.standard(),
+            }
+        };
+        MethodKind::ALL.into_iter().filter_map(fixed).collect()
+    }
+
+    #[test]
+    fn the_standard_methods_follow_the_list() {
+        let names: Vec<String> = standard_methods().iter().map(|m| m.name()).collect();
+        assert_eq!(names.len(), 7);
+        assert_eq!(
+            (names[0].as_str(), names[6].as_str()),
+            ("plan_path", "damped_holt")
+        );
+        assert!(MethodKind::Simulated.standard().is_none());
+        assert_eq!(all_methods().len(), MethodKind::ALL.len() - 1);
     }
 
     #[test]

@@ -76,7 +76,13 @@ impl GrowthModel for Ar1 {
         // The kernel simulates the years that both `z` and `out` hold in full.
         let mu = self.mu();
         let x0 = start.last_log_growth.unwrap_or(mu);
-        kernel::ar1_paths(mu, self.phi, self.sd, start.level, x0, paths, z, out);
+        let ar = kernel::LogAr1 {
+            mu,
+            phi: self.phi,
+            sd: self.sd,
+            scale: start.level,
+        };
+        kernel::ar1_paths(ar, x0, paths, z, out);
     }
 
     fn log_level_normal(&self, start: Start, years: usize) -> Option<(f64, f64)> {

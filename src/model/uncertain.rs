@@ -71,11 +71,17 @@ impl GrowthModel for UncertainMean {
         let mut g = vec![mu; paths];
         let mut lx = vec![0.0; paths];
         let mut shock = vec![0.0; paths];
+        let ar = kernel::LogAr1 {
+            mu,
+            phi: 0.0,
+            sd: 1.0,
+            scale: start.level,
+        };
         for (zt, ot) in z.chunks_exact(paths).zip(out.chunks_exact_mut(paths)) {
             for ((s, &zi), &mi) in shock.iter_mut().zip(zt).zip(&means) {
                 *s = self.sd * zi + mi;
             }
-            kernel::ar1_step(mu, 0.0, 1.0, start.level, &shock, &mut g, &mut lx, ot);
+            kernel::ar1_step(ar, &shock, &mut g, &mut lx, ot);
         }
     }
 

@@ -425,15 +425,7 @@ pub fn fan_chart(input: &FanInput) -> Result<String, CliError> {
                     }),
             )?;
         }
-        drawn(
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(font(13))
-                .draw(),
-        )?;
+        legend(&mut chart, 13)?;
         drawn(root.present())?;
     }
     Ok(svg)
@@ -587,25 +579,14 @@ pub fn reliability_chart(title: &str, methods: &[Reliability]) -> Result<String,
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 680)).into_drawing_area();
-        drawn(root.fill(&WHITE))?;
-        let mut chart = drawn(
-            ChartBuilder::on(&root)
-                .caption(title, font(18))
-                .margin(14)
-                .x_label_area_size(44)
-                .y_label_area_size(56)
-                .build_cartesian_2d(0.0..1.0, 0.0..1.0),
-        )?;
-        drawn(
-            chart
-                .configure_mesh()
-                .x_desc("forecast probability of the target")
-                .y_desc("observed share met")
-                .label_style(font(13))
-                .axis_desc_style(font(14))
-                .light_line_style(WHITE)
-                .draw(),
-        )?;
+        let axes = Axes {
+            x: 0.0..1.0,
+            y: 0.0..1.0,
+            x_desc: "forecast probability of the target",
+            y_desc: "observed share met",
+            whole_x_labels: None,
+        };
+        let mut chart = method_frame(&root, title, 56, axes)?;
         drawn(
             chart
                 .draw_series(DashedLineSeries::new(
@@ -657,27 +638,14 @@ pub fn score_chart(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (820, 560)).into_drawing_area();
-        drawn(root.fill(&WHITE))?;
-        let mut chart = drawn(
-            ChartBuilder::on(&root)
-                .caption(title, font(18))
-                .margin(14)
-                .x_label_area_size(44)
-                .y_label_area_size(64)
-                .build_cartesian_2d(0.5..hmax as f64 + 0.5, y0.max(0.0)..y1),
-        )?;
-        drawn(
-            chart
-                .configure_mesh()
-                .x_labels(hmax.min(20))
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .x_desc("horizon (years ahead)")
-                .y_desc(metric)
-                .label_style(font(13))
-                .axis_desc_style(font(14))
-                .light_line_style(WHITE)
-                .draw(),
-        )?;
+        let axes = Axes {
+            x: 0.5..hmax as f64 + 0.5,
+            y: y0.max(0.0)..y1,
+            x_desc: "horizon (years ahead)",
+            y_desc: metric,
+            whole_x_labels: Some(hmax.min(20)),
+        };
+        let mut chart = method_frame(&root, title, 64, axes)?;
         let lines = series
             .iter()
             .map(|(method, pts)| {
@@ -702,6 +670,49 @@ type Plot<'a, 'b> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
+/// The axes of a method chart: ranges, descriptions and, for whole-number x
+/// values (horizons), how many labels.
+struct Axes<'s> {
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    x_desc: &'s str,
+    y_desc: &'s str,
+    whole_x_labels: Option<usize>,
+}
+
+/// The frame the method charts share on `root`: white background, title,
+/// margins, the axes and their mesh (`y_label_area` pixels for y labels).
+fn method_frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    y_label_area: u32,
+    axes: Axes,
+) -> Result<Plot<'a, 'b>, CliError> {
+    fn whole(x: &f64) -> String {
+        format!("{x:.0}")
+    }
+    drawn(root.fill(&WHITE))?;
+    let mut chart = drawn(
+        ChartBuilder::on(root)
+            .caption(title, font(18))
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(y_label_area)
+            .build_cartesian_2d(axes.x, axes.y),
+    )?;
+    let mut mesh = chart.configure_mesh();
+    if let Some(n) = axes.whole_x_labels {
+        mesh.x_labels(n).x_label_formatter(&whole);
+    }
+    mesh.x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .label_style(font(13))
+        .axis_desc_style(font(14))
+        .light_line_style(WHITE);
+    drawn(mesh.draw())?;
+    Ok(chart)
+}
+
 /// One line with dots per method in the method palette, and the legend of
 /// every series drawn (the reliability diagram's diagonal included).
 fn method_lines<'a, 'b: 'a>(
@@ -715,13 +726,18 @@ fn method_lines<'a, 'b: 'a>(
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
         drawn(chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled()))))?;
     }
+    legend(chart, 12)
+}
+
+/// The legend of every labelled series, upper left, in `size`-point text.
+fn legend<'a, 'b: 'a>(chart: &mut Plot<'a, 'b>, size: u32) -> Result<(), CliError> {
     drawn(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
-            .label_font(font(12))
+            .label_font(font(size))
             .draw(),
     )
 }

@@ -129,6 +129,36 @@ pub const fn hidden(name: &'static str) -> Column {
     }
 }
 
+/// A column and how a row of `R` fills it: a table's columns and its cells
+/// come from one list, so they cannot fall out of step.
+pub struct Field<R> {
+    /// The column.
+    pub column: Column,
+    /// The row's cell in it.
+    pub cell: fn(&R) -> Cell,
+}
+
+/// Shorthand for a field shown in the table.
+pub const fn field<R>(
+    name: &'static str,
+    head: &'static str,
+    digits: usize,
+    cell: fn(&R) -> Cell,
+) -> Field<R> {
+    Field {
+        column: col(name, head, digits),
+        cell,
+    }
+}
+
+/// Shorthand for a field in CSV and JSON only.
+pub const fn hidden_field<R>(name: &'static str, cell: fn(&R) -> Cell) -> Field<R> {
+    Field {
+        column: hidden(name),
+        cell,
+    }
+}
+
 /// A table with a title and notes under it (the notes are for the terminal).
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -151,6 +181,16 @@ impl Table {
             rows: Vec::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// An empty table with the columns of `fields`.
+    pub fn of_fields<R>(title: impl Into<String>, fields: &[Field<R>]) -> Self {
+        Table::new(title, fields.iter().map(|f| f.column.clone()).collect())
+    }
+
+    /// Adds the row of `fields` (the table's own, [`Table::of_fields`]) for `row`.
+    pub fn push_fields<R>(&mut self, fields: &[Field<R>], row: &R) {
+        self.push(fields.iter().map(|f| (f.cell)(row)).collect());
     }
 
     /// Adds a row; its length must match the columns (a programming error

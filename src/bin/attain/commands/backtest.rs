@@ -9,10 +9,7 @@ use attain::forecast::backtest::{
     target_calibration,
 };
 use attain::forecast::history::{Gaps, yearly_series};
-use attain::forecast::{
-    Ar1Growth, Cagr, DampedHolt, LogLinearTrend, Method, Naive, PlanPath, RandomWalkDrift,
-    Simulated,
-};
+use attain::forecast::{Method, MethodKind, PlanPath, Simulated};
 use serde_json::json;
 
 use super::{check_interrupt, emit};
@@ -92,60 +89,55 @@ fn average_growth_pct(values: &[f64]) -> Option<f64> {
 }
 
 fn parse_metric(s: &str) -> Result<Metric, CliError> {
-    Metric::ALL
-        .into_iter()
-        .find(|m| m.name() == s)
-        .ok_or_else(|| {
-            let names: Vec<&str> = Metric::ALL.into_iter().map(Metric::name).collect();
-            CliError::Input(format!(
-                "--metric: unknown metric \"{s}\" (one of {})",
-                names.join(", ")
-            ))
-        })
-}
-
-/// Distance from the best value: coverage is best at its nominal rate,
-/// everything else at 0.
-fn badness(metric: Metric, v: f64) -> f64 {
-    match metric {
-        Metric::Coverage80 => (v - 0.8).abs(),
-        Metric::Coverage95 => (v - 0.95).abs(),
-        _ if metric.lower_is_better() => v,
-        _ => -v,
-    }
+    Metric::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.into_iter().map(Metric::name).collect();
+        CliError::Input(format!(
+            "--metric: unknown metric \"{s}\" (one of {})",
+            names.join(", ")
+        ))
+    })
 }
 
 /// Most paths per forecast of `--engine-paths`.
 const MAX_ENGINE_PATHS: u64 = 1_000_000;
 
-/// The methods compared: all of the library's, the plan path when a plan
-/// growth is given, the engine's own simulation when asked for.
+/// The methods compared, in the library's order ([`MethodKind::ALL`]): each
+/// with its usual settings, but the plan path only when a plan growth is
+/// given (a data file declares none) and the engine's own simulation only
+/// when asked for.
 fn methods(a: &BacktestArgs) -> Result<Vec<Box<dyn Method>>, CliError> {
     let mut m: Vec<Box<dyn Method>> = Vec::new();
-    if let Some(g) = a.plan_growth {
-        m.push(Box::new(
-            PlanPath::new(g).map_err(|e| CliError::Input(format!("--plan-growth: {e}")))?,
-        ));
-    }
-    m.push(Box::new(Naive));
-    m.push(Box::new(RandomWalkDrift));
-    m.push(Box::new(Cagr::whole()));
-    m.push(Box::new(LogLinearTrend));
-    m.push(Box::new(Ar1Growth));
-    m.push(Box::new(DampedHolt));
-    if let Some(paths) = a.engine_paths {
-        // Ctrl-C is seen between series, so one series' engine runs must stay short.
-        if paths > MAX_ENGINE_PATHS {
-            return Err(CliError::Input(format!(
-                "--engine-paths: must be at most {MAX_ENGINE_PATHS}, got {paths}"
-            )));
-        }
-        m.push(Box::new(
-            Simulated::new(ModelChoice::LogNormal, paths, 0, a.horizon)
-                .map_err(|e| CliError::Input(format!("--engine-paths: {e}")))?,
-        ));
+    for kind in MethodKind::ALL {
+        let method: Option<Box<dyn Method>> = match kind {
+            MethodKind::PlanPath => match a.plan_growth {
+                Some(g) => {
+                    Some(Box::new(PlanPath::new(g).map_err(|e| {
+                        CliError::Input(format!("--plan-growth: {e}"))
+                    })?))
+                }
+                None => None,
+            },
+            MethodKind::Simulated => match a.engine_paths {
+                Some(paths) => Some(Box::new(simulated(paths, a.horizon)?)),
+                None => None,
+            },
+            standard => standard.standard(),
+        };
+        m.extend(method);
     }
     Ok(m)
+}
+
+/// The engine's simulation with `paths` paths per forecast.
+fn simulated(paths: u64, horizon: usize) -> Result<Simulated, CliError> {
+    // Ctrl-C is seen between series, so one series' engine runs must stay short.
+    if paths > MAX_ENGINE_PATHS {
+        return Err(CliError::Input(format!(
+            "--engine-paths: must be at most {MAX_ENGINE_PATHS}, got {paths}"
+        )));
+    }
+    Simulated::new(ModelChoice::LogNormal, paths, 0, horizon)
+        .map_err(|e| CliError::Input(format!("--engine-paths: {e}")))
 }
 
 /// The leaderboard: one row per method and horizon (empty: all horizons),
@@ -156,17 +148,8 @@ pub fn table(board: &[Score], rank_by: Metric, horizons: usize) -> Table {
         col("method", "method", 0),
         col("horizon", "h", 0),
     ];
-    let shown = [
-        Metric::Mae,
-        Metric::Mape,
-        Metric::Mase,
-        Metric::Crps,
-        Metric::Coverage80,
-        Metric::Coverage95,
-        Metric::Brier,
-    ];
     for m in Metric::ALL {
-        columns.push(if shown.contains(&m) {
+        columns.push(if Metric::HEADLINE.contains(&m) {
             col(m.name(), m.name(), 3)
         } else {
             hidden(m.name())
@@ -191,7 +174,7 @@ pub fn table(board: &[Score], rank_by: Metric, horizons: usize) -> Table {
             .iter()
             .map(|&m| {
                 let v = value(m, h, rank_by).and_then(|s| s.value);
-                (m, v.map(|v| badness(rank_by, v)))
+                (m, v.map(|v| rank_by.badness(v)))
             })
             .collect();
         // Methods without a score go last, in their order (a stable sort).
@@ -339,10 +322,5 @@ mod tests {
         assert!((g - 10.0).abs() < 1e-12);
         assert_eq!(average_growth_pct(&[100.0]), None);
         assert_eq!(average_growth_pct(&[0.0, 1.0]), None);
-        // Coverage: as bad 10 points under as over its nominal 80%.
-        let under = badness(Metric::Coverage80, 0.7);
-        let over = badness(Metric::Coverage80, 0.9);
-        assert!((under - 0.1).abs() < 1e-12 && (over - 0.1).abs() < 1e-12);
-        assert_eq!(badness(Metric::Mae, 2.0), 2.0);
     }
 }

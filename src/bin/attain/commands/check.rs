@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{emit, load_plan};
 use crate::args::CheckArgs;
 use crate::error::CliError;
-use crate::output::{Cell, Output, Table, col, hidden, json_head, to_value};
+use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, to_value};
 
 /// Runs `attain check`.
 pub fn run(a: &CheckArgs) -> Result<(), CliError> {
@@ -18,36 +18,62 @@ pub fn run(a: &CheckArgs) -> Result<(), CliError> {
     emit(&output(&plan, &a.plan, &checks)?, &a.output)
 }
 
+/// A row of the consistency table: an indicator and its check.
+struct Row<'a> {
+    ind: &'a Indicator,
+    c: &'a RowCheck,
+}
+
+/// The consistency table's columns, each with its cell.
+fn fields<'a>() -> [Field<Row<'a>>; 18] {
+    [
+        field("no", "no", 0, |r| Cell::int(r.ind.no)),
+        field("id", "id", 0, |r| Cell::Text(r.ind.id.clone())),
+        field("indicator", "指标 indicator", 0, |r| {
+            Cell::Text(r.ind.name_zh.clone())
+        }),
+        hidden_field("name", |r| Cell::Text(r.ind.name.clone())),
+        field("unit", "unit", 0, |r| Cell::Text(r.ind.unit.clone())),
+        field("kind", "kind", 0, |r| Cell::Text(r.c.kind.clone())),
+        field("attribute", "属性", 0, |r| {
+            Cell::Text(r.ind.attribute.en().to_string())
+        }),
+        field("base", "base", 2, |r| Cell::num(r.ind.base)),
+        field("target", "target", 2, |r| {
+            Cell::num(target_value(r.ind, &r.ind.target, r.c.threshold))
+        }),
+        hidden_field("threshold", |r| Cell::num(r.c.threshold)),
+        field("stated_growth", "stated%", 0, |r| {
+            Cell::text(r.ind.stated_growth.as_ref().map(|g| g.text.clone()))
+        }),
+        hidden_field("stated_growth_pct", |r| {
+            Cell::num(r.ind.stated_growth.as_ref().map(|g| g.pct))
+        }),
+        field("implied_growth_pct", "implied%", 3, |r| {
+            Cell::num(r.c.implied_growth_pct)
+        }),
+        field("reached", "stated->", 1, |r| Cell::num(r.c.reached)),
+        field("gap_pct", "gap%", 2, |r| Cell::num(r.c.gap_pct)),
+        field("consistent", "ok", 0, |r| Cell::bool(r.c.consistent)),
+        hidden_field("max_denominator_growth_pct", |r| {
+            Cell::num(r.c.max_denominator_growth_pct)
+        }),
+        hidden_field("components_add_up", |r| Cell::bool(r.c.components_add_up)),
+    ]
+}
+
 /// The consistency table, one row per indicator.
 pub fn table(plan: &Plan, checks: &[RowCheck]) -> Table {
-    let mut t = Table::new(
+    let fields = fields();
+    let mut t = Table::of_fields(
         format!(
             "Consistency of {} ({} -> {})",
             plan.name, plan.base_year, plan.target_year
         ),
-        vec![
-            col("no", "no", 0),
-            col("id", "id", 0),
-            col("indicator", "指标 indicator", 0),
-            hidden("name"),
-            col("unit", "unit", 0),
-            col("kind", "kind", 0),
-            col("attribute", "属性", 0),
-            col("base", "base", 2),
-            col("target", "target", 2),
-            hidden("threshold"),
-            col("stated_growth", "stated%", 0),
-            hidden("stated_growth_pct"),
-            col("implied_growth_pct", "implied%", 3),
-            col("reached", "stated->", 1),
-            col("gap_pct", "gap%", 2),
-            col("consistent", "ok", 0),
-            hidden("max_denominator_growth_pct"),
-            hidden("components_add_up"),
-        ],
+        &fields,
     );
     for (ind, c) in plan.indicators.iter().zip(checks) {
-        t.push(row(ind, c));
+        t.push_fields(&fields, &Row { ind, c });
     }
     t.notes = vec![
         "implied%: growth the base and target imply (cumulative: the constant growth summing to the total).".into(),
@@ -68,29 +94,6 @@ pub fn table(plan: &Plan, checks: &[RowCheck]) -> Table {
         }
     }
     t
-}
-
-fn row(ind: &Indicator, c: &RowCheck) -> Vec<Cell> {
-    vec![
-        Cell::int(ind.no),
-        Cell::Text(ind.id.clone()),
-        Cell::Text(ind.name_zh.clone()),
-        Cell::Text(ind.name.clone()),
-        Cell::Text(ind.unit.clone()),
-        Cell::Text(c.kind.clone()),
-        Cell::Text(ind.attribute.en().to_string()),
-        Cell::num(ind.base),
-        Cell::num(target_value(ind, &ind.target, c.threshold)),
-        Cell::num(c.threshold),
-        Cell::text(ind.stated_growth.as_ref().map(|g| g.text.clone())),
-        Cell::num(ind.stated_growth.as_ref().map(|g| g.pct)),
-        Cell::num(c.implied_growth_pct),
-        Cell::num(c.reached),
-        Cell::num(c.gap_pct),
-        Cell::bool(c.consistent),
-        Cell::num(c.max_denominator_growth_pct),
-        Cell::bool(c.components_add_up),
-    ]
 }
 
 /// The target as a reader states it, in the row's unit: the level due (the

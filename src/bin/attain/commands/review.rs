@@ -9,15 +9,14 @@ use attain::review::{Known, ReviewRow, review_with};
 use attain::scenario::Scenario;
 use serde_json::json;
 
-use super::simulate::{charts, command, facts, p_cells, plan_text};
+use super::simulate::{charts, command, facts, plan_input, scenario_input};
 use super::{
-    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, scenario_text,
-    simulate_with_bar,
+    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, simulate_with_bar,
 };
 use crate::args::ReviewArgs;
 use crate::chart;
 use crate::error::{CliError, write_file};
-use crate::output::{Cell, Output, Table, col, hidden, json_head, to_value};
+use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, to_value};
 use crate::progress;
 use crate::report::{self, Input, Report};
 
@@ -105,21 +104,13 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
             tables: vec![&out.table],
             charts: &charts,
             inputs: vec![
-                Input {
-                    title: format!("Plan file {}", a.plan.display()),
-                    save_as: "plan.toml".into(),
-                    text: plan_text(&a.plan)?,
-                },
+                plan_input(&a.plan)?,
                 Input {
                     title: format!("Actuals {}", a.actuals.display()),
                     save_as: "actuals.csv".into(),
                     text: actuals_text,
                 },
-                Input {
-                    title: "Scenario, with the paths and seed used".into(),
-                    save_as: "scenario.toml".into(),
-                    text: scenario_text(&scenario),
-                },
+                scenario_input(&scenario),
             ],
             command: command(
                 "review",
@@ -168,66 +159,95 @@ fn label(v: &impl serde::Serialize) -> Option<String> {
         .and_then(|v| v.as_str().map(str::to_string))
 }
 
+/// A row of the review table: a target's review with what it is read against.
+struct Row<'a> {
+    plan: &'a Plan,
+    actuals: &'a Actuals,
+    as_of: i32,
+    r: &'a ReviewRow,
+}
+
+/// A share as a percentage cell.
+fn pct(v: Option<f64>) -> Cell {
+    Cell::num(v.map(|v| 100.0 * v))
+}
+
+/// The review table's columns, each with its cell.
+fn fields<'a>() -> [Field<Row<'a>>; 25] {
+    [
+        hidden_field("as_of", |x| Cell::Int(i64::from(x.as_of))),
+        field("no", "no", 0, |x| Cell::int(x.r.no)),
+        field("id", "id", 0, |x| Cell::Text(x.r.id.clone())),
+        field("indicator", "指标 indicator", 0, |x| {
+            Cell::text(x.plan.indicator(&x.r.id).map(|i| i.name_zh.clone()))
+        }),
+        hidden_field("target_index", |x| Cell::Int(x.r.target_index as i64)),
+        field("kind", "kind", 0, |x| Cell::Text(x.r.kind.clone())),
+        field("latest_year", "year", 0, |x| {
+            Cell::int(x.r.latest.map(|l| l.0))
+        }),
+        field("latest", "latest", 1, |x| {
+            Cell::num(x.r.latest.map(|l| l.1))
+        }),
+        hidden_field("verified", |x| Cell::text(verified(x.actuals, x.r))),
+        field("completion_pct", "done%", 1, |x| {
+            pct(x.r.progress.as_ref().map(|p| p.completion))
+        }),
+        field("elapsed_pct", "time%", 1, |x| {
+            pct(x.r.progress.as_ref().map(|p| p.elapsed_share))
+        }),
+        field("progress_pct", "dist%", 1, |x| {
+            pct(x.r.progress.as_ref().map(|p| p.progress_share))
+        }),
+        field("required_growth_pct", "need%/y", 2, |x| {
+            pct(x.r.progress.as_ref().and_then(|p| p.required_growth))
+        }),
+        field("stated_growth_pct", "plan%/y", 2, |x| {
+            Cell::num(x.r.stated_growth_pct)
+        }),
+        field("achieved_growth_pct", "got%/y", 2, |x| {
+            Cell::num(x.r.achieved_growth_pct)
+        }),
+        field("unsd", "UNSD", 0, |x| {
+            Cell::text(x.r.unsd.and_then(|(l, _)| label(&l)))
+        }),
+        hidden_field("unsd_ratio", |x| Cell::num(x.r.unsd.map(|u| u.1))),
+        field("open_sdg", "Open SDG", 0, |x| {
+            Cell::text(x.r.open_sdg.and_then(|(l, _)| label(&l)))
+        }),
+        hidden_field("open_sdg_ratio", |x| {
+            Cell::num(x.r.open_sdg.and_then(|u| u.1))
+        }),
+        field("p_before", "P before", 3, |x| {
+            Cell::num(x.r.p_before.map(|p| p.p))
+        }),
+        field("p_now", "P now", 3, |x| Cell::num(x.r.p_now.map(|p| p.p))),
+        field("p_now_low", "95% low", 3, |x| {
+            Cell::num(x.r.p_now.map(|p| p.low))
+        }),
+        field("p_now_high", "95% high", 3, |x| {
+            Cell::num(x.r.p_now.map(|p| p.high))
+        }),
+        hidden_field("p_now_se", |x| Cell::num(x.r.p_now.map(|p| p.se))),
+        hidden_field("paths", |x| Cell::int(x.r.p_now.map(|p| p.paths as i64))),
+    ]
+}
+
 /// The review table, one row per target.
 pub fn table(plan: &Plan, actuals: &Actuals, as_of: i32, rows: &[ReviewRow]) -> Table {
-    let mut t = Table::new(
+    let fields = fields();
+    let mut t = Table::of_fields(
         format!("Mid-term review of {} as of {as_of}", plan.name),
-        vec![
-            hidden("as_of"),
-            col("no", "no", 0),
-            col("id", "id", 0),
-            col("indicator", "指标 indicator", 0),
-            hidden("target_index"),
-            col("kind", "kind", 0),
-            col("latest_year", "year", 0),
-            col("latest", "latest", 1),
-            hidden("verified"),
-            col("completion_pct", "done%", 1),
-            col("elapsed_pct", "time%", 1),
-            col("progress_pct", "dist%", 1),
-            col("required_growth_pct", "need%/y", 2),
-            col("stated_growth_pct", "plan%/y", 2),
-            col("achieved_growth_pct", "got%/y", 2),
-            col("unsd", "UNSD", 0),
-            hidden("unsd_ratio"),
-            col("open_sdg", "Open SDG", 0),
-            hidden("open_sdg_ratio"),
-            col("p_before", "P before", 3),
-            col("p_now", "P now", 3),
-            col("p_now_low", "95% low", 3),
-            col("p_now_high", "95% high", 3),
-            hidden("p_now_se"),
-            hidden("paths"),
-        ],
+        &fields,
     );
     for r in rows {
-        let p = r.progress.as_ref();
-        let pct = |v: Option<f64>| Cell::num(v.map(|v| 100.0 * v));
-        let mut row = vec![
-            Cell::Int(i64::from(as_of)),
-            Cell::int(r.no),
-            Cell::Text(r.id.clone()),
-            Cell::text(plan.indicator(&r.id).map(|i| i.name_zh.clone())),
-            Cell::Int(r.target_index as i64),
-            Cell::Text(r.kind.clone()),
-            Cell::int(r.latest.map(|l| l.0)),
-            Cell::num(r.latest.map(|l| l.1)),
-            Cell::text(verified(actuals, r)),
-            pct(p.map(|p| p.completion)),
-            pct(p.map(|p| p.elapsed_share)),
-            pct(p.map(|p| p.progress_share)),
-            pct(p.and_then(|p| p.required_growth)),
-            Cell::num(r.stated_growth_pct),
-            Cell::num(r.achieved_growth_pct),
-            Cell::text(r.unsd.and_then(|(l, _)| label(&l))),
-            Cell::num(r.unsd.map(|u| u.1)),
-            Cell::text(r.open_sdg.and_then(|(l, _)| label(&l))),
-            Cell::num(r.open_sdg.and_then(|u| u.1)),
-            Cell::num(r.p_before.map(|p| p.p)),
-        ];
-        let [p, low, high, se, paths] = p_cells(r.p_now);
-        row.extend([p, low, high, se, paths]);
-        t.push(row);
+        let row = Row {
+            plan,
+            actuals,
+            as_of,
+            r,
+        };
+        t.push_fields(&fields, &row);
     }
     t.notes = vec![
         "done%: completion (latest / target); time%: share of the period elapsed; dist%: share of the distance covered (log);".into(),

@@ -49,23 +49,31 @@ pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
             facts: facts(&plan, &scenario, &att),
             tables: vec![targets],
             charts: &charts,
-            inputs: vec![
-                Input {
-                    title: format!("Plan file {}", a.plan.display()),
-                    save_as: "plan.toml".into(),
-                    text: plan_text(&a.plan)?,
-                },
-                Input {
-                    title: "Scenario, with the paths and seed used".into(),
-                    save_as: "scenario.toml".into(),
-                    text: scenario_text(&scenario),
-                },
-            ],
+            inputs: vec![plan_input(&a.plan)?, scenario_input(&scenario)],
             command: command("simulate", "", &scenario),
         });
         write_file(file, &html)?;
     }
     Ok(())
+}
+
+/// The plan file as a report's input, under the name the reproduce command
+/// uses.
+pub fn plan_input(path: &Path) -> Result<Input, CliError> {
+    Ok(Input {
+        title: format!("Plan file {}", path.display()),
+        save_as: "plan.toml".into(),
+        text: plan_text(path)?,
+    })
+}
+
+/// The scenario as a report's input, with the paths and seed used.
+pub fn scenario_input(scenario: &Scenario) -> Input {
+    Input {
+        title: "Scenario, with the paths and seed used".into(),
+        save_as: "scenario.toml".into(),
+        text: scenario_text(scenario),
+    }
 }
 
 /// The plan file's text, under the name the reproduce command uses.
