@@ -4,6 +4,9 @@ use attain::Plan;
 use attain::actuals::Actuals;
 use proptest::prelude::*;
 
+mod common;
+use common::mutate;
+
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 
 fn plan() -> Plan {
@@ -264,19 +267,8 @@ proptest! {
         )
     ) {
         let p = plan();
-        let mut bytes = std::fs::read(format!("{DATA}/hunan_actuals.csv")).unwrap();
-        for (at, op, byte) in edits {
-            let at = at % (bytes.len() + 1);
-            match op {
-                0 if at < bytes.len() => bytes[at] = byte,
-                1 => bytes.insert(at, byte),
-                _ if at < bytes.len() => {
-                    bytes.remove(at);
-                }
-                _ => {}
-            }
-        }
-        let text = String::from_utf8_lossy(&bytes);
+        let original = std::fs::read_to_string(format!("{DATA}/hunan_actuals.csv")).unwrap();
+        let text = mutate(&original, &edits);
         if let Ok(a) = Actuals::from_csv_str(&text, &p) {
             prop_assert!(a.validate(&p).is_ok());
             // What loads writes back and loads to the same value, in every format.

@@ -170,16 +170,16 @@ fn simulate_csv_and_json_agree_with_the_library_for_the_same_seed() {
     scenario.seed = 11;
     scenario.paths = 6_000;
     let lib = library_run(&plan, &scenario);
-    let csv = ok(&[
-        "simulate",
-        &shipped(),
-        "--seed",
-        "11",
-        "--paths",
-        "6000",
-        "--format",
-        "csv",
-    ]);
+    // The same run in each format and setting asked for below.
+    let run = |format: &str, extra: &[&str]| {
+        let shipped = shipped();
+        let mut args = vec![
+            "simulate", &shipped, "--seed", "11", "--paths", "6000", "--format", format,
+        ];
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+    let csv = run("csv", &[]);
     let rows = csv_rows(&csv);
     assert_eq!(
         rows.len(),
@@ -198,31 +198,10 @@ fn simulate_csv_and_json_agree_with_the_library_for_the_same_seed() {
     assert_eq!(joint["id"], "joint_binding");
     assert_eq!(num(joint, "p_attain"), lib.joint_binding.map(|p| p.p));
     // Results do not depend on the number of threads.
-    let one = ok(&[
-        "simulate",
-        &shipped(),
-        "--seed",
-        "11",
-        "--paths",
-        "6000",
-        "--format",
-        "csv",
-        "--threads",
-        "1",
-    ]);
+    let one = run("csv", &["--threads", "1"]);
     assert_eq!(one, csv);
 
-    let json: serde_json::Value = serde_json::from_str(&ok(&[
-        "simulate",
-        &shipped(),
-        "--seed",
-        "11",
-        "--paths",
-        "6000",
-        "--format",
-        "json",
-    ]))
-    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&run("json", &[])).unwrap();
     assert_eq!(json["scenario"]["seed"], 11);
     let back: Attainment = serde_json::from_value(json["attainment"].clone()).unwrap();
     assert_eq!(back, lib);
@@ -232,17 +211,7 @@ fn simulate_csv_and_json_agree_with_the_library_for_the_same_seed() {
     );
 
     // --fan: the quantiles per series and year as the main table.
-    let fan = csv_rows(&ok(&[
-        "simulate",
-        &shipped(),
-        "--seed",
-        "11",
-        "--paths",
-        "6000",
-        "--format",
-        "csv",
-        "--fan",
-    ]));
+    let fan = csv_rows(&run("csv", &["--fan"]));
     let years = (plan.target_year - plan.base_year + 1) as usize;
     assert_eq!(fan.len(), lib.fan.len() * years);
     let last = &lib.fan[0].years[years - 1];

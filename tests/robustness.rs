@@ -9,28 +9,13 @@ use attain::engine::simulate;
 use attain::scenario::Scenario;
 use proptest::prelude::*;
 
+mod common;
+use common::mutate;
+
 const PLAN: &str = include_str!("../data/hunan_14th_fyp_commerce.toml");
 /// The example `attain init` writes: every target kind, commented.
 const EXAMPLE: &str = include_str!("../data/example_plan.toml");
 const SCENARIO: &str = include_str!("../data/example_scenario.toml");
-
-/// `text` with byte-level edits (replace, insert, delete) applied at the
-/// given positions, read back as UTF-8 (lossily: a reader gets text).
-fn mutate(text: &str, edits: &[(usize, u8, u8)]) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for &(at, op, byte) in edits {
-        let at = at % (bytes.len() + 1);
-        match op {
-            0 if at < bytes.len() => bytes[at] = byte,
-            1 => bytes.insert(at, byte),
-            _ if at < bytes.len() => {
-                bytes.remove(at);
-            }
-            _ => {}
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
 
 /// Edits biased towards what breaks TOML and numbers.
 fn edits() -> impl Strategy<Value = Vec<(usize, u8, u8)>> {
