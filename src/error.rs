@@ -65,7 +65,7 @@ pub enum Error {
     /// Serialising or parsing text failed.
     #[error("format: {0}")]
     Format(String),
-    /// A run was stopped through its [`crate::engine::Monitor`] before it
+    /// A run was stopped through its [`crate::monitor::Monitor`] before it
     /// finished; no result is returned.
     #[error("cancelled after {done} {unit}")]
     Cancelled {
