@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// The shape always matches the data (the constructors check it), so every
 /// read that stays within the shape succeeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawBlock", into = "RawBlock")]
+#[serde(try_from = "RawBlock")]
 pub struct PathBlock {
     series: usize,
     years: usize,
@@ -21,7 +21,7 @@ pub struct PathBlock {
 }
 
 /// The serialised form, checked on the way in.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct RawBlock {
     series: usize,
     years: usize,
@@ -33,17 +33,6 @@ impl TryFrom<RawBlock> for PathBlock {
     type Error = Error;
     fn try_from(r: RawBlock) -> Result<Self> {
         PathBlock::new(r.series, r.years, r.paths, r.data)
-    }
-}
-
-impl From<PathBlock> for RawBlock {
-    fn from(b: PathBlock) -> Self {
-        RawBlock {
-            series: b.series,
-            years: b.years,
-            paths: b.paths,
-            data: b.data,
-        }
     }
 }
 

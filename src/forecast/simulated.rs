@@ -12,7 +12,7 @@ use crate::paths::{PathSimulator, Source};
 /// sample (scored with the sample CRPS); the point is its median. The same
 /// `seed` at every origin gives common random numbers.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "RawSimulated", into = "RawSimulated")]
+#[serde(try_from = "RawSimulated")]
 pub struct Simulated {
     model: ModelChoice,
     paths: u64,
@@ -21,7 +21,7 @@ pub struct Simulated {
 }
 
 /// The serialised form, checked on the way in.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct RawSimulated {
     model: ModelChoice,
     paths: u64,
@@ -33,17 +33,6 @@ impl TryFrom<RawSimulated> for Simulated {
     type Error = Error;
     fn try_from(r: RawSimulated) -> Result<Self> {
         Simulated::new(r.model, r.paths, r.seed, r.horizons)
-    }
-}
-
-impl From<Simulated> for RawSimulated {
-    fn from(m: Simulated) -> Self {
-        RawSimulated {
-            model: m.model,
-            paths: m.paths,
-            seed: m.seed,
-            horizons: m.horizons,
-        }
     }
 }
 
