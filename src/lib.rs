@@ -59,6 +59,7 @@ pub mod plan;
 pub mod progress;
 pub mod quantile;
 pub mod review;
+pub mod rule;
 pub mod scenario;
 pub mod series_index;
 pub mod target;
