@@ -25,9 +25,9 @@ fn bench(c: &mut Criterion) {
     });
     for (name, correlated) in [("W1", false), ("W2", true)] {
         let (plan, scenario) = peer::workload(paths, 7, correlated).unwrap();
-        for (label, no_fan) in [("probabilities", true), ("with_fan", false)] {
+        for (label, fan) in [("probabilities", false), ("with_fan", true)] {
             let options = RunOptions {
-                no_fan,
+                fan,
                 ..RunOptions::default()
             };
             let engine = Engine::new(&plan, &scenario, options).unwrap();

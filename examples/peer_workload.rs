@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use attain::engine::{Engine, RunOptions};
+use attain::engine::{Engine, Joint, RunOptions, TargetRef};
 
 #[path = "common/peer.rs"]
 mod peer;
@@ -60,11 +60,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (plan, scenario) = workload(paths, seed, correlated)?;
     let options = RunOptions {
         threads,
-        no_fan: !fan,
-        joints: vec![(
-            "level".to_string(),
-            plan.indicators.iter().map(|i| (i.id.clone(), 0)).collect(),
-        )],
+        fan,
+        joints: vec![Joint {
+            name: "level".to_string(),
+            members: plan
+                .indicators
+                .iter()
+                .map(|i| TargetRef {
+                    id: i.id.clone(),
+                    index: 0,
+                })
+                .collect(),
+        }],
         ..RunOptions::default()
     };
     let engine = Engine::new(&plan, &scenario, options)?;

@@ -3,10 +3,10 @@
 //! the engine is held to.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::model::{GrowthModel, Start};
-use crate::target::{Direction, PathBlock};
+use crate::path_block::PathBlock;
+use crate::target::Direction;
 
 /// Two-sided 95% standard normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -150,11 +150,7 @@ impl Attainment {
     }
 }
 
-/// Standard normal CDF.
-pub fn normal_cdf(x: f64) -> f64 {
-    // Normal::standard() cannot fail.
-    Normal::standard().cdf(x)
-}
+pub use crate::normal::normal_cdf;
 
 /// Exact probability that a level target is met after `years` years, for
 /// models whose log level is normal (log-normal, Gaussian AR(1)); `None` for

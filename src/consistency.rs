@@ -71,7 +71,11 @@ pub fn check_row(plan: &Plan, ind: &Indicator) -> Result<RowCheck> {
         consistent: None,
         max_denominator_growth_pct: None,
         components_add_up: None,
-        threshold: ind.target.rule(&ind.id, plan).ok().map(|r| r.threshold),
+        threshold: ind
+            .target
+            .rule(&ind.id, &plan.index())
+            .ok()
+            .map(|r| r.threshold),
     };
     let stated = ind.stated_growth.as_ref();
     let fill = |row: &mut RowCheck, c: growth::Consistency| {
@@ -160,7 +164,17 @@ pub fn check_row(plan: &Plan, ind: &Indicator) -> Result<RowCheck> {
             }
         }
         (Target::Growth { pct }, _) => row.implied_growth_pct = Some(*pct),
-        _ => {}
+        // Without a base nothing is implied; flows and milestones imply no
+        // single growth.
+        (
+            Target::Level { .. }
+            | Target::Approximately { .. }
+            | Target::Cumulative { .. }
+            | Target::Aggregate { .. }
+            | Target::Multiple { .. },
+            None,
+        )
+        | (Target::EveryYear { .. } | Target::Milestones { .. }, _) => {}
     }
     Ok(row)
 }

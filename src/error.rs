@@ -80,7 +80,7 @@ pub enum Error {
         /// The parser's or writer's own error (`toml`, `serde_json`, `csv`).
         source: Cause,
     },
-    /// A run was stopped through its [`crate::engine::Monitor`] before it
+    /// A run was stopped through its [`crate::monitor::Monitor`] before it
     /// finished; no result is returned.
     Cancelled {
         /// Work done before the stop.

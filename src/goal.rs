@@ -100,7 +100,7 @@ fn seek(
         ));
     }
     let options = RunOptions {
-        no_fan: true,
+        fan: false,
         ..RunOptions::default()
     };
     let mut engine = Engine::new(plan, scenario, options)?;

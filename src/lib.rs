@@ -53,16 +53,25 @@ pub mod goal;
 pub mod growth;
 pub(crate) mod kernel;
 pub mod model;
+pub mod monitor;
 pub(crate) mod normal;
 pub mod number;
+pub mod path_block;
 pub mod plan;
 pub mod progress;
 pub(crate) mod quantile;
 pub mod review;
+pub mod rule;
 pub mod scenario;
+pub mod series_index;
 pub mod target;
 
+mod judge;
+mod paths;
+mod rng;
+
 pub use error::{Error, Problem, Result};
+pub use path_block::PathBlock;
 pub use plan::{Attribute, Indicator, Plan, Series, StatedGrowth};
 pub use progress::{Progress, progress, progress_cumulative, progress_growth};
-pub use target::{Direction, Milestone, PathBlock, Rule, Target};
+pub use target::{Direction, Milestone, Rule, Target};

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use rand::{Rng, RngExt};
 
 use crate::kernel::Arch;
-use crate::model::SimRng;
+use crate::rng::SimRng;
 
 /// Interleaved streams.
 const LANES: usize = 8;
@@ -145,10 +145,16 @@ fn open01(rng: &mut SimRng) -> f64 {
     1.0 - rng.random::<f64>()
 }
 
+/// Standard normal CDF.
+pub fn normal_cdf(x: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    // Normal::standard() cannot fail.
+    Normal::standard().cdf(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attainment::normal_cdf;
     use rand::SeedableRng;
 
     #[test]

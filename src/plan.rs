@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
+use crate::series_index::{self, SeriesIndex};
 use crate::target::Target;
 
 /// Attribute of a plan indicator (属性).
@@ -166,6 +167,11 @@ impl Indicator {
 
     /// Checks the indicator's own fields and its targets against `plan`.
     pub fn validate(&self, plan: &Plan) -> Result<()> {
+        self.validate_in(&plan.index())
+    }
+
+    /// [`Indicator::validate`] against a plan's series index.
+    pub(crate) fn validate_in(&self, index: &SeriesIndex) -> Result<()> {
         let id = self.id.as_str();
         if let Some(base) = self.base
             && !(base.is_finite() && base > 0.0)
@@ -184,7 +190,7 @@ impl Indicator {
                     format!("is required for a {} target", t.kind()),
                 ));
             }
-            t.validate(id, plan)?;
+            t.validate(id, index)?;
         }
         Ok(())
     }
@@ -238,18 +244,18 @@ pub struct Plan {
 impl Plan {
     /// Number of plan years (`target_year - base_year`), checked to be positive.
     pub fn horizon(&self) -> Result<usize> {
-        // i64: the i32 difference of extreme years would overflow (a panic in debug).
-        let span = i64::from(self.target_year) - i64::from(self.base_year);
-        if span <= 0 {
-            return Err(Error::plan(
-                "target_year",
-                Problem::out_of_range(
-                    self.target_year,
-                    format!("after base_year {}", self.base_year),
-                ),
-            ));
-        }
-        Ok(span as usize)
+        series_index::horizon(self.base_year, self.target_year)
+    }
+
+    /// The series as targets resolve against them.
+    pub fn index(&self) -> SeriesIndex {
+        let series = self
+            .indicators
+            .iter()
+            .map(|i| (i.id.clone(), i.target.target_level()))
+            .chain(self.series.iter().map(|s| (s.id.clone(), None)))
+            .collect();
+        SeriesIndex::new(self.base_year, self.target_year, series)
     }
 
     /// Ids of all series in index order: indicators first, then auxiliary series.
@@ -311,8 +317,9 @@ impl Plan {
                 ));
             }
         }
+        let index = self.index();
         for ind in &self.indicators {
-            ind.validate(self)?;
+            ind.validate_in(&index)?;
         }
         Ok(())
     }

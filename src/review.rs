@@ -144,8 +144,8 @@ pub fn review(
 }
 
 /// [`review`] with run options for both simulations (threads, a
-/// [`crate::engine::Monitor`] for progress and stopping). The review sets
-/// `no_fan` and `conditioning` itself; whatever `options` says of them is
+/// [`crate::monitor::Monitor`] for progress and stopping). The review sets
+/// `fan` and `conditioning` itself; whatever `options` says of them is
 /// replaced.
 pub fn review_with(
     plan: &Plan,
@@ -167,7 +167,7 @@ pub fn review_with(
     }
     let filled = fill_known(plan, known, as_of)?;
     let options = RunOptions {
-        no_fan: true,
+        fan: false,
         conditioning: None,
         ..options
     };
@@ -236,41 +236,23 @@ fn fill_known(
     for (i, id) in plan.series_ids().enumerate() {
         out.insert(id.to_string(), own(id, plan.series_base(i)));
     }
-    let ids: Vec<String> = plan.series_ids().map(str::to_string).collect();
     for ind in &plan.indicators {
         // Ratio and aggregate rows follow from their components when the
         // actuals do not report them.
-        let (parts, ratio): (Vec<usize>, Option<f64>) = match &ind.target {
-            Target::Ratio {
-                numerator,
-                denominator,
-                scale,
-                ..
-            } => (
-                [numerator, denominator]
-                    .iter()
-                    .filter_map(|c| plan.series_index(c))
-                    .collect(),
-                Some(*scale),
-            ),
-            Target::Aggregate { components, .. } => (
-                components
-                    .iter()
-                    .filter_map(|c| plan.series_index(c))
-                    .collect(),
-                None,
-            ),
-            _ => continue,
+        let Some(derivation) = ind.target.derivation(&ind.id) else {
+            continue;
         };
-        let comps: Vec<Vec<Option<f64>>> = parts.iter().map(|&k| out[&ids[k]].clone()).collect();
+        let comps: Vec<Vec<Option<f64>>> = derivation
+            .parts
+            .iter()
+            .filter(|c| plan.series_index(c).is_some())
+            .map(|c| out[*c].clone())
+            .collect();
         let mine = out.get_mut(&ind.id).expect("every indicator is in the map");
         for t in 0..=last {
             if mine[t].is_none() {
                 let vals: Option<Vec<f64>> = comps.iter().map(|c| c[t]).collect();
-                mine[t] = vals.map(|v| match ratio {
-                    Some(scale) => scale * v[0] / v[1],
-                    None => v.iter().sum(),
-                });
+                mine[t] = vals.map(|v| derivation.combine.value(&v));
             }
         }
     }
@@ -312,22 +294,7 @@ fn review_row(
     row.achieved_growth_pct = growth::implied_growth(x0, xt, t as f64)
         .ok()
         .map(|g| 100.0 * g);
-    let level_target = match target {
-        Target::Level { value, direction } => Some((*value, *direction)),
-        Target::Approximately { value, .. } => Some((*value, Direction::AtLeast)),
-        Target::Ratio {
-            value, direction, ..
-        } => Some((*value, *direction)),
-        Target::Aggregate { .. } => target
-            .rule(&ind.id, plan)
-            .ok()
-            .map(|r| (r.threshold, r.direction)),
-        Target::Multiple { factor, direction } => Some((factor * x0, *direction)),
-        Target::Growth { pct } => growth::project(x0, pct / 100.0, n as f64)
-            .ok()
-            .map(|v| (v, Direction::AtLeast)),
-        _ => None,
-    };
+    let level_target = target.level_due(&ind.id, Some(x0), &plan.index());
     if let Some((target, direction)) = level_target {
         row.progress =
             progress::progress(x0, target, xt, plan.base_year, plan.target_year, year).ok();

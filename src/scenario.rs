@@ -11,10 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::growth;
 use crate::model::{GrowthModel, LogNormal, ModelSpec};
 use crate::plan::{Indicator, Plan};
-use crate::target::Target;
 
 /// Standard deviation of annual log growth the default scenario assumes for
 /// every simulated series: 5% a year, a middling volatility for provincial
@@ -257,20 +255,8 @@ impl Scenario {
         if let Some(g) = &ind.stated_growth {
             return Some(g.pct);
         }
-        let n = plan.horizon().ok()? as f64;
-        let base = ind.base;
-        let implied = match &ind.target {
-            Target::Growth { pct } => return Some(*pct),
-            Target::Level { value, .. } | Target::Approximately { value, .. } => {
-                growth::implied_growth(base?, *value, n).ok()?
-            }
-            Target::Cumulative { total, .. } => {
-                growth::cumulative_implied_growth(base?, *total, n as u32).ok()?
-            }
-            Target::Multiple { factor, .. } => factor.powf(1.0 / n) - 1.0,
-            _ => return None,
-        };
-        Some(100.0 * implied)
+        let n = plan.horizon().ok()?;
+        ind.target.implied_growth_pct(ind.base, n)
     }
 
     /// The model a series gets when the scenario names none: log-normal annual

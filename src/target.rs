@@ -1,16 +1,30 @@
-//! Target kinds and their evaluation.
+//! Target kinds and their meaning.
 //!
-//! A [`Target`] is what a plan row promises, as data. [`Target::rule`] resolves it
-//! against a plan into a [`Rule`]: a scalar *measure* of a trajectory (the level
-//! in the target year, the sum over the plan years, the smallest yearly flow, ...)
-//! compared with a threshold. The same rule judges a simulated path and a series
-//! of actuals, so the engine and a mid-term review can never disagree on what
-//! "met" means.
+//! A [`Target`] is what a plan row promises, as data, and owns what that
+//! promise means: the level due in the target year ([`Target::level_due`]),
+//! the growth it implies ([`Target::implied_growth_pct`]), the series it
+//! derives its own from ([`Target::derivation`], combined by [`Combine`]) and
+//! the side that meets it ([`Target::direction`]). [`Target::rule`] resolves
+//! it against a [`SeriesIndex`] into a [`Rule`]: a scalar *measure* of a
+//! trajectory (the level in the target year, the sum over the plan years, the
+//! smallest yearly flow, ...) compared with a threshold. The same rule judges
+//! a simulated path and a series of actuals, so the engine and a mid-term
+//! review can never disagree on what "met" means.
+//!
+//! A new target kind touches three files, each through a `match` without a
+//! catch-all arm, so the compiler lists every place: this one (the variant,
+//! its methods and its rule), `consistency.rs` (what the consistency check
+//! reports for it) and the CLI's `chart.rs` (how it is drawn); `rule.rs`
+//! only when it needs a new kind of [`Measure`]. The engine,
+//! the review and the scenario's default growth read it only through the
+//! methods here.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::plan::Plan;
+use crate::growth;
+pub use crate::rule::{Measure, Rule};
+use crate::series_index::SeriesIndex;
 
 /// Which side of the threshold meets the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -46,7 +60,7 @@ impl Direction {
     /// at-most. NaN propagates: `f64::min`/`max` drop a NaN, which would let a
     /// path with a NaN year meet an every-year or milestone target.
     #[inline]
-    fn binding(self, a: f64, b: f64) -> f64 {
+    pub(crate) fn binding(self, a: f64, b: f64) -> f64 {
         if a.is_nan() || b.is_nan() {
             return f64::NAN;
         }
@@ -190,12 +204,142 @@ impl Target {
     pub fn target_level(&self) -> Option<f64> {
         match self {
             Target::Level { value, .. } | Target::Approximately { value, .. } => Some(*value),
-            _ => None,
+            Target::Growth { .. }
+            | Target::Cumulative { .. }
+            | Target::Ratio { .. }
+            | Target::Aggregate { .. }
+            | Target::EveryYear { .. }
+            | Target::Milestones { .. }
+            | Target::Multiple { .. } => None,
+        }
+    }
+
+    /// Which side of its threshold meets the target, as its [`Rule`] judges
+    /// it: a growth target is met from above, an approximate level by a
+    /// small enough deviation.
+    pub fn direction(&self) -> Direction {
+        match self {
+            Target::Growth { .. } => Direction::AtLeast,
+            Target::Approximately { .. } => Direction::AtMost,
+            Target::Level { direction, .. }
+            | Target::Cumulative { direction, .. }
+            | Target::Ratio { direction, .. }
+            | Target::Aggregate { direction, .. }
+            | Target::EveryYear { direction, .. }
+            | Target::Milestones { direction, .. }
+            | Target::Multiple { direction, .. } => *direction,
+        }
+    }
+
+    /// Whether meeting this target depends only on growth, not on the level,
+    /// so that a path without a known level may start at 1.
+    pub fn is_level_free(&self) -> bool {
+        match self {
+            Target::Growth { .. } => true,
+            Target::Level { .. }
+            | Target::Cumulative { .. }
+            | Target::Ratio { .. }
+            | Target::Aggregate { .. }
+            | Target::EveryYear { .. }
+            | Target::Milestones { .. }
+            | Target::Approximately { .. }
+            | Target::Multiple { .. } => false,
+        }
+    }
+
+    /// The level due in the target year for series `own` of `index`, from
+    /// `base` (its level in the base year), and the side that meets it: what
+    /// progress towards the target is measured against. An approximate level
+    /// is approached from below. `None` for kinds that set no single level
+    /// (cumulative, every-year, milestones) or when the base it needs is
+    /// missing.
+    pub fn level_due(
+        &self,
+        own: &str,
+        base: Option<f64>,
+        index: &SeriesIndex,
+    ) -> Option<(f64, Direction)> {
+        match self {
+            Target::Level { value, direction }
+            | Target::Ratio {
+                value, direction, ..
+            } => Some((*value, *direction)),
+            Target::Approximately { value, .. } => Some((*value, Direction::AtLeast)),
+            Target::Aggregate {
+                components,
+                value,
+                direction,
+            } => {
+                let v = match value {
+                    Some(v) => *v,
+                    None => aggregate_threshold(own, components, index).ok()?,
+                };
+                Some((v, *direction))
+            }
+            Target::Multiple { factor, direction } => Some((factor * base?, *direction)),
+            Target::Growth { pct } => {
+                let n = index.horizon().ok()? as f64;
+                let v = growth::project(base?, pct / 100.0, n).ok()?;
+                Some((v, Direction::AtLeast))
+            }
+            Target::Cumulative { .. } | Target::EveryYear { .. } | Target::Milestones { .. } => {
+                None
+            }
+        }
+    }
+
+    /// The average annual growth (percent) this target implies over `years`
+    /// years from `base`, where its kind implies one: the growth itself, or
+    /// the growth that reaches its level, multiple or cumulative total.
+    pub fn implied_growth_pct(&self, base: Option<f64>, years: usize) -> Option<f64> {
+        let n = years as f64;
+        let implied = match self {
+            Target::Growth { pct } => return Some(*pct),
+            Target::Level { value, .. } | Target::Approximately { value, .. } => {
+                growth::implied_growth(base?, *value, n).ok()?
+            }
+            Target::Cumulative { total, .. } => {
+                growth::cumulative_implied_growth(base?, *total, u32::try_from(years).ok()?).ok()?
+            }
+            Target::Multiple { factor, .. } => factor.powf(1.0 / n) - 1.0,
+            Target::Ratio { .. }
+            | Target::Aggregate { .. }
+            | Target::EveryYear { .. }
+            | Target::Milestones { .. } => return None,
+        };
+        Some(100.0 * implied)
+    }
+
+    /// How series `own` follows from other series when this target defines
+    /// it as their ratio or sum; `None` for a series of its own.
+    pub fn derivation(&self, own: &str) -> Option<Derivation<'_>> {
+        match self {
+            Target::Ratio {
+                numerator,
+                denominator,
+                scale,
+                ..
+            } if numerator != own && denominator != own => Some(Derivation {
+                parts: vec![numerator.as_str(), denominator.as_str()],
+                combine: Combine::Ratio { scale: *scale },
+            }),
+            Target::Aggregate { components, .. } => Some(Derivation {
+                parts: components.iter().map(String::as_str).collect(),
+                combine: Combine::Sum,
+            }),
+            Target::Ratio { .. }
+            | Target::Level { .. }
+            | Target::Growth { .. }
+            | Target::Cumulative { .. }
+            | Target::EveryYear { .. }
+            | Target::Milestones { .. }
+            | Target::Approximately { .. }
+            | Target::Multiple { .. } => None,
         }
     }
 
     /// Checks the target's own fields; `id` names the indicator in errors.
-    pub fn validate(&self, id: &str, plan: &Plan) -> Result<()> {
+    pub fn validate(&self, id: &str, index: &SeriesIndex) -> Result<()> {
         let finite = |field: &str, v: f64| -> Result<()> {
             if v.is_finite() {
                 Ok(())
@@ -242,7 +386,7 @@ impl Target {
                     ("target.numerator", numerator),
                     ("target.denominator", denominator),
                 ] {
-                    if plan.series_index(series).is_none() {
+                    if index.position(series).is_none() {
                         return Err(Error::indicator(
                             id,
                             field,
@@ -270,7 +414,7 @@ impl Target {
                             "must not include the aggregate itself",
                         ));
                     }
-                    if plan.series_index(c).is_none() {
+                    if index.position(c).is_none() {
                         return Err(Error::indicator(
                             id,
                             "target.components",
@@ -280,34 +424,36 @@ impl Target {
                 }
                 match value {
                     Some(v) => finite("target.value", *v),
-                    None => aggregate_threshold(id, components, plan).map(|_| ()),
+                    None => aggregate_threshold(id, components, index).map(|_| ()),
                 }
             }
             Target::Milestones { points, .. } => {
                 if points.is_empty() {
                     return Err(Error::indicator(id, "target.points", "must not be empty"));
                 }
-                let mut last = plan.base_year;
+                let mut last = index.base_year();
                 for (i, m) in points.iter().enumerate() {
                     let field = format!("target.points[{i}]");
                     if m.year <= last {
                         let problem = if i == 0 {
                             format!(
                                 "year {} must be after the base year {}",
-                                m.year, plan.base_year
+                                m.year,
+                                index.base_year()
                             )
                         } else {
                             format!("year {} is out of order (after {last})", m.year)
                         };
                         return Err(Error::indicator(id, &field, problem));
                     }
-                    if m.year > plan.target_year {
+                    if m.year > index.target_year() {
                         return Err(Error::indicator(
                             id,
                             &field,
                             format!(
                                 "year {} is beyond the target year {}",
-                                m.year, plan.target_year
+                                m.year,
+                                index.target_year()
                             ),
                         ));
                     }
@@ -350,12 +496,13 @@ impl Target {
         }
     }
 
-    /// Resolves this target, set on series `own` of `plan`, into a [`Rule`].
-    pub fn rule(&self, own: &str, plan: &Plan) -> Result<Rule> {
-        self.validate(own, plan)?;
-        let n = plan.horizon()?;
+    /// Resolves this target, set on series `own` of `index`, into a [`Rule`].
+    pub fn rule(&self, own: &str, index: &SeriesIndex) -> Result<Rule> {
+        self.validate(own, index)?;
+        let n = index.horizon()?;
         let idx = |s: &str| {
-            plan.series_index(s)
+            index
+                .position(s)
                 .ok_or_else(|| Error::indicator(own, "id", format!("unknown series \"{s}\"")))
         };
         let me = idx(own)?;
@@ -407,7 +554,7 @@ impl Target {
             } => {
                 let threshold = match value {
                     Some(v) => *v,
-                    None => aggregate_threshold(own, components, plan)?,
+                    None => aggregate_threshold(own, components, index)?,
                 };
                 let series = components
                     .iter()
@@ -431,7 +578,7 @@ impl Target {
                         .iter()
                         .map(|m| {
                             // Validated: base_year < m.year; i64 so the difference cannot overflow.
-                            let t = i64::from(m.year) - i64::from(plan.base_year);
+                            let t = i64::from(m.year) - i64::from(index.base_year());
                             (t as usize, m.value)
                         })
                         .collect(),
@@ -469,694 +616,76 @@ impl Target {
     }
 }
 
-/// Threshold of an aggregate the plan prints no value for: the sum of the
-/// components' own level targets.
-fn aggregate_threshold(id: &str, components: &[String], plan: &Plan) -> Result<f64> {
-    components
-        .iter()
-        .map(|c| {
-            plan.indicator(c)
-                .and_then(|i| i.target.target_level())
-                .ok_or_else(|| {
-                    Error::indicator(
-                        id,
-                        "target.value",
-                        format!("is absent and component \"{c}\" has no level target to sum"),
-                    )
-                })
-        })
-        .sum()
+/// A series defined by others: which it reads, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derivation<'a> {
+    /// Ids of the series it reads, in the order [`Combine`] takes them.
+    pub parts: Vec<&'a str>,
+    /// How their values make its value.
+    pub combine: Combine,
 }
 
-/// The scalar a rule reads off a set of trajectories.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "measure", rename_all = "snake_case")]
-pub enum Measure {
-    /// Value of `series` in year index `year`.
-    Level {
-        /// Series index.
-        series: usize,
-        /// Year index (0 = base year).
-        year: usize,
-    },
-    /// Average annual growth of `series` from year 0 to `years` (a fraction).
-    Growth {
-        /// Series index.
-        series: usize,
-        /// Number of years.
-        years: usize,
-    },
-    /// Sum of `series` over year indices `1..=years`.
-    Sum {
-        /// Series index.
-        series: usize,
-        /// Number of years.
-        years: usize,
-    },
-    /// `scale * numerator / denominator` in year index `year`.
+/// How the values of a derived series' parts make its value: the one
+/// definition the engine, the judge and a review all use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    /// `scale * parts[0] / parts[1]`.
     Ratio {
-        /// Numerator series index.
-        numerator: usize,
-        /// Denominator series index.
-        denominator: usize,
-        /// Year index.
-        year: usize,
         /// Multiplier (100 for percent).
         scale: f64,
     },
-    /// Sum of several series in year index `year`.
-    SumOf {
-        /// Series indices.
-        series: Vec<usize>,
-        /// Year index.
-        year: usize,
-    },
-    /// The smallest (at least) or largest (at most) value over years `1..=years`.
-    Extreme {
-        /// Series index.
-        series: usize,
-        /// Number of years.
-        years: usize,
-        /// Which extreme binds.
-        direction: Direction,
-    },
-    /// The worst milestone margin: `min(x_y - v_y)` (at least) or `max(x_y - v_y)`
-    /// (at most), compared with 0.
-    Milestones {
-        /// Series index.
-        series: usize,
-        /// (year index, value) pairs.
-        points: Vec<(usize, f64)>,
-        /// Which side binds.
-        direction: Direction,
-    },
-    /// Absolute deviation from `centre` in year index `year`, percent of `centre`.
-    Deviation {
-        /// Series index.
-        series: usize,
-        /// Year index.
-        year: usize,
-        /// Central value.
-        centre: f64,
-    },
-    /// Value in year index `year` divided by the base-year value.
-    Multiple {
-        /// Series index.
-        series: usize,
-        /// Year index.
-        year: usize,
-    },
+    /// The sum of all parts, in order.
+    Sum,
 }
 
-/// A block of trajectories: for each series, for each year index `0..years`, one
-/// value per path. Layout `[series][year][path]`, so a whole block of paths is
-/// judged with contiguous reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PathBlock {
-    /// Number of series.
-    pub series: usize,
-    /// Number of year indices (horizon + 1: the base year is index 0).
-    pub years: usize,
-    /// Number of paths.
-    pub paths: usize,
-    /// Values, `data[(s * years + t) * paths + p]`.
-    pub data: Vec<f64>,
-}
-
-impl PathBlock {
-    /// A block of `paths` paths, filled with zeros.
-    pub fn zeros(series: usize, years: usize, paths: usize) -> Self {
-        PathBlock {
-            series,
-            years,
-            paths,
-            data: vec![0.0; series * years * paths],
-        }
-    }
-
-    /// One path per series: `rows[s][t]` is series `s` in year index `t`.
-    pub fn from_rows(rows: &[Vec<f64>]) -> Result<Self> {
-        let years = rows.first().map_or(0, Vec::len);
-        if let Some((s, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != years) {
-            return Err(Error::parameter(
-                "rows",
-                format!("series {s} has {} years, expected {years}", r.len()),
-            ));
-        }
-        Ok(PathBlock {
-            series: rows.len(),
-            years,
-            paths: 1,
-            data: rows.iter().flatten().copied().collect(),
-        })
-    }
-
-    /// The values of series `s` in year index `t`, one per path.
+impl Combine {
+    /// Writes the combined value of each path into `out`, reading part `k`
+    /// as `part(k)` (one value per path, as long as `out`) for `k < parts`.
     #[inline]
-    pub fn at(&self, s: usize, t: usize) -> &[f64] {
-        let start = (s * self.years + t) * self.paths;
-        &self.data[start..start + self.paths]
-    }
-
-    /// Mutable values of series `s` in year index `t`.
-    #[inline]
-    pub fn at_mut(&mut self, s: usize, t: usize) -> &mut [f64] {
-        let start = (s * self.years + t) * self.paths;
-        &mut self.data[start..start + self.paths]
-    }
-}
-
-/// A resolved target: met when `measure` holds against `threshold` in `direction`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rule {
-    /// What is read off the trajectories.
-    pub measure: Measure,
-    /// The threshold.
-    pub threshold: f64,
-    /// Which side meets it.
-    pub direction: Direction,
-}
-
-impl Rule {
-    /// Largest series index and year index this rule reads.
-    fn reach(&self) -> (usize, usize) {
-        match &self.measure {
-            Measure::Level { series, year }
-            | Measure::Deviation { series, year, .. }
-            | Measure::Multiple { series, year } => (*series, *year),
-            Measure::Growth { series, years }
-            | Measure::Sum { series, years }
-            | Measure::Extreme { series, years, .. } => (*series, *years),
-            Measure::Ratio {
-                numerator,
-                denominator,
-                year,
-                ..
-            } => ((*numerator).max(*denominator), *year),
-            Measure::SumOf { series, year } => (series.iter().copied().max().unwrap_or(0), *year),
-            Measure::Milestones { series, points, .. } => {
-                (*series, points.iter().map(|p| p.0).max().unwrap_or(0))
-            }
-        }
-    }
-
-    /// Indices of the series this rule reads.
-    pub fn series(&self) -> Vec<usize> {
-        match &self.measure {
-            Measure::Level { series, .. }
-            | Measure::Deviation { series, .. }
-            | Measure::Multiple { series, .. }
-            | Measure::Growth { series, .. }
-            | Measure::Sum { series, .. }
-            | Measure::Extreme { series, .. }
-            | Measure::Milestones { series, .. } => vec![*series],
-            Measure::Ratio {
-                numerator,
-                denominator,
-                ..
-            } => vec![*numerator, *denominator],
-            Measure::SumOf { series, .. } => series.clone(),
-        }
-    }
-
-    /// Writes the measure of every path of `block` into `out` (one per path).
-    ///
-    /// Errors when the block lacks a series or year the rule reads, or `out`
-    /// has the wrong length.
-    pub fn measure_into(&self, block: &PathBlock, out: &mut [f64]) -> Result<()> {
-        let (s, t) = self.reach();
-        // The fields are public, so a hand-made block may not hold the data its
-        // shape claims; reading it would then panic.
-        let cells = block
-            .series
-            .checked_mul(block.years)
-            .and_then(|n| n.checked_mul(block.paths));
-        if cells != Some(block.data.len()) {
-            return Err(Error::parameter(
-                "block",
-                format!(
-                    "has {} values for {} series x {} years x {} paths",
-                    block.data.len(),
-                    block.series,
-                    block.years,
-                    block.paths
-                ),
-            ));
-        }
-        if s >= block.series || t >= block.years || out.len() != block.paths {
-            return Err(Error::parameter(
-                "block",
-                format!(
-                    "has {} series x {} years x {} paths, rule reads series {s} year {t} into {} outputs",
-                    block.series,
-                    block.years,
-                    block.paths,
-                    out.len()
-                ),
-            ));
-        }
-        self.measure_unchecked(block, out);
-        Ok(())
-    }
-
-    /// The measure of every path of `block`: a level is read where it lies,
-    /// anything else is computed into `out`. Unchecked, like
-    /// [`Rule::measure_unchecked`].
-    pub(crate) fn measure_view<'a>(&self, block: &'a PathBlock, out: &'a mut [f64]) -> &'a [f64] {
-        match &self.measure {
-            Measure::Level { series, year } => block.at(*series, *year),
-            _ => {
-                self.measure_unchecked(block, out);
-                out
-            }
-        }
-    }
-
-    /// [`Rule::measure_into`] without the shape check (the engine checks once).
-    pub(crate) fn measure_unchecked(&self, block: &PathBlock, out: &mut [f64]) {
-        match &self.measure {
-            Measure::Level { series, year } => out.copy_from_slice(block.at(*series, *year)),
-            Measure::Growth { series, years } => {
-                let inv = 1.0 / *years as f64;
-                let (b, e) = (block.at(*series, 0), block.at(*series, *years));
-                for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
-                    *o = (e / b).powf(inv) - 1.0;
-                }
-            }
-            Measure::Sum { series, years } => {
-                let first = (series * block.years + 1) * block.paths;
-                crate::kernel::sum_rows(&block.data, first, block.paths, *years, out);
-            }
-            Measure::Ratio {
-                numerator,
-                denominator,
-                year,
-                scale,
-            } => {
-                let (a, b) = (block.at(*numerator, *year), block.at(*denominator, *year));
-                for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+    pub fn rows<'a>(self, parts: usize, part: impl Fn(usize) -> &'a [f64], out: &mut [f64]) {
+        match self {
+            Combine::Ratio { scale } => {
+                for ((o, a), b) in out.iter_mut().zip(part(0)).zip(part(1)) {
                     *o = scale * a / b;
                 }
             }
-            Measure::SumOf { series, year } => {
-                out.fill(0.0);
-                for s in series {
-                    for (o, v) in out.iter_mut().zip(block.at(*s, *year)) {
+            Combine::Sum => {
+                if parts == 0 {
+                    out.fill(0.0);
+                    return;
+                }
+                out.copy_from_slice(part(0));
+                for k in 1..parts {
+                    for (o, v) in out.iter_mut().zip(part(k)) {
                         *o += v;
                     }
                 }
             }
-            Measure::Extreme {
-                series,
-                years,
-                direction,
-            } => {
-                out.copy_from_slice(block.at(*series, 1.min(*years)));
-                for t in 2..=*years {
-                    for (o, v) in out.iter_mut().zip(block.at(*series, t)) {
-                        *o = direction.binding(*o, *v);
-                    }
-                }
-            }
-            Measure::Milestones {
-                series,
-                points,
-                direction,
-            } => {
-                let first = match direction {
-                    Direction::AtLeast => f64::INFINITY,
-                    Direction::AtMost => f64::NEG_INFINITY,
-                };
-                out.fill(first);
-                for (t, v) in points {
-                    for (o, x) in out.iter_mut().zip(block.at(*series, *t)) {
-                        *o = direction.binding(*o, x - v);
-                    }
-                }
-            }
-            Measure::Deviation {
-                series,
-                year,
-                centre,
-            } => {
-                for (o, x) in out.iter_mut().zip(block.at(*series, *year)) {
-                    *o = 100.0 * ((x - centre) / centre).abs();
-                }
-            }
-            Measure::Multiple { series, year } => {
-                let (b, e) = (block.at(*series, 0), block.at(*series, *year));
-                for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
-                    *o = e / b;
-                }
-            }
         }
     }
 
-    /// Whether a measured value meets the rule (NaN never does).
-    #[inline]
-    pub fn is_met(&self, measure: f64) -> bool {
-        self.direction.holds(measure, self.threshold)
-    }
-
-    /// How far a measured value falls short (0 when met).
-    #[inline]
-    pub fn shortfall(&self, measure: f64) -> f64 {
-        self.direction.shortfall(measure, self.threshold)
-    }
-
-    /// Whether each path of `block` meets the rule (NaN measures never do).
-    ///
-    /// Errors as [`Rule::measure_into`] does when the block does not fit.
-    pub fn evaluate(&self, block: &PathBlock) -> Result<Vec<bool>> {
-        let mut measure = vec![0.0; block.paths];
-        self.measure_into(block, &mut measure)?;
-        Ok(measure.into_iter().map(|x| self.is_met(x)).collect())
+    /// The combined value of one set of part values.
+    pub fn value(self, parts: &[f64]) -> f64 {
+        let mut out = [0.0];
+        self.rows(parts.len(), |k| std::slice::from_ref(&parts[k]), &mut out);
+        out[0]
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use Direction::{AtLeast, AtMost};
-
-    const NAN: f64 = f64::NAN;
-
-    /// A block from `paths[p][s][t]`.
-    fn block(paths: &[Vec<Vec<f64>>]) -> PathBlock {
-        let (n_series, n_years) = (paths[0].len(), paths[0][0].len());
-        let mut b = PathBlock::zeros(n_series, n_years, paths.len());
-        for (p, rows) in paths.iter().enumerate() {
-            for (s, row) in rows.iter().enumerate() {
-                for (t, v) in row.iter().enumerate() {
-                    b.at_mut(s, t)[p] = *v;
-                }
-            }
-        }
-        b
-    }
-
-    /// Two paths, two series, base year plus three plan years.
-    fn two_paths() -> PathBlock {
-        block(&[
-            vec![
-                vec![100.0, 110.0, 121.0, 133.1],
-                vec![50.0, 50.0, 50.0, 50.0],
-            ],
-            vec![vec![100.0, 90.0, 95.0, 120.0], vec![40.0, 45.0, 50.0, 60.0]],
-        ])
-    }
-
-    fn rule(measure: Measure, threshold: f64, direction: Direction) -> Rule {
-        Rule {
-            measure,
-            threshold,
-            direction,
-        }
-    }
-
-    /// Measures of every path, compared with `expect` within 1e-12.
-    fn measures(r: &Rule, b: &PathBlock, expect: &[f64]) {
-        let mut out = vec![0.0; b.paths];
-        r.measure_into(b, &mut out).unwrap();
-        for (o, e) in out.iter().zip(expect) {
-            assert!(
-                (o - e).abs() <= 1e-12 * (1.0 + e.abs()),
-                "{out:?} vs {expect:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn level() {
-        let b = two_paths();
-        let m = Measure::Level { series: 0, year: 3 };
-        measures(&rule(m.clone(), 0.0, AtLeast), &b, &[133.1, 120.0]);
-        let r = rule(m.clone(), 130.0, AtLeast);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        assert_eq!(
-            rule(m.clone(), 125.0, AtMost).evaluate(&b).unwrap(),
-            [false, true]
-        );
-        // Exactly at the threshold meets in both directions.
-        assert_eq!(
-            rule(m.clone(), 120.0, AtMost).evaluate(&b).unwrap(),
-            [false, true]
-        );
-        assert_eq!(rule(m, 133.1, AtLeast).evaluate(&b).unwrap(), [true, false]);
-    }
-
-    #[test]
-    fn growth() {
-        let b = two_paths();
-        let m = Measure::Growth {
-            series: 0,
-            years: 3,
-        };
-        // (133.1/100)**(1/3)-1, (120/100)**(1/3)-1
-        let r = rule(m.clone(), 0.08, AtLeast);
-        measures(&r, &b, &[0.10000000000000009, 0.06265856918261115]);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        assert_eq!(rule(m, 0.08, AtMost).evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn sum() {
-        let b = two_paths();
-        let m = Measure::Sum {
-            series: 0,
-            years: 3,
-        };
-        // 110+121+133.1, 90+95+120: the base year is not summed.
-        let r = rule(m.clone(), 350.0, AtLeast);
-        measures(&r, &b, &[364.1, 305.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        assert_eq!(rule(m, 310.0, AtMost).evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn ratio() {
-        let b = two_paths();
-        let m = Measure::Ratio {
-            numerator: 0,
-            denominator: 1,
-            year: 3,
-            scale: 100.0,
-        };
-        // 100*133.1/50, 100*120/60
-        let r = rule(m.clone(), 250.0, AtLeast);
-        measures(&r, &b, &[266.2, 200.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        assert_eq!(rule(m, 250.0, AtMost).evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn sum_of() {
-        let b = two_paths();
-        let m = Measure::SumOf {
-            series: vec![0, 1],
-            year: 3,
-        };
-        // 133.1+50, 120+60
-        let r = rule(m.clone(), 181.0, AtLeast);
-        measures(&r, &b, &[183.1, 180.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        assert_eq!(rule(m, 181.0, AtMost).evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn extreme() {
-        let b = two_paths();
-        // Smallest plan-year value (years 1..=3): 110, 90.
-        let least = Measure::Extreme {
-            series: 0,
-            years: 3,
-            direction: AtLeast,
-        };
-        let r = rule(least, 100.0, AtLeast);
-        measures(&r, &b, &[110.0, 90.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        // Largest: 133.1, 120.
-        let most = Measure::Extreme {
-            series: 0,
-            years: 3,
-            direction: AtMost,
-        };
-        let r = rule(most, 125.0, AtMost);
-        measures(&r, &b, &[133.1, 120.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn milestones() {
-        let b = two_paths();
-        // Margins: min(110-105, 133.1-130) = 3.1; min(90-105, 120-130) = -15.
-        let r = rule(
-            Measure::Milestones {
-                series: 0,
-                points: vec![(1, 105.0), (3, 130.0)],
-                direction: AtLeast,
-            },
-            0.0,
-            AtLeast,
-        );
-        measures(&r, &b, &[133.1 - 130.0, -15.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        // At most 100 in years 1 and 2: max(10, 21) = 21; max(-10, -5) = -5.
-        let r = rule(
-            Measure::Milestones {
-                series: 0,
-                points: vec![(1, 100.0), (2, 100.0)],
-                direction: AtMost,
-            },
-            0.0,
-            AtMost,
-        );
-        measures(&r, &b, &[21.0, -5.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn deviation() {
-        let b = two_paths();
-        // 100*|133.1-125|/125, 100*|120-125|/125; within 5% meets.
-        let r = rule(
-            Measure::Deviation {
-                series: 0,
-                year: 3,
-                centre: 125.0,
-            },
-            5.0,
-            AtMost,
-        );
-        measures(&r, &b, &[6.479999999999995, 4.0]);
-        assert_eq!(r.evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn multiple() {
-        let b = two_paths();
-        let m = Measure::Multiple { series: 0, year: 3 };
-        // 133.1/100, 120/100
-        let r = rule(m.clone(), 1.25, AtLeast);
-        measures(&r, &b, &[1.331, 1.2]);
-        assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
-        assert_eq!(rule(m, 1.25, AtMost).evaluate(&b).unwrap(), [false, true]);
-    }
-
-    #[test]
-    fn nan_never_meets() {
-        // Path 0 has NaN in year 1 (the first year an extreme reads), path 1 in
-        // year 2; both would meet every rule below without it.
-        let b = block(&[
-            vec![vec![100.0, NAN, 120.0, 130.0], vec![50.0, 50.0, 50.0, 50.0]],
-            vec![vec![100.0, 110.0, NAN, 130.0], vec![50.0, 50.0, NAN, 50.0]],
-        ]);
-        let both = |m: Measure, threshold: f64| {
-            for d in [AtLeast, AtMost] {
-                let measure = match &m {
-                    Measure::Extreme { series, years, .. } => Measure::Extreme {
-                        series: *series,
-                        years: *years,
-                        direction: d,
-                    },
-                    Measure::Milestones { series, points, .. } => Measure::Milestones {
-                        series: *series,
-                        points: points.clone(),
-                        direction: d,
-                    },
-                    other => other.clone(),
-                };
-                let met = rule(measure, threshold, d).evaluate(&b).unwrap();
-                assert_eq!(met, [false, false], "{m:?} {d:?}");
-            }
-        };
-        let extreme = Measure::Extreme {
-            series: 0,
-            years: 3,
-            direction: AtLeast,
-        };
-        both(extreme.clone(), 0.0);
-        both(extreme, 1e9);
-        let points = vec![(1, 100.0), (2, 100.0), (3, 100.0)];
-        let milestones = Measure::Milestones {
-            series: 0,
-            points,
-            direction: AtLeast,
-        };
-        both(milestones.clone(), 0.0);
-        both(milestones, -1e9);
-        both(
-            Measure::Sum {
-                series: 0,
-                years: 3,
-            },
-            0.0,
-        );
-        both(
-            Measure::Sum {
-                series: 0,
-                years: 3,
-            },
-            1e9,
-        );
-        // Year-2 NaN in path 1 only: path 0 meets, path 1 does not.
-        let level = Measure::SumOf {
-            series: vec![0, 1],
-            year: 2,
-        };
-        let met = rule(level, 0.0, AtLeast).evaluate(&b).unwrap();
-        assert_eq!(met, [true, false]);
-        let ratio = Measure::Ratio {
-            numerator: 0,
-            denominator: 1,
-            year: 2,
-            scale: 100.0,
-        };
-        let met = rule(ratio, 1e9, AtMost).evaluate(&b).unwrap();
-        assert_eq!(met, [true, false]);
-        for m in [
-            Measure::Level { series: 0, year: 1 },
-            Measure::Growth {
-                series: 0,
-                years: 1,
-            },
-            Measure::Multiple { series: 0, year: 1 },
-            Measure::Deviation {
-                series: 0,
-                year: 1,
-                centre: 110.0,
-            },
-        ] {
-            for d in [AtLeast, AtMost] {
-                let met = rule(m.clone(), 0.0, d).evaluate(&b).unwrap();
-                assert!(!met[0], "{m:?} {d:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn ill_fitting_blocks_are_errors() {
-        let b = two_paths();
-        let r = rule(Measure::Level { series: 2, year: 0 }, 0.0, AtLeast);
-        assert!(matches!(r.evaluate(&b), Err(Error::Parameter { .. })));
-        let r = rule(
-            Measure::Sum {
-                series: 0,
-                years: 4,
-            },
-            0.0,
-            AtLeast,
-        );
-        assert!(r.evaluate(&b).is_err());
-        let mut short = two_paths();
-        short.data.pop();
-        let r = rule(Measure::Level { series: 0, year: 0 }, 0.0, AtLeast);
-        let e = r.evaluate(&short).unwrap_err().to_string();
-        assert_eq!(
-            e,
-            "parameter block: has 15 values for 2 series x 4 years x 2 paths"
-        );
-        let mut out = vec![0.0; 3];
-        assert!(r.measure_into(&b, &mut out).is_err());
-    }
+/// Threshold of an aggregate the plan prints no value for: the sum of the
+/// components' own level targets.
+fn aggregate_threshold(id: &str, components: &[String], index: &SeriesIndex) -> Result<f64> {
+    components
+        .iter()
+        .map(|c| {
+            index.level_target(c).ok_or_else(|| {
+                Error::indicator(
+                    id,
+                    "target.value",
+                    format!("is absent and component \"{c}\" has no level target to sum"),
+                )
+            })
+        })
+        .sum()
 }

@@ -417,8 +417,8 @@ fn the_shipped_history_loads_with_its_gaps_filled_and_reported() {
 
 #[test]
 fn a_monitor_counts_series_and_stops_the_backtest() {
-    use attain::engine::Monitor;
     use attain::forecast::backtest::{backtest_with, evaluate_with};
+    use attain::monitor::Monitor;
     use std::sync::atomic::Ordering;
     let series = mixed_series();
     let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];

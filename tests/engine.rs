@@ -555,7 +555,7 @@ fn every_target_kind_against_its_closed_form() {
 
 #[test]
 fn a_monitor_counts_paths_stops_runs_and_changes_no_result() {
-    use attain::engine::Monitor;
+    use attain::monitor::Monitor;
     use std::sync::atomic::Ordering;
     let plan = Plan::load(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -621,7 +621,7 @@ fn a_monitor_counts_paths_stops_runs_and_changes_no_result() {
         &plan,
         &s,
         RunOptions {
-            no_fan: true,
+            fan: false,
             monitor: Some(monitor.clone()),
             ..RunOptions::default()
         },

@@ -30,8 +30,8 @@ use super::Method;
 use super::score::{
     BrierDecomposition, ReliabilityBin, crps, interval_score, mase_scale, pinball, sape,
 };
-use crate::engine::Monitor;
 use crate::error::{self, Error, Result};
+use crate::monitor::Monitor;
 
 /// Quantiles kept per forecast: the 95% and 80% interval ends and the pinball
 /// quantiles.

@@ -1,30 +1,39 @@
 //! The engine's own simulation as a forecast method.
 
-use std::collections::BTreeMap;
-
 use super::{Fitted, Forecast, Method, Predictive, check_history, check_horizon};
 use crate::calibration::{Calibration, ModelChoice, scenario_from};
-use crate::engine::{Conditioning, Engine, RunOptions};
 use crate::error::{Error, Result};
-use crate::plan::{Attribute, Indicator, Plan};
-use crate::target::{Direction, Target};
+use crate::paths::{PathSimulator, Source};
 
 /// Forecasts by what a mid-term review would run: the history is calibrated
-/// into a scenario ([`scenario_from`] with the chosen model), a one-row plan
-/// is conditioned on the history as actuals, and the [`Engine`] simulates
-/// `paths` paths `horizons` years on. The predictive distribution is the
-/// simulated sample (scored with the sample CRPS); the point is its median.
-/// The same `seed` at every origin gives common random numbers.
+/// into a scenario ([`scenario_from`] with the chosen model), and the path
+/// simulator runs `paths` paths `horizons` years on from the history, which
+/// stays fixed in every path. The predictive distribution is the simulated
+/// sample (scored with the sample CRPS); the point is its median. The same
+/// `seed` at every origin gives common random numbers.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "RawSimulated")]
 pub struct Simulated {
-    /// The model calibrated on each training window.
-    pub model: ModelChoice,
-    /// Paths per forecast.
-    pub paths: u64,
-    /// Seed of the engine's streams.
-    pub seed: u64,
-    /// Years simulated past the history (the largest horizon it forecasts).
-    pub horizons: usize,
+    model: ModelChoice,
+    paths: u64,
+    seed: u64,
+    horizons: usize,
+}
+
+/// The serialised form, checked on the way in.
+#[derive(serde::Deserialize)]
+struct RawSimulated {
+    model: ModelChoice,
+    paths: u64,
+    seed: u64,
+    horizons: usize,
+}
+
+impl TryFrom<RawSimulated> for Simulated {
+    type Error = Error;
+    fn try_from(r: RawSimulated) -> Result<Self> {
+        Simulated::new(r.model, r.paths, r.seed, r.horizons)
+    }
 }
 
 impl Simulated {
@@ -32,35 +41,45 @@ impl Simulated {
     /// quantiles rest on a few draws), at most 10,000,000 (they are kept whole),
     /// and 1 to 100 horizons.
     pub fn new(model: ModelChoice, paths: u64, seed: u64, horizons: usize) -> Result<Self> {
-        let m = Simulated {
+        // The paths are kept whole, so their number is bounded by memory.
+        if !(100..=10_000_000).contains(&paths) {
+            return Err(Error::parameter(
+                "paths",
+                format!("must be between 100 and 10000000, got {paths}"),
+            ));
+        }
+        if !(1..=MAX_HORIZONS).contains(&horizons) {
+            return Err(Error::parameter(
+                "horizons",
+                format!("must be between 1 and {MAX_HORIZONS}, got {horizons}"),
+            ));
+        }
+        Ok(Simulated {
             model,
             paths,
             seed,
             horizons,
-        };
-        m.validate()?;
-        Ok(m)
+        })
     }
 
-    /// The constructor's checks (the fields are public).
-    fn validate(&self) -> Result<()> {
-        // The paths are kept whole, so their number is bounded by memory.
-        if !(100..=10_000_000).contains(&self.paths) {
-            return Err(Error::parameter(
-                "paths",
-                format!("must be between 100 and 10000000, got {}", self.paths),
-            ));
-        }
-        if !(1..=MAX_HORIZONS).contains(&self.horizons) {
-            return Err(Error::parameter(
-                "horizons",
-                format!(
-                    "must be between 1 and {MAX_HORIZONS}, got {}",
-                    self.horizons
-                ),
-            ));
-        }
-        Ok(())
+    /// The model calibrated on each training window.
+    pub fn model(&self) -> ModelChoice {
+        self.model
+    }
+
+    /// Paths per forecast.
+    pub fn paths(&self) -> u64 {
+        self.paths
+    }
+
+    /// Seed of the simulator's streams.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Years simulated past the history (the largest horizon it forecasts).
+    pub fn horizons(&self) -> usize {
+        self.horizons
     }
 }
 
@@ -95,7 +114,7 @@ impl Fitted for Fit {
     }
 }
 
-/// Id of the one series in the plan the method builds.
+/// Id of the one series the method simulates.
 const ID: &str = "series";
 
 impl Method for Simulated {
@@ -117,56 +136,25 @@ impl Method for Simulated {
 
     fn fit(&self, history: &[f64]) -> Result<Box<dyn Fitted>> {
         let name = self.name();
-        self.validate()?;
         check_history(&name, history, self.min_history(), true)?;
         let n = history.len();
-        let last = i32::try_from(n - 1).map_err(|_| {
-            Error::parameter("history", format!("of {n} values is too long to simulate"))
-        })?;
         let calibration = Calibration::from_levels(ID, history)?;
         let mut scenario = scenario_from(&name, &[calibration], self.model, None)?.scenario;
         scenario.paths = self.paths;
         scenario.seed = self.seed;
-        let plan = Plan {
-            name: name.clone(),
-            source: None,
-            base_year: 0,
-            target_year: last + self.horizons as i32,
-            indicators: vec![Indicator {
-                id: ID.into(),
-                no: None,
-                name: "series".into(),
-                name_zh: String::new(),
-                unit: String::new(),
-                category: String::new(),
-                attribute: Attribute::Expected,
-                base: Some(history[0]),
-                stated_growth: None,
-                // The engine needs a target; the forecast reads only the paths.
-                target: Target::Level {
-                    value: history[n - 1],
-                    direction: Direction::AtLeast,
-                },
-                extra_targets: Vec::new(),
-                note: None,
-            }],
-            series: Vec::new(),
-        };
-        let conditioning = Conditioning {
-            as_of: last,
-            values: BTreeMap::from([(ID.to_string(), history.iter().map(|&v| Some(v)).collect())]),
-        };
-        let options = RunOptions {
-            keep_paths: true,
-            no_fan: true,
-            conditioning: Some(conditioning),
-            ..RunOptions::default()
-        };
-        let result = Engine::new(&plan, &scenario, options)?.run()?;
+        let model = scenario
+            .models
+            .get(ID)
+            .cloned()
+            .ok_or_else(|| Error::parameter("history", "calibrated into no model"))?;
+        // The history is known in every path; the years after it are drawn.
+        let years = (n - 1) + self.horizons;
+        let source = Source::model(ID, model, history.to_vec(), years)?;
+        let (sim, _) = PathSimulator::new(&scenario, 0, years, vec![ID.into()], vec![source])?;
+        let blocks = sim.blocks(self.paths);
         let samples = (1..=self.horizons)
             .map(|h| {
-                result
-                    .kept_paths
+                blocks
                     .iter()
                     .flat_map(|b| b.at(0, n - 1 + h).iter().copied())
                     .collect()
@@ -233,8 +221,11 @@ mod tests {
         assert!(Simulated::new(ModelChoice::LogNormal, 10, 0, 1).is_err());
         assert!(Simulated::new(ModelChoice::LogNormal, 1000, 0, 0).is_err());
         assert!(Simulated::new(ModelChoice::LogNormal, 1000, 0, usize::MAX).is_err());
-        let mut big = Simulated::new(ModelChoice::LogNormal, 1000, 0, 1).unwrap();
-        big.horizons = usize::MAX;
-        assert!(big.fit(&history).is_err());
+        // The checks hold for a deserialised method too.
+        let big = r#"{"model":"log_normal","paths":1000,"seed":0,"horizons":18446744073709551615}"#;
+        assert!(serde_json::from_str::<Simulated>(big).is_err());
+        let ok = r#"{"model":"log_normal","paths":1000,"seed":0,"horizons":1}"#;
+        let m: Simulated = serde_json::from_str(ok).unwrap();
+        assert_eq!((m.paths(), m.horizons()), (1000, 1));
     }
 }

@@ -196,7 +196,7 @@ pub fn generate(
     (0..count)
         .into_par_iter()
         .map(|i| {
-            let mut rng = SimRng::seed_from_u64(crate::engine::stream_seed(seed, i as u64));
+            let mut rng = SimRng::seed_from_u64(crate::rng::stream_seed(seed, i as u64));
             let mut level = start.ln();
             let mut values = Vec::with_capacity(len);
             values.push(start);

@@ -204,7 +204,7 @@ mod tests {
         // ../shared/peers/README.md: P = 0.3516 for indicator 0.
         let m = Ar1::new(11.0, 0.3, 0.04).unwrap();
         let (mean, sd) = m.log_level_normal(Start::at(1.0), 5).unwrap();
-        let p = crate::attainment::normal_cdf((mean - 5.0 * 1.12f64.ln()) / sd);
+        let p = crate::normal::normal_cdf((mean - 5.0 * 1.12f64.ln()) / sd);
         assert!((p - 0.3516).abs() < 5e-5, "{p}");
     }
 }

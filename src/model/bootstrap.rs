@@ -2,8 +2,8 @@
 //! annual growth rates.
 
 use super::{GrowthModel, SimRng, Start};
-use crate::attainment::normal_cdf;
 use crate::error::{Error, Result};
+use crate::normal::normal_cdf;
 
 /// Annual growth drawn from the observed rates `history_pct`. With `block = 1`
 /// every year draws one observed year independently; with `block > 1` the path

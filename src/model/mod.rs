@@ -25,10 +25,7 @@ pub(crate) fn shifted_pct(growth_pct: f64, delta: f64) -> f64 {
     100.0 * (log_mean(growth_pct) + delta).exp_m1()
 }
 
-/// The random number generator each chunk of paths owns. Xoshiro256++ is a
-/// fixed, documented algorithm, so the same seed gives the same numbers on every
-/// platform and crate version.
-pub type SimRng = rand::rngs::Xoshiro256PlusPlus;
+pub use crate::rng::SimRng;
 
 /// Where a path starts: the level in the start year and, for persistent models,
 /// the log growth of the year that ended there.

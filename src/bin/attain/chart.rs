@@ -208,7 +208,7 @@ fn marks(plan: &Plan, ind: &Indicator, start: f64) -> Vec<Mark> {
             Target::Aggregate {
                 value, direction, ..
             } => {
-                let v = value.or_else(|| t.rule(&ind.id, plan).ok().map(|r| r.threshold));
+                let v = value.or_else(|| t.level_due(&ind.id, None, &plan.index()).map(|(v, _)| v));
                 match v {
                     Some(v) => point(format!("target sum {} {v:.1}", sign(*direction)), v),
                     None => continue,

@@ -1,6 +1,6 @@
 //! The progress bar of long runs and the Ctrl-C handler.
 //!
-//! The engine and the backtest report through an [`attain::engine::Monitor`]:
+//! The engine and the backtest report through an [`attain::monitor::Monitor`]:
 //! a counter of paths (series) done and a stop flag, checked between waves of
 //! paths (between series). Ctrl-C sets the flag; a thread polls the counter into an
 //! indicatif bar on standard error, which shows the time left.
@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use attain::engine::Monitor;
+use attain::monitor::Monitor;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// The process's monitor, whose stop flag Ctrl-C sets. The handler is

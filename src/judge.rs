@@ -1,0 +1,366 @@
+//! The judge: compiled rules in, tallies out. It reads blocks of paths from
+//! [`crate::paths`] and counts, per rule and per joint, the paths that meet
+//! them, with shortfall sums and (when asked) the fan chart's histograms.
+//!
+//! Integer tallies merge in any order; floating-point sums are kept per
+//! chunk and added in chunk order, so the totals do not depend on which
+//! thread judged which chunk.
+
+use crate::error::{Error, Result};
+use crate::kernel;
+use crate::path_block::PathBlock;
+use crate::quantile::Histogram;
+use crate::target::{Direction, Rule};
+
+/// Bins of the fan-chart and growth histograms.
+const BINS: usize = 1024;
+
+/// A target resolved for the judge.
+#[derive(Debug, Clone)]
+pub(crate) struct Slot {
+    /// Indicator id.
+    pub(crate) id: String,
+    /// Row number in the plan table.
+    pub(crate) no: Option<u32>,
+    /// Which target of the indicator.
+    pub(crate) index: usize,
+    /// Target kind.
+    pub(crate) kind: &'static str,
+    /// Whether the indicator is binding.
+    pub(crate) binding: bool,
+    /// The rule, when every series it reads is simulated.
+    pub(crate) rule: Option<Rule>,
+}
+
+/// Where each per-chunk float lies: fan sums (one per series-year), then a
+/// shortfall sum per live rule, then a realised-growth sum per series; the
+/// fan and growth parts are empty without a fan chart.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FloatLayout {
+    fan: usize,
+    live: usize,
+    growth: usize,
+    years: usize,
+}
+
+impl FloatLayout {
+    fn new(series: usize, years: usize, live: usize, fan: bool) -> Self {
+        FloatLayout {
+            fan: if fan { series * (years + 1) } else { 0 },
+            live,
+            growth: if fan { series } else { 0 },
+            years,
+        }
+    }
+
+    /// Sum of series `s` in year index `t`.
+    pub(crate) fn fan_sum(&self, s: usize, t: usize) -> usize {
+        s * (self.years + 1) + t
+    }
+
+    /// Shortfall sum of live rule `k`.
+    pub(crate) fn shortfall(&self, k: usize) -> usize {
+        self.fan + k
+    }
+
+    /// Realised-growth sum of series `s`.
+    pub(crate) fn growth(&self, s: usize) -> usize {
+        self.fan + self.live + s
+    }
+
+    /// Floats per chunk.
+    pub(crate) fn len(&self) -> usize {
+        self.fan + self.live + self.growth
+    }
+}
+
+/// Compiled rules and joints, judging blocks of paths into tallies.
+#[derive(Debug, Clone)]
+pub(crate) struct Judge {
+    pub(crate) slots: Vec<Slot>,
+    /// Probability slots: the evaluable rules, then binding, all, custom joints.
+    pub(crate) live: Vec<usize>,
+    pub(crate) joint_members: Vec<Vec<usize>>,
+    /// For each live rule, the bits of the joints it belongs to.
+    joint_masks: Vec<u64>,
+    fan: bool,
+    keep_paths: bool,
+    series: usize,
+    years: usize,
+    pub(crate) layout: FloatLayout,
+}
+
+/// The fixed histogram ranges of a run, from its first chunk.
+pub(crate) struct Templates {
+    fan: Vec<Histogram>,
+    growth: Vec<Histogram>,
+}
+
+/// Per-worker buffers of the judge, allocated once.
+pub(crate) struct JudgeScratch {
+    measure: Vec<f64>,
+    met: Vec<u64>,
+    growth: Vec<f64>,
+    hits: Vec<u64>,
+}
+
+impl Judge {
+    /// A judge of `slots` over blocks of `series` series and `years` plan
+    /// years; `joints` lists the custom joints' slot indices (at most 62:
+    /// each joint is a bit of a word, after the binding and all joints).
+    pub(crate) fn new(
+        slots: Vec<Slot>,
+        joints: Vec<Vec<usize>>,
+        series: usize,
+        years: usize,
+        fan: bool,
+        keep_paths: bool,
+    ) -> Result<Self> {
+        if joints.len() > 62 {
+            return Err(Error::parameter(
+                "joints",
+                format!("at most 62 custom joints, got {}", joints.len()),
+            ));
+        }
+        let live: Vec<usize> = (0..slots.len())
+            .filter(|&i| slots[i].rule.is_some())
+            .collect();
+        let mut joint_members = vec![
+            live.iter()
+                .copied()
+                .filter(|&i| slots[i].binding)
+                .collect::<Vec<_>>(),
+            live.clone(),
+        ];
+        joint_members.extend(joints);
+        let joint_masks = live
+            .iter()
+            .map(|slot| {
+                joint_members
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.contains(slot))
+                    .fold(0, |mask, (j, _)| mask | (1 << j))
+            })
+            .collect();
+        let layout = FloatLayout::new(series, years, live.len(), fan);
+        Ok(Judge {
+            slots,
+            live,
+            joint_members,
+            joint_masks,
+            fan,
+            keep_paths,
+            series,
+            years,
+            layout,
+        })
+    }
+
+    /// Probability slots: live rules, then joints.
+    pub(crate) fn probability_slots(&self) -> usize {
+        self.live.len() + self.joint_members.len()
+    }
+
+    /// Buffers for one worker.
+    pub(crate) fn scratch(&self, chunk: usize) -> JudgeScratch {
+        JudgeScratch {
+            measure: vec![0.0; chunk],
+            met: vec![0; chunk],
+            growth: vec![0.0; chunk],
+            hits: vec![0; self.probability_slots()],
+        }
+    }
+
+    /// Histogram ranges from the first `size` paths of `block`.
+    pub(crate) fn templates(&self, block: &PathBlock, size: usize) -> Templates {
+        if !self.fan {
+            return Templates {
+                fan: Vec::new(),
+                growth: Vec::new(),
+            };
+        }
+        let mut fan = Vec::with_capacity((self.years + 1) * self.series);
+        let mut growth = Vec::with_capacity(self.series);
+        let mut g = vec![0.0; size];
+        for s in 0..self.series {
+            for t in 0..=self.years {
+                fan.push(Histogram::from_pilot(&block.at(s, t)[..size], BINS));
+            }
+            realised_growth(block, s, self.years, &mut g[..size]);
+            growth.push(Histogram::from_pilot(&g, BINS));
+        }
+        Templates { fan, growth }
+    }
+
+    /// Judges chunk `c`'s `size` paths in `block` and adds them to `acc`.
+    pub(crate) fn tally(
+        &self,
+        c: u64,
+        size: usize,
+        block: &PathBlock,
+        sc: &mut JudgeScratch,
+        acc: &mut Acc,
+    ) {
+        let measure = &mut sc.measure[..size];
+        let met = &mut sc.met[..size];
+        let n_joint = self.joint_members.len();
+        let f0 = acc.open_floats(c);
+        // met[p] holds one bit per joint: starts all-true, cleared on a miss.
+        met.iter_mut().for_each(|m| *m = u64::MAX);
+        let chunk_hits = &mut sc.hits;
+        let mut met_total = 0u64;
+        for (k, &slot) in self.live.iter().enumerate() {
+            let Some(rule) = self.slots[slot].rule.as_ref() else {
+                continue;
+            };
+            let measure = rule.measure_view(block, measure);
+            let mask = self.joint_masks[k];
+            let at_least = rule.direction == Direction::AtLeast;
+            let (hits, shortfall) = kernel::judge(measure, rule.threshold, at_least, mask, met);
+            chunk_hits[k] = hits;
+            met_total += hits;
+            acc.float_data[f0 + self.layout.shortfall(k)] = shortfall;
+        }
+        for j in 0..n_joint {
+            chunk_hits[self.live.len() + j] =
+                met.iter().filter(|&&m| m & (1 << j) != 0).count() as u64;
+        }
+        acc.add_chunk(chunk_hits, size as u64, met_total);
+        if self.fan {
+            let g = &mut sc.growth[..size];
+            for s in 0..self.series {
+                for t in 0..=self.years {
+                    let v = block.at(s, t);
+                    let at = self.layout.fan_sum(s, t);
+                    acc.float_data[f0 + at] = kernel::sum(v);
+                    acc.fan[at].add_all(v);
+                }
+                realised_growth(block, s, self.years, g);
+                acc.float_data[f0 + self.layout.growth(s)] = kernel::sum(g);
+                acc.growth[s].add_all(g);
+            }
+        }
+        if self.keep_paths {
+            acc.kept.push((c, block.clone()));
+        }
+    }
+}
+
+/// Average annual growth from year 0 to `years` of series `s`, per path.
+fn realised_growth(block: &PathBlock, s: usize, years: usize, out: &mut [f64]) {
+    kernel::annual_growth(block.at(s, 0), block.at(s, years), years as f64, out);
+}
+
+/// Order-free tallies of some chunks, plus their per-chunk float sums.
+pub(crate) struct Acc {
+    pub(crate) paths: u64,
+    pub(crate) chunks: u64,
+    pub(crate) hits: Vec<u64>,
+    pub(crate) hits_sq: Vec<u128>,
+    pub(crate) hits_n: Vec<u128>,
+    pub(crate) n_sq: u128,
+    pub(crate) met_total: u64,
+    pub(crate) fan: Vec<Histogram>,
+    pub(crate) growth: Vec<Histogram>,
+    /// Per-chunk floats, `float_len` per chunk, in one flat buffer that
+    /// grows by doubling (a few allocations a wave, not one a chunk), and
+    /// the chunk each block belongs to.
+    float_len: usize,
+    float_chunks: Vec<u64>,
+    float_data: Vec<f64>,
+    pub(crate) kept: Vec<(u64, PathBlock)>,
+}
+
+impl Acc {
+    /// Empty tallies for `judge`, with the histogram ranges of `t`.
+    pub(crate) fn new(judge: &Judge, t: &Templates) -> Self {
+        let k = judge.probability_slots();
+        Acc {
+            paths: 0,
+            chunks: 0,
+            hits: vec![0; k],
+            hits_sq: vec![0; k],
+            hits_n: vec![0; k],
+            n_sq: 0,
+            met_total: 0,
+            fan: t.fan.iter().map(Histogram::empty_like).collect(),
+            growth: t.growth.iter().map(Histogram::empty_like).collect(),
+            float_len: judge.layout.len(),
+            float_chunks: Vec::new(),
+            float_data: Vec::new(),
+            kept: Vec::new(),
+        }
+    }
+
+    /// Zeroed floats for chunk `c`; returns where they start in `float_data`.
+    fn open_floats(&mut self, c: u64) -> usize {
+        let at = self.float_data.len();
+        self.float_chunks.push(c);
+        self.float_data.resize(at + self.float_len, 0.0);
+        at
+    }
+
+    fn add_chunk(&mut self, hits: &[u64], n: u64, met_total: u64) {
+        self.paths += n;
+        self.chunks += 1;
+        self.n_sq += (n * n) as u128;
+        self.met_total += met_total;
+        for (k, &h) in hits.iter().enumerate() {
+            self.hits[k] += h;
+            self.hits_sq[k] += (h * h) as u128;
+            self.hits_n[k] += (h * n) as u128;
+        }
+    }
+
+    /// Adds `other`'s tallies to these.
+    pub(crate) fn merge(&mut self, other: Acc) {
+        self.paths += other.paths;
+        self.chunks += other.chunks;
+        self.n_sq += other.n_sq;
+        self.met_total += other.met_total;
+        for k in 0..self.hits.len() {
+            self.hits[k] += other.hits[k];
+            self.hits_sq[k] += other.hits_sq[k];
+            self.hits_n[k] += other.hits_n[k];
+        }
+        for (a, b) in self.fan.iter_mut().zip(&other.fan) {
+            a.merge(b);
+        }
+        for (a, b) in self.growth.iter_mut().zip(&other.growth) {
+            a.merge(b);
+        }
+        self.float_chunks.extend(&other.float_chunks);
+        self.float_data.extend(&other.float_data);
+        self.kept.extend(other.kept);
+    }
+
+    /// Adds this wave into the running totals; floats in chunk order.
+    pub(crate) fn fold_into(mut self, total: &mut Acc, sums: &mut Sums) {
+        let mut order: Vec<usize> = (0..self.float_chunks.len()).collect();
+        order.sort_by_key(|&i| self.float_chunks[i]);
+        for i in order {
+            let f = &self.float_data[i * self.float_len..(i + 1) * self.float_len];
+            for (s, v) in sums.floats.iter_mut().zip(f) {
+                *s += v;
+            }
+        }
+        self.float_chunks.clear();
+        self.float_data.clear();
+        total.merge(self);
+    }
+}
+
+/// Running float sums, added chunk by chunk in order.
+pub(crate) struct Sums {
+    pub(crate) floats: Vec<f64>,
+}
+
+impl Sums {
+    /// Zero sums for `judge`'s layout.
+    pub(crate) fn new(judge: &Judge) -> Self {
+        Sums {
+            floats: vec![0.0; judge.layout.len()],
+        }
+    }
+}
