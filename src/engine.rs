@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::attainment::{Attainment, FAN_LEVELS, Probability, SeriesFan, TargetResult, YearBand};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::judge::{Acc, Judge, JudgeScratch, Slot, Sums};
 use crate::model::{ModelSpec, Start};
 use crate::monitor::Monitor;
@@ -531,7 +531,7 @@ fn known_values(
                 return Err(Error::indicator(
                     id,
                     &format!("actual {}", base_year as i64 + t as i64),
-                    format!("must be > 0 to condition on, got {v}"),
+                    Problem::out_of_range(v, "> 0 to condition on"),
                 ));
             }
             points.push((t, *v));

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::correlation::Correlation;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::kernel;
 use crate::model::{GrowthModel, ModelSpec, Start};
 use crate::normal::NormalStream;
@@ -213,7 +213,7 @@ impl PathSimulator {
             .ids
             .iter()
             .position(|s| s == id)
-            .ok_or_else(|| Error::indicator(id, "id", "is not a series of the plan"))?;
+            .ok_or_else(|| Error::indicator(id, "id", Problem::NotInPlan))?;
         match &mut self.sources[i] {
             Source::Model { model, .. } => {
                 *model = new;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::model::{GrowthModel, LogNormal, ModelSpec};
 use crate::plan::{Indicator, Plan};
 
@@ -170,19 +170,19 @@ impl Scenario {
         {
             return Err(Error::parameter(
                 "target_se",
-                format!("must be > 0, got {se}"),
+                Problem::out_of_range(se, "> 0"),
             ));
         }
         if !(self.default_sd.is_finite() && self.default_sd >= 0.0) {
             return Err(Error::parameter(
                 "default_sd",
-                format!("must be >= 0, got {}", self.default_sd),
+                Problem::out_of_range(self.default_sd, ">= 0"),
             ));
         }
         if !self.growth_shift_pp.is_finite() {
             return Err(Error::parameter(
                 "growth_shift_pp",
-                format!("must be finite, got {}", self.growth_shift_pp),
+                Problem::not_finite(self.growth_shift_pp),
             ));
         }
         let known = |id: &str, field: &str| -> Result<()> {
@@ -206,7 +206,7 @@ impl Scenario {
                 return Err(Error::indicator(
                     id,
                     "start",
-                    format!("must be > 0, got {v}"),
+                    Problem::out_of_range(v, "> 0"),
                 ));
             }
         }
@@ -226,7 +226,7 @@ impl Scenario {
             if !(0.0..=1.0).contains(&s.probability) {
                 return Err(Error::parameter(
                     &format!("{field}.probability"),
-                    format!("must be in [0, 1], got {}", s.probability),
+                    Problem::out_of_range(s.probability, "in [0, 1]"),
                 ));
             }
             for (id, &v) in std::iter::once((&String::new(), &s.impact_pct)).chain(&s.impacts_pct) {
@@ -236,7 +236,7 @@ impl Scenario {
                 if !(v.is_finite() && v > -100.0) {
                     return Err(Error::parameter(
                         &format!("{field}.impact_pct"),
-                        format!("must be > -100, got {v}"),
+                        Problem::out_of_range(v, "> -100"),
                     ));
                 }
             }
@@ -281,14 +281,14 @@ impl Scenario {
 
     /// Parses and checks a scenario from TOML text against `plan`.
     pub fn from_toml_str(text: &str, plan: &Plan) -> Result<Self> {
-        let s: Scenario = toml::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        let s: Scenario = toml::from_str(text).map_err(Error::codec)?;
         s.validate(plan)?;
         Ok(s)
     }
 
     /// Parses and checks a scenario from JSON text against `plan`.
     pub fn from_json_str(text: &str, plan: &Plan) -> Result<Self> {
-        let s: Scenario = serde_json::from_str(text).map_err(|e| Error::Format(e.to_string()))?;
+        let s: Scenario = serde_json::from_str(text).map_err(Error::codec)?;
         s.validate(plan)?;
         Ok(s)
     }
@@ -310,6 +310,6 @@ impl Scenario {
 
     /// The scenario as TOML text.
     pub fn to_toml_string(&self) -> Result<String> {
-        toml::to_string(self).map_err(|e| Error::Format(e.to_string()))
+        toml::to_string(self).map_err(Error::codec)
     }
 }

@@ -21,7 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::growth;
 pub use crate::rule::{Measure, Rule};
 use crate::series_index::SeriesIndex;
@@ -344,11 +344,7 @@ impl Target {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(Error::indicator(
-                    id,
-                    field,
-                    format!("must be finite, got {v}"),
-                ))
+                Err(Error::indicator(id, field, Problem::not_finite(v)))
             }
         };
         match self {
@@ -361,7 +357,7 @@ impl Target {
                     return Err(Error::indicator(
                         id,
                         "target.pct",
-                        format!("must be > -100, got {pct}"),
+                        Problem::out_of_range(pct, "> -100"),
                     ));
                 }
                 Ok(())
@@ -379,7 +375,7 @@ impl Target {
                     return Err(Error::indicator(
                         id,
                         "target.scale",
-                        format!("must be > 0, got {scale}"),
+                        Problem::out_of_range(scale, "> 0"),
                     ));
                 }
                 for (field, series) in [
@@ -387,11 +383,7 @@ impl Target {
                     ("target.denominator", denominator),
                 ] {
                     if index.position(series).is_none() {
-                        return Err(Error::indicator(
-                            id,
-                            field,
-                            format!("refers to unknown series \"{series}\""),
-                        ));
+                        return Err(Error::indicator(id, field, Problem::unknown_series(series)));
                     }
                 }
                 Ok(())
@@ -400,11 +392,7 @@ impl Target {
                 components, value, ..
             } => {
                 if components.is_empty() {
-                    return Err(Error::indicator(
-                        id,
-                        "target.components",
-                        "must not be empty",
-                    ));
+                    return Err(Error::indicator(id, "target.components", Problem::Empty));
                 }
                 for c in components {
                     if c == id {
@@ -418,7 +406,7 @@ impl Target {
                         return Err(Error::indicator(
                             id,
                             "target.components",
-                            format!("refers to unknown series \"{c}\""),
+                            Problem::unknown_series(c),
                         ));
                     }
                 }
@@ -429,7 +417,7 @@ impl Target {
             }
             Target::Milestones { points, .. } => {
                 if points.is_empty() {
-                    return Err(Error::indicator(id, "target.points", "must not be empty"));
+                    return Err(Error::indicator(id, "target.points", Problem::Empty));
                 }
                 let mut last = index.base_year();
                 for (i, m) in points.iter().enumerate() {
@@ -471,7 +459,7 @@ impl Target {
                     return Err(Error::indicator(
                         id,
                         "target.tolerance_pct",
-                        format!("must be >= 0, got {tolerance_pct}"),
+                        Problem::out_of_range(tolerance_pct, ">= 0"),
                     ));
                 }
                 if *value == 0.0 {
@@ -488,7 +476,7 @@ impl Target {
                     return Err(Error::indicator(
                         id,
                         "target.factor",
-                        format!("must be > 0, got {factor}"),
+                        Problem::out_of_range(factor, "> 0"),
                     ));
                 }
                 Ok(())

@@ -30,7 +30,7 @@ use std::fmt::Debug;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 pub mod backtest;
 pub mod history;
@@ -191,7 +191,7 @@ impl Predictive {
     /// between order statistics (R's type 7, NumPy's default).
     pub fn quantile(&self, p: f64) -> Result<f64> {
         if !(p > 0.0 && p < 1.0) {
-            return Err(Error::parameter("p", format!("must be in (0, 1), got {p}")));
+            return Err(Error::parameter("p", Problem::out_of_range(p, "in (0, 1)")));
         }
         self.validate()?;
         Ok(match self {
@@ -216,7 +216,7 @@ impl Predictive {
                     if p > 0.0 && p < 1.0 {
                         Ok(sorted_quantile(&s, p))
                     } else {
-                        Err(Error::parameter("p", format!("must be in (0, 1), got {p}")))
+                        Err(Error::parameter("p", Problem::out_of_range(p, "in (0, 1)")))
                     }
                 })
                 .collect()
@@ -359,7 +359,7 @@ pub(crate) fn check_history(method: &str, history: &[f64], min: usize, logs: boo
         if !v.is_finite() {
             return Err(Error::parameter(
                 &format!("history[{k}]"),
-                format!("must be finite, got {v}"),
+                Problem::not_finite(v),
             ));
         }
         if logs && v <= 0.0 {

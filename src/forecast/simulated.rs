@@ -2,7 +2,7 @@
 
 use super::{Fitted, Forecast, Method, Predictive, check_history, check_horizon};
 use crate::calibration::{Calibration, ModelChoice, scenario_from};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::paths::{PathSimulator, Source};
 
 /// Forecasts by what a mid-term review would run: the history is calibrated
@@ -45,7 +45,7 @@ impl Simulated {
         if !(100..=10_000_000).contains(&paths) {
             return Err(Error::parameter(
                 "paths",
-                format!("must be between 100 and 10000000, got {paths}"),
+                Problem::out_of_range(paths, "between 100 and 10000000"),
             ));
         }
         if !(1..=MAX_HORIZONS).contains(&horizons) {
