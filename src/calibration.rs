@@ -1465,7 +1465,7 @@ mod tests {
             "{}",
             f.intensity
         );
-        let m = &f.correlation.matrix;
+        let m = f.correlation.matrix();
         assert!(close(m[(0, 1)], 0.772_520_077_521_947_4, 1e-12));
         assert!(close(m[(1, 2)], -0.797_420_175_999_682_7, 1e-12));
         assert!(f.repair.is_none());
@@ -1498,7 +1498,7 @@ mod tests {
         let y = History::levels("y", 2000, &[1.0, 3.0]);
         let f = correlation(&[x, y]).unwrap();
         assert_eq!(f.rule, ShrinkageRule::Identity);
-        assert_eq!(f.correlation.matrix, DMatrix::identity(2, 2));
+        assert_eq!(*f.correlation.matrix(), DMatrix::identity(2, 2));
     }
 
     #[test]
@@ -1587,7 +1587,7 @@ mod tests {
                 }
                 let ids: Vec<String> = (0..p).map(|i| format!("s{i}")).collect();
                 let f = shrink_correlation(ids, &data).unwrap();
-                let m = &f.correlation.matrix;
+                let m = f.correlation.matrix();
                 let min = m.clone().symmetric_eigen().eigenvalues.min();
                 prop_assert!(min >= SHRINK_FLOOR - 1e-9, "min eigenvalue {min}");
                 prop_assert!(f.intensity >= SHRINK_FLOOR && f.intensity <= 1.0);
