@@ -58,6 +58,7 @@ pub mod progress;
 pub mod quantile;
 pub mod review;
 pub mod scenario;
+pub(crate) mod solve;
 pub mod target;
 
 pub use error::{Error, Result};

@@ -143,26 +143,8 @@ impl StudentTFit {
             )
             .0;
         // Golden section on the two grid cells around the best point.
-        let (mut a, mut b) = (grid[best.saturating_sub(1)], grid[(best + 1).min(GRID)]);
-        let r = 0.5 * (5f64.sqrt() - 1.0);
-        let (mut c, mut d) = (b - r * (b - a), a + r * (b - a));
-        let (mut fc, mut fd) = (profile(c).0, profile(d).0);
-        while b - a > 1e-7 {
-            if fc >= fd {
-                b = d;
-                d = c;
-                fd = fc;
-                c = b - r * (b - a);
-                fc = profile(c).0;
-            } else {
-                a = c;
-                c = d;
-                fc = fd;
-                d = a + r * (b - a);
-                fd = profile(d).0;
-            }
-        }
-        let mut ln_df = 0.5 * (a + b);
+        let (a, b) = (grid[best.saturating_sub(1)], grid[(best + 1).min(GRID)]);
+        let mut ln_df = crate::solve::golden_max(|x| profile(x).0, a, b, 1e-7);
         // The ends of the range are candidates too (golden section never
         // evaluates them exactly).
         for end in [lo, hi] {

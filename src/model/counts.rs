@@ -174,15 +174,8 @@ fn count_quantile(m: f64, r: f64, z: f64) -> f64 {
             step = step.saturating_mul(2);
         }
     }
-    if let Some(mut l) = lo {
-        while hi - l > 1 {
-            let mid = l + (hi - l) / 2;
-            if ok(mid) {
-                hi = mid;
-            } else {
-                l = mid;
-            }
-        }
+    if let Some(l) = lo {
+        hi = crate::solve::bisect_count(l, hi, ok);
     }
     hi as f64
 }

@@ -85,18 +85,13 @@ impl TwoPiece {
                 * uncertainty
                 * (1.0 / (1.0 - g).sqrt() - 1.0 / (1.0 + g).sqrt())
         };
-        let (mut lo, mut hi) = (-1.0f64, 1.0f64);
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if mid <= lo || mid >= hi {
-                break;
-            }
-            if gap(mid) < mean_minus_mode {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
+        let Ok((lo, hi)) = crate::solve::bisect::<std::convert::Infallible>(
+            -1.0,
+            1.0,
+            200,
+            |mid| Ok(gap(mid) < mean_minus_mode),
+            |_, _, _| false,
+        );
         let g = 0.5 * (lo + hi);
         TwoPiece::new(
             mode_pct,
