@@ -8,12 +8,11 @@
 //! Randomness a model needs beyond `z` (shock occurrences, say) comes from the
 //! chunk's own RNG stream, so results stay reproducible.
 //!
-//! Models are plain serde structs with checked constructors; [`ModelSpec`] is
-//! the closed set a scenario file can name.
+//! Models have private fields, checked constructors and getters, and load
+//! through their constructor (`serde(try_from)`), so every value is valid;
+//! [`ModelSpec`] is the closed set a scenario file can name.
 
 use std::fmt::Debug;
-
-use crate::error::Result;
 
 /// Mean annual log growth of a median growth in percent: `ln(1 + pct/100)`.
 pub fn log_mean(growth_pct: f64) -> f64 {
@@ -52,9 +51,6 @@ impl Start {
 
 /// A model of one indicator's yearly values.
 pub trait GrowthModel: Debug + Send + Sync {
-    /// Checks the parameters, naming the offending one.
-    fn validate(&self) -> Result<()>;
-
     /// Simulates `paths` paths of `years` years from `start`.
     ///
     /// `z` and `out` are laid out `[year][path]` (`years * paths` values, year
@@ -74,13 +70,15 @@ pub trait GrowthModel: Debug + Send + Sync {
     }
 
     /// Shifts the model's central annual log growth by `delta` (for goal seek).
-    /// Returns false when the model has no such parameter.
+    /// Returns false, leaving the model as it was, when the model has no such
+    /// parameter or the moved one would be invalid.
     fn shift_growth(&mut self, _delta: f64) -> bool {
         false
     }
 
     /// Multiplies the model's volatility by `factor` (for goal seek and stress).
-    /// Returns false when the model has no such parameter.
+    /// Returns false, leaving the model as it was, when the model has no such
+    /// parameter or the moved one would be invalid.
     fn scale_volatility(&mut self, _factor: f64) -> bool {
         false
     }
@@ -173,9 +171,6 @@ impl ModelSpec {
 }
 
 impl GrowthModel for ModelSpec {
-    fn validate(&self) -> Result<()> {
-        self.inner().validate()
-    }
     fn simulate(&self, start: Start, z: &[f64], paths: usize, rng: &mut SimRng, out: &mut [f64]) {
         self.inner().simulate(start, z, paths, rng, out)
     }

@@ -16,14 +16,30 @@ use crate::error::{Error, Result};
 /// The draw is the closed-form quantile at `u = Phi(z)` (a Gaussian copula).
 /// Its median, not its mode, is the model's [`GrowthModel::growth_pct`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "TwoPieceRaw")]
 pub struct TwoPiece {
     /// Modal annual growth, percent.
-    pub mode_pct: f64,
+    mode_pct: f64,
     /// Standard deviation of the half below the mode.
-    pub sd_lower: f64,
+    sd_lower: f64,
     /// Standard deviation of the half above the mode.
-    pub sd_upper: f64,
+    sd_upper: f64,
+}
+
+/// The file form of [`TwoPiece`]: loading checks it through [`TwoPiece::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TwoPieceRaw {
+    mode_pct: f64,
+    sd_lower: f64,
+    sd_upper: f64,
+}
+
+impl TryFrom<TwoPieceRaw> for TwoPiece {
+    type Error = crate::error::Error;
+    fn try_from(r: TwoPieceRaw) -> Result<Self> {
+        TwoPiece::new(r.mode_pct, r.sd_lower, r.sd_upper)
+    }
 }
 
 impl TwoPiece {
@@ -34,7 +50,7 @@ impl TwoPiece {
             sd_lower,
             sd_upper,
         };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -174,8 +190,24 @@ impl TwoPiece {
     }
 }
 
-impl GrowthModel for TwoPiece {
-    fn validate(&self) -> Result<()> {
+impl TwoPiece {
+    /// Modal annual growth, percent.
+    pub fn mode_pct(&self) -> f64 {
+        self.mode_pct
+    }
+
+    /// Standard deviation of the half below the mode.
+    pub fn sd_lower(&self) -> f64 {
+        self.sd_lower
+    }
+
+    /// Standard deviation of the half above the mode.
+    pub fn sd_upper(&self) -> f64 {
+        self.sd_upper
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.mode_pct).map_err(|_| {
             Error::parameter(
                 "mode_pct",
@@ -186,6 +218,18 @@ impl GrowthModel for TwoPiece {
         check_sd("sd_upper", self.sd_upper)
     }
 
+    /// Keeps a moved value only if it is still valid (else restores `before`).
+    fn keep_if_valid(&mut self, before: Self) -> bool {
+        if self.check().is_ok() {
+            true
+        } else {
+            *self = before;
+            false
+        }
+    }
+}
+
+impl GrowthModel for TwoPiece {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         if paths == 0 {
             return;
@@ -204,14 +248,16 @@ impl GrowthModel for TwoPiece {
     }
 
     fn shift_growth(&mut self, delta: f64) -> bool {
+        let before = self.clone();
         self.mode_pct = 100.0 * (self.mode() + delta).exp_m1();
-        true
+        self.keep_if_valid(before)
     }
 
     fn scale_volatility(&mut self, factor: f64) -> bool {
+        let before = self.clone();
         self.sd_lower *= factor;
         self.sd_upper *= factor;
-        true
+        self.keep_if_valid(before)
     }
 }
 
