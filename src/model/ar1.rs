@@ -98,16 +98,6 @@ impl Ar1 {
         }
         check_sd("sd", self.sd)
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for Ar1 {
@@ -141,13 +131,13 @@ impl GrowthModel for Ar1 {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 
     fn scale_volatility(&mut self, factor: f64) -> bool {
         let before = self.clone();
         self.sd *= factor;
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

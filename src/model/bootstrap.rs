@@ -146,16 +146,6 @@ impl Bootstrap {
         }
         Ok(())
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for Bootstrap {
@@ -217,7 +207,7 @@ impl GrowthModel for Bootstrap {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.remap(|g| g + delta);
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 
     /// Scales every observed log growth's deviation from their mean.
@@ -225,7 +215,7 @@ impl GrowthModel for Bootstrap {
         let before = self.clone();
         let (mean, _) = self.log_moments();
         self.remap(|g| mean + factor * (g - mean));
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -244,16 +244,6 @@ impl Poisson {
         check_mean(self.mean)?;
         check_growth(self.growth_pct)
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for Poisson {
@@ -268,7 +258,7 @@ impl GrowthModel for Poisson {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.growth_pct = shifted(self.growth_pct, delta);
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 
@@ -296,16 +286,6 @@ impl NegativeBinomial {
             ))
         }
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for NegativeBinomial {
@@ -320,14 +300,14 @@ impl GrowthModel for NegativeBinomial {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.growth_pct = shifted(self.growth_pct, delta);
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 
     /// Scales the extra-Poisson standard deviation `mean / sqrt(r)`.
     fn scale_volatility(&mut self, factor: f64) -> bool {
         let before = self.clone();
         self.r /= factor * factor;
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -42,16 +42,6 @@ impl Deterministic {
     fn check(&self) -> Result<()> {
         check_growth(self.growth_pct)
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for Deterministic {
@@ -81,7 +71,7 @@ impl GrowthModel for Deterministic {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

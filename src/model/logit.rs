@@ -118,16 +118,6 @@ impl Logit {
         check_sd("sd", self.sd)?;
         positive("upper", self.upper).map(|_| ())
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for Logit {
@@ -148,13 +138,13 @@ impl GrowthModel for Logit {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.drift += delta;
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 
     fn scale_volatility(&mut self, factor: f64) -> bool {
         let before = self.clone();
         self.sd *= factor;
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -24,6 +24,17 @@ pub(crate) fn shifted_pct(growth_pct: f64, delta: f64) -> f64 {
     100.0 * (log_mean(growth_pct) + delta).exp_m1()
 }
 
+/// Keeps a moved model only if `check` still passes, else restores `before`:
+/// goal seek and stress move parameters, and must not leave an invalid model.
+fn keep_if_valid<M>(m: &mut M, before: M, check: fn(&M) -> crate::error::Result<()>) -> bool {
+    if check(m).is_ok() {
+        true
+    } else {
+        *m = before;
+        false
+    }
+}
+
 /// The random number generator each chunk of paths owns. Xoshiro256++ is a
 /// fixed, documented algorithm, so the same seed gives the same numbers on every
 /// platform and crate version.

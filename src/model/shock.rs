@@ -115,16 +115,6 @@ impl ShockMixture {
         crate::error::finite("shock_mean", self.shock_mean)?;
         check_sd("shock_sd", self.shock_sd)
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for ShockMixture {
@@ -156,7 +146,7 @@ impl GrowthModel for ShockMixture {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 
     /// Scales the ordinary volatility and the shock's spread (not its mean).
@@ -164,7 +154,7 @@ impl GrowthModel for ShockMixture {
         let before = self.clone();
         self.sd *= factor;
         self.shock_sd *= factor;
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

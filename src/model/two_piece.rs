@@ -217,16 +217,6 @@ impl TwoPiece {
         check_sd("sd_lower", self.sd_lower)?;
         check_sd("sd_upper", self.sd_upper)
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for TwoPiece {
@@ -250,14 +240,14 @@ impl GrowthModel for TwoPiece {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.mode_pct = 100.0 * (self.mode() + delta).exp_m1();
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 
     fn scale_volatility(&mut self, factor: f64) -> bool {
         let before = self.clone();
         self.sd_lower *= factor;
         self.sd_upper *= factor;
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -82,16 +82,6 @@ impl UncertainMean {
         check_sd("sd", self.sd)?;
         check_sd("mean_se", self.mean_se)
     }
-
-    /// Keeps a moved value only if it is still valid (else restores `before`).
-    fn keep_if_valid(&mut self, before: Self) -> bool {
-        if self.check().is_ok() {
-            true
-        } else {
-            *self = before;
-            false
-        }
-    }
 }
 
 impl GrowthModel for UncertainMean {
@@ -135,7 +125,7 @@ impl GrowthModel for UncertainMean {
     fn shift_growth(&mut self, delta: f64) -> bool {
         let before = self.clone();
         self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 
     /// Scales the year-to-year volatility `sd` only: `mean_se` is what the
@@ -143,7 +133,7 @@ impl GrowthModel for UncertainMean {
     fn scale_volatility(&mut self, factor: f64) -> bool {
         let before = self.clone();
         self.sd *= factor;
-        self.keep_if_valid(before)
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 
