@@ -73,21 +73,7 @@ impl GrowthModel for LogNormal {
             .log_level_normal(Start::at(start.level), years)
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        let before = self.clone();
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        super::keep_if_valid(self, before, Self::check)
-    }
-
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        let before = self.clone();
-        self.sd *= factor;
-        super::keep_if_valid(self, before, Self::check)
-    }
+    super::median_growth_moves!(sd);
 }
 
 #[cfg(test)]

@@ -95,6 +95,31 @@ pub trait GrowthModel: Debug + Send + Sync {
     }
 }
 
+/// The goal-seek methods of a model with a median growth `growth_pct` and
+/// volatility fields `$vol` (each scaled by the factor), written once: the
+/// median growth, its shift in log terms and the volatility's scaling, each
+/// move refused and undone when the model's `check` fails.
+macro_rules! median_growth_moves {
+    ($($vol:ident),+) => {
+        fn growth_pct(&self) -> Option<f64> {
+            Some(self.growth_pct)
+        }
+
+        fn shift_growth(&mut self, delta: f64) -> bool {
+            let before = self.clone();
+            self.growth_pct = super::shifted_pct(self.growth_pct, delta);
+            super::keep_if_valid(self, before, Self::check)
+        }
+
+        fn scale_volatility(&mut self, factor: f64) -> bool {
+            let before = self.clone();
+            $(self.$vol *= factor;)+
+            super::keep_if_valid(self, before, Self::check)
+        }
+    };
+}
+use median_growth_moves;
+
 mod ar1;
 mod bootstrap;
 mod counts;

@@ -139,23 +139,8 @@ impl GrowthModel for ShockMixture {
         }
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        let before = self.clone();
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        super::keep_if_valid(self, before, Self::check)
-    }
-
-    /// Scales the ordinary volatility and the shock's spread (not its mean).
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        let before = self.clone();
-        self.sd *= factor;
-        self.shock_sd *= factor;
-        super::keep_if_valid(self, before, Self::check)
-    }
+    // The volatility is the ordinary `sd` and the shock's spread, not its mean.
+    super::median_growth_moves!(sd, shock_sd);
 }
 
 #[cfg(test)]

@@ -118,23 +118,9 @@ impl GrowthModel for UncertainMean {
         Some((mean, var.sqrt()))
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        let before = self.clone();
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        super::keep_if_valid(self, before, Self::check)
-    }
-
-    /// Scales the year-to-year volatility `sd` only: `mean_se` is what the
-    /// history says about the mean, not volatility.
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        let before = self.clone();
-        self.sd *= factor;
-        super::keep_if_valid(self, before, Self::check)
-    }
+    // The volatility is the year-to-year `sd` only: `mean_se` is what the
+    // history says about the mean, not volatility.
+    super::median_growth_moves!(sd);
 }
 
 #[cfg(test)]
