@@ -64,15 +64,7 @@ impl GrowthModel for Deterministic {
         Some((start.level.ln() + years as f64 * mu, 0.0))
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        let before = self.clone();
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        super::keep_if_valid(self, before, Self::check)
-    }
+    super::median_growth_moves!();
 }
 
 #[cfg(test)]

@@ -96,11 +96,12 @@ pub trait GrowthModel: Debug + Send + Sync {
 }
 
 /// The goal-seek methods of a model with a median growth `growth_pct` and
-/// volatility fields `$vol` (each scaled by the factor), written once: the
+/// volatility fields `$vol` (each scaled by the factor; none: the model has
+/// no volatility to scale), written once: the
 /// median growth, its shift in log terms and the volatility's scaling, each
 /// move refused and undone when the model's `check` fails.
 macro_rules! median_growth_moves {
-    ($($vol:ident),+) => {
+    () => {
         fn growth_pct(&self) -> Option<f64> {
             Some(self.growth_pct)
         }
@@ -110,6 +111,9 @@ macro_rules! median_growth_moves {
             self.growth_pct = super::shifted_pct(self.growth_pct, delta);
             super::keep_if_valid(self, before, Self::check)
         }
+    };
+    ($($vol:ident),+) => {
+        super::median_growth_moves!();
 
         fn scale_volatility(&mut self, factor: f64) -> bool {
             let before = self.clone();
