@@ -137,7 +137,7 @@ fn seek(
                 )
             })
     };
-    let (mut lo, mut hi) = match knob {
+    let (lo, hi) = match knob {
         Knob::Growth => (-1.0, 1.0),
         Knob::Volatility => (0.0, 10.0),
     };
@@ -154,18 +154,15 @@ fn seek(
             "P(target met) runs from {p_lo:.4} to {p_hi:.4} over the {knob:?} range [{lo}, {hi}]: {p_goal} is not crossed",
         )));
     }
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        let ok = p_at(mid)? >= p_goal;
-        if ok == rising {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-        if hi - lo < 1e-7 {
-            break;
-        }
-    }
+    // Below the solution exactly when reaching the goal disagrees with the
+    // bracket's orientation.
+    let (lo, hi) = crate::solve::bisect(
+        lo,
+        hi,
+        60,
+        |mid| Ok((p_at(mid)? >= p_goal) != rising),
+        |lo, hi, _| hi - lo < 1e-7,
+    )?;
     let value = if rising { hi } else { lo };
     let p = p_at(value)?;
     let growth_pct = match knob {

@@ -112,24 +112,20 @@ pub fn cumulative_implied_growth(base: f64, total: f64, years: u32) -> Result<f6
     // reaches e^700 (near f64's limit): every total/base in about [4e-18, 1e304]
     // has its root inside. A bound of 40/years, as before, refused ordinary
     // rates on long horizons (15% over 282 years).
-    let (mut lo, mut hi) = (-40.0_f64, 700.0_f64 / years as f64);
+    let (lo, hi) = (-40.0_f64, 700.0_f64 / years as f64);
     if f(lo) > 0.0 || f(hi) < 0.0 {
         return Err(Error::NoSolution(format!(
             "no growth rate sums base {base} to {total} over {years} years \
              (total / base must lie within about [4e-18, 1e304])"
         )));
     }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if f(mid) < 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo <= 1e-15 * (1.0 + mid.abs()) {
-            break;
-        }
-    }
+    let Ok((lo, hi)) = crate::solve::bisect::<std::convert::Infallible>(
+        lo,
+        hi,
+        200,
+        |mid| Ok(f(mid) < 0.0),
+        |lo, hi, mid| hi - lo <= 1e-15 * (1.0 + mid.abs()),
+    );
     let mut u = 0.5 * (lo + hi);
     // Newton polish needs the derivative term by term; for long horizons the
     // bisection result (relative 1e-15 in ln(1+g)) stands.

@@ -64,6 +64,7 @@ pub mod review;
 pub mod rule;
 pub mod scenario;
 pub mod series_index;
+pub(crate) mod solve;
 pub mod target;
 
 mod judge;

@@ -208,7 +208,6 @@ impl PathSimulator {
 
     /// Replaces the model of series `id`.
     pub(crate) fn set_model(&mut self, id: &str, new: ModelSpec) -> Result<()> {
-        new.validate()?;
         let i = self
             .ids
             .iter()
@@ -475,10 +474,10 @@ fn full_cholesky(
         }
     }
     let mut full = DMatrix::<f64>::identity(rows, rows);
-    for (a, ia) in corr.ids.iter().enumerate() {
-        for (b, ib) in corr.ids.iter().enumerate() {
+    for (a, ia) in corr.ids().iter().enumerate() {
+        for (b, ib) in corr.ids().iter().enumerate() {
             match (row_of.get(ia.as_str()), row_of.get(ib.as_str())) {
-                (Some(&ra), Some(&rb)) => full[(ra, rb)] = corr.matrix[(a, b)],
+                (Some(&ra), Some(&rb)) => full[(ra, rb)] = corr.matrix()[(a, b)],
                 _ if a == b => {}
                 _ => {
                     let missing = if row_of.contains_key(ia.as_str()) {

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
-use crate::model::{GrowthModel, LogNormal, ModelSpec};
+use crate::model::{LogNormal, ModelSpec};
 use crate::plan::{Indicator, Plan};
 
 /// Standard deviation of annual log growth the default scenario assumes for
@@ -96,7 +96,11 @@ pub struct Scenario {
     #[serde(default)]
     pub growth_shift_pp: f64,
     /// Models by series id; series not named get [`Scenario::default_model`].
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "models_by_id"
+    )]
     pub models: BTreeMap<String, ModelSpec>,
     /// Start levels for series the plan gives no base for (row 17's rate).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -195,10 +199,9 @@ impl Scenario {
             }
             Ok(())
         };
-        for (id, m) in &self.models {
+        // Models are checked when built or loaded; only their ids remain.
+        for id in self.models.keys() {
             known(id, "models")?;
-            m.validate()
-                .map_err(|e| Error::indicator(id, "model", e.to_string()))?;
         }
         for (id, &v) in &self.starts {
             known(id, "starts")?;
@@ -312,4 +315,33 @@ impl Scenario {
     pub fn to_toml_string(&self) -> Result<String> {
         toml::to_string(self).map_err(Error::codec)
     }
+}
+
+/// Loads the models map, naming the series of a model whose parameters its
+/// constructor refuses (models check themselves on load).
+fn models_by_id<'de, D>(de: D) -> std::result::Result<BTreeMap<String, ModelSpec>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct ById;
+    impl<'de> serde::de::Visitor<'de> for ById {
+        type Value = BTreeMap<String, ModelSpec>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of series ids to models")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut models = BTreeMap::new();
+            while let Some(id) = map.next_key::<String>()? {
+                let m = map.next_value::<ModelSpec>().map_err(|e| {
+                    serde::de::Error::custom(Error::indicator(&id, "model", e.to_string()))
+                })?;
+                models.insert(id, m);
+            }
+            Ok(models)
+        }
+    }
+    de.deserialize_map(ById)
 }

@@ -55,54 +55,6 @@ fn clamp(p: &[f64; 3]) -> [f64; 3] {
     std::array::from_fn(|i| p[i].clamp(LO[i], HI[i]))
 }
 
-/// Compact Nelder-Mead (reflection 1, expansion 2, contraction and shrink
-/// 1/2) on `f`; deterministic. Returns the best vertex.
-fn nelder_mead(f: impl Fn(&[f64; 3]) -> f64, start: [f64; 3], step: f64, iters: usize) -> [f64; 3] {
-    let mut s: Vec<([f64; 3], f64)> = (0..4)
-        .map(|i| {
-            let mut x = start;
-            if i > 0 {
-                x[i - 1] += step;
-            }
-            (x, f(&x))
-        })
-        .collect();
-    let comb = |a: &[f64; 3], b: &[f64; 3], t: f64| -> [f64; 3] {
-        std::array::from_fn(|i| a[i] + t * (b[i] - a[i]))
-    };
-    for _ in 0..iters {
-        s.sort_by(|a, b| a.1.total_cmp(&b.1));
-        if s[3].1 - s[0].1 <= 1e-14 * (1e-300 + s[0].1.abs()) {
-            break;
-        }
-        let c: [f64; 3] = std::array::from_fn(|i| (s[0].0[i] + s[1].0[i] + s[2].0[i]) / 3.0);
-        let worst = s[3].0;
-        let r = comb(&c, &worst, -1.0);
-        let fr = f(&r);
-        if fr < s[0].1 {
-            let e = comb(&c, &worst, -2.0);
-            let fe = f(&e);
-            s[3] = if fe < fr { (e, fe) } else { (r, fr) };
-        } else if fr < s[2].1 {
-            s[3] = (r, fr);
-        } else {
-            let k = comb(&c, &worst, 0.5);
-            let fk = f(&k);
-            if fk < s[3].1 {
-                s[3] = (k, fk);
-            } else {
-                let best = s[0].0;
-                for v in s.iter_mut().skip(1) {
-                    let x = comb(&best, &v.0, 0.5);
-                    *v = (x, f(&x));
-                }
-            }
-        }
-    }
-    s.sort_by(|a, b| a.1.total_cmp(&b.1));
-    s[0].0
-}
-
 impl Fit {
     fn estimate(y: &[f64]) -> Fit {
         let sse = |p: &[f64; 3]| run(y, &clamp(p)).0;
@@ -119,7 +71,7 @@ impl Fit {
                 }
             }
         }
-        let p = clamp(&nelder_mead(sse, best.0, 0.05, 200));
+        let p = clamp(&crate::solve::nelder_mead(sse, best.0, 0.05, 200));
         let (sse, m, level, trend) = run(y, &p);
         Fit {
             alpha: p[0],

@@ -8,14 +8,30 @@ use crate::kernel;
 /// `mu = ln(1 + growth_pct / 100)` and `x_0` the start's last log growth (or
 /// `mu` when unknown). `phi = 0` is the i.i.d. log-normal model.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "Ar1Raw")]
 pub struct Ar1 {
     /// Median annual growth, percent.
-    pub growth_pct: f64,
+    pub(super) growth_pct: f64,
     /// Persistence, in (-1, 1).
-    pub phi: f64,
+    pub(super) phi: f64,
     /// Standard deviation of the annual shock to log growth.
-    pub sd: f64,
+    pub(super) sd: f64,
+}
+
+/// The file form of [`Ar1`]: loading checks it through [`Ar1::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ar1Raw {
+    growth_pct: f64,
+    phi: f64,
+    sd: f64,
+}
+
+impl TryFrom<Ar1Raw> for Ar1 {
+    type Error = crate::error::Error;
+    fn try_from(r: Ar1Raw) -> Result<Self> {
+        Ar1::new(r.growth_pct, r.phi, r.sd)
+    }
 }
 
 impl Ar1 {
@@ -26,7 +42,7 @@ impl Ar1 {
             phi,
             sd,
         };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -60,8 +76,19 @@ pub(crate) fn check_sd(name: &str, sd: f64) -> Result<()> {
     }
 }
 
-impl GrowthModel for Ar1 {
-    fn validate(&self) -> Result<()> {
+impl Ar1 {
+    /// Persistence, in (-1, 1).
+    pub fn phi(&self) -> f64 {
+        self.phi
+    }
+
+    /// Standard deviation of the annual shock to log growth.
+    pub fn sd(&self) -> f64 {
+        self.sd
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.growth_pct)?;
         if self.phi.is_nan() || self.phi.abs() >= 1.0 {
             return Err(Error::parameter(
@@ -71,7 +98,9 @@ impl GrowthModel for Ar1 {
         }
         check_sd("sd", self.sd)
     }
+}
 
+impl GrowthModel for Ar1 {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         // The kernel simulates the years that both `z` and `out` hold in full.
         let mu = self.mu();
@@ -101,19 +130,7 @@ impl GrowthModel for Ar1 {
         Some((mean, self.sd * var.sqrt()))
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        true
-    }
-
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        self.sd *= factor;
-        true
-    }
+    super::median_growth_moves!(sd);
 }
 
 #[cfg(test)]
@@ -143,6 +160,28 @@ mod tests {
                 .contains("growth_pct")
         );
         assert!(Ar1::new(f64::NAN, 0.3, 0.1).is_err());
+    }
+
+    #[test]
+    fn loads_through_the_constructor_and_moves_stay_valid() {
+        let e = toml::from_str::<Ar1>("growth_pct = 5.0\nphi = 1.2\nsd = 0.1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("phi") && e.contains("(-1, 1)"), "{e}");
+        let text = "growth_pct = 5.0\nphi = 0.3\nsd = 0.1";
+        let m: Ar1 = toml::from_str(text).unwrap();
+        assert_eq!((m.phi(), m.sd(), m.growth_pct()), (0.3, 0.1, Some(5.0)));
+        // Same file format both ways; unknown fields are still refused.
+        assert_eq!(
+            toml::from_str::<Ar1>(&toml::to_string(&m).unwrap()),
+            Ok(m.clone())
+        );
+        assert!(toml::from_str::<Ar1>(&format!("{text}\nextra = 1")).is_err());
+        // A move that would break a parameter is refused and undone.
+        let mut moved = m.clone();
+        assert!(!moved.scale_volatility(-1.0) && moved == m);
+        assert!(!moved.shift_growth(f64::NAN) && moved == m);
+        assert!(moved.scale_volatility(2.0) && moved.sd() == 0.2);
     }
 
     #[test]

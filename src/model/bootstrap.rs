@@ -17,13 +17,28 @@ use crate::normal::normal_cdf;
 /// a high `z` draws a fast year (or block). Keep `history_pct` chronological,
 /// as blocks are runs of consecutive entries.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "BootstrapRaw")]
 pub struct Bootstrap {
     /// Observed annual growth rates, percent, in chronological order.
-    pub history_pct: Vec<f64>,
+    history_pct: Vec<f64>,
     /// Block length in years: 1 is the i.i.d. bootstrap.
+    block: usize,
+}
+
+/// The file form of [`Bootstrap`]: loading checks it through [`Bootstrap::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BootstrapRaw {
+    history_pct: Vec<f64>,
     #[serde(default = "one")]
-    pub block: usize,
+    block: usize,
+}
+
+impl TryFrom<BootstrapRaw> for Bootstrap {
+    type Error = crate::error::Error;
+    fn try_from(r: BootstrapRaw) -> Result<Self> {
+        Bootstrap::new(r.history_pct, r.block)
+    }
 }
 
 fn one() -> usize {
@@ -34,7 +49,7 @@ impl Bootstrap {
     /// Checked constructor from observed annual growth rates in percent.
     pub fn new(history_pct: Vec<f64>, block: usize) -> Result<Self> {
         let m = Bootstrap { history_pct, block };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -92,8 +107,19 @@ fn pick(z: f64, m: usize) -> usize {
     ((normal_cdf(z) * m as f64) as usize).min(m - 1)
 }
 
-impl GrowthModel for Bootstrap {
-    fn validate(&self) -> Result<()> {
+impl Bootstrap {
+    /// Observed annual growth rates, percent, in chronological order.
+    pub fn history_pct(&self) -> &[f64] {
+        &self.history_pct
+    }
+
+    /// Block length in years: 1 is the i.i.d. bootstrap.
+    pub fn block(&self) -> usize {
+        self.block
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         let n = self.history_pct.len();
         if n == 0 {
             return Err(Error::parameter("history_pct", "must not be empty"));
@@ -120,11 +146,13 @@ impl GrowthModel for Bootstrap {
         }
         Ok(())
     }
+}
 
+impl GrowthModel for Bootstrap {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         let n = self.history_pct.len();
-        if paths == 0 || n == 0 || self.block == 0 || self.block > n {
-            out.fill(f64::NAN);
+        // The constructor checked `1 <= block <= n`.
+        if paths == 0 {
             return;
         }
         let b = self.block;
@@ -177,15 +205,17 @@ impl GrowthModel for Bootstrap {
 
     /// Adds `delta` to every observed log growth.
     fn shift_growth(&mut self, delta: f64) -> bool {
+        let before = self.clone();
         self.remap(|g| g + delta);
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 
     /// Scales every observed log growth's deviation from their mean.
     fn scale_volatility(&mut self, factor: f64) -> bool {
+        let before = self.clone();
         let (mean, _) = self.log_moments();
         self.remap(|g| mean + factor * (g - mean));
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -13,35 +13,66 @@ use crate::normal::normal_cdf;
 /// simulated year). The count is `F^{-1}(Phi(z))` (a Gaussian copula), so the
 /// engine's correlation reaches it. A flow: the start level is not used.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "PoissonRaw")]
 pub struct Poisson {
     /// Mean count in the start year (the base year's flow), > 0.
-    pub mean: f64,
+    mean: f64,
     /// Annual growth of the mean, percent.
+    growth_pct: f64,
+}
+
+/// The file form of [`Poisson`]: loading checks it through [`Poisson::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoissonRaw {
+    mean: f64,
     #[serde(default)]
-    pub growth_pct: f64,
+    growth_pct: f64,
+}
+
+impl TryFrom<PoissonRaw> for Poisson {
+    type Error = crate::error::Error;
+    fn try_from(r: PoissonRaw) -> Result<Self> {
+        Poisson::new(r.mean, r.growth_pct)
+    }
 }
 
 /// Yearly counts with extra-Poisson variation: negative binomial with mean
 /// `mean_t` as for [`Poisson`] and variance `mean_t + mean_t^2 / r` (`r` large
 /// tends to Poisson). Drawn as `F^{-1}(Phi(z))`; a flow like [`Poisson`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "NegativeBinomialRaw")]
 pub struct NegativeBinomial {
     /// Mean count in the start year (the base year's flow), > 0.
-    pub mean: f64,
+    mean: f64,
     /// Annual growth of the mean, percent.
-    #[serde(default)]
-    pub growth_pct: f64,
+    growth_pct: f64,
     /// Dispersion ("size"), > 0: variance is `mean + mean^2 / r`.
-    pub r: f64,
+    r: f64,
+}
+
+/// The file form of [`NegativeBinomial`]: loading checks it through [`NegativeBinomial::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NegativeBinomialRaw {
+    mean: f64,
+    #[serde(default)]
+    growth_pct: f64,
+    r: f64,
+}
+
+impl TryFrom<NegativeBinomialRaw> for NegativeBinomial {
+    type Error = crate::error::Error;
+    fn try_from(r: NegativeBinomialRaw) -> Result<Self> {
+        NegativeBinomial::new(r.mean, r.growth_pct, r.r)
+    }
 }
 
 impl Poisson {
     /// Checked constructor.
     pub fn new(mean: f64, growth_pct: f64) -> Result<Self> {
         let m = Poisson { mean, growth_pct };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -59,7 +90,7 @@ impl NegativeBinomial {
             growth_pct,
             r,
         };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -174,15 +205,8 @@ fn count_quantile(m: f64, r: f64, z: f64) -> f64 {
             step = step.saturating_mul(2);
         }
     }
-    if let Some(mut l) = lo {
-        while hi - l > 1 {
-            let mid = l + (hi - l) / 2;
-            if ok(mid) {
-                hi = mid;
-            } else {
-                l = mid;
-            }
-        }
+    if let Some(l) = lo {
+        hi = crate::solve::bisect_count(l, hi, ok);
     }
     hi as f64
 }
@@ -209,12 +233,20 @@ fn shifted(growth_pct: f64, delta: f64) -> f64 {
     100.0 * ((growth_pct / 100.0).ln_1p() + delta).exp_m1()
 }
 
-impl GrowthModel for Poisson {
-    fn validate(&self) -> Result<()> {
+impl Poisson {
+    /// Mean count in the start year (the base year's flow), > 0.
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_mean(self.mean)?;
         check_growth(self.growth_pct)
     }
+}
 
+impl GrowthModel for Poisson {
     fn simulate(&self, _start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         simulate_counts(self.mean, self.growth_pct, f64::INFINITY, z, paths, out)
     }
@@ -224,13 +256,25 @@ impl GrowthModel for Poisson {
     }
 
     fn shift_growth(&mut self, delta: f64) -> bool {
+        let before = self.clone();
         self.growth_pct = shifted(self.growth_pct, delta);
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 
-impl GrowthModel for NegativeBinomial {
-    fn validate(&self) -> Result<()> {
+impl NegativeBinomial {
+    /// Mean count in the start year (the base year's flow), > 0.
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Dispersion ("size"), > 0: variance is `mean + mean^2 / r`.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_mean(self.mean)?;
         check_growth(self.growth_pct)?;
         if self.r.is_finite() && self.r > 0.0 {
@@ -242,7 +286,9 @@ impl GrowthModel for NegativeBinomial {
             ))
         }
     }
+}
 
+impl GrowthModel for NegativeBinomial {
     fn simulate(&self, _start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         simulate_counts(self.mean, self.growth_pct, self.r, z, paths, out)
     }
@@ -252,14 +298,16 @@ impl GrowthModel for NegativeBinomial {
     }
 
     fn shift_growth(&mut self, delta: f64) -> bool {
+        let before = self.clone();
         self.growth_pct = shifted(self.growth_pct, delta);
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 
     /// Scales the extra-Poisson standard deviation `mean / sqrt(r)`.
     fn scale_volatility(&mut self, factor: f64) -> bool {
+        let before = self.clone();
         self.r /= factor * factor;
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -8,26 +8,43 @@ use crate::error::Result;
 /// simulated year) is `level (1 + growth_pct/100)^(t+1)`. The shocks `z` are
 /// ignored, so the model pins an indicator to its plan path in a scenario.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "DeterministicRaw")]
 pub struct Deterministic {
     /// Annual growth, percent.
-    pub growth_pct: f64,
+    growth_pct: f64,
+}
+
+/// The file form of [`Deterministic`]: loading checks it through [`Deterministic::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeterministicRaw {
+    growth_pct: f64,
+}
+
+impl TryFrom<DeterministicRaw> for Deterministic {
+    type Error = crate::error::Error;
+    fn try_from(r: DeterministicRaw) -> Result<Self> {
+        Deterministic::new(r.growth_pct)
+    }
 }
 
 impl Deterministic {
     /// Checked constructor.
     pub fn new(growth_pct: f64) -> Result<Self> {
         let m = Deterministic { growth_pct };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 }
 
-impl GrowthModel for Deterministic {
-    fn validate(&self) -> Result<()> {
+impl Deterministic {
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.growth_pct)
     }
+}
 
+impl GrowthModel for Deterministic {
     fn simulate(&self, start: Start, _z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         if paths == 0 {
             return;
@@ -47,14 +64,7 @@ impl GrowthModel for Deterministic {
         Some((start.level.ln() + years as f64 * mu, 0.0))
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        true
-    }
+    super::median_growth_moves!();
 }
 
 #[cfg(test)]

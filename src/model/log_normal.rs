@@ -7,19 +7,34 @@ use crate::error::Result;
 /// Annual log growth `mu + sd z_t`, i.i.d., with `mu = ln(1 + growth_pct/100)`:
 /// the median path grows at `growth_pct` a year.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "LogNormalRaw")]
 pub struct LogNormal {
     /// Median annual growth, percent.
-    pub growth_pct: f64,
+    growth_pct: f64,
     /// Standard deviation of annual log growth.
-    pub sd: f64,
+    sd: f64,
+}
+
+/// The file form of [`LogNormal`]: loading checks it through [`LogNormal::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogNormalRaw {
+    growth_pct: f64,
+    sd: f64,
+}
+
+impl TryFrom<LogNormalRaw> for LogNormal {
+    type Error = crate::error::Error;
+    fn try_from(r: LogNormalRaw) -> Result<Self> {
+        LogNormal::new(r.growth_pct, r.sd)
+    }
 }
 
 impl LogNormal {
     /// Checked constructor.
     pub fn new(growth_pct: f64, sd: f64) -> Result<Self> {
         let m = LogNormal { growth_pct, sd };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -33,12 +48,20 @@ impl LogNormal {
     }
 }
 
-impl GrowthModel for LogNormal {
-    fn validate(&self) -> Result<()> {
+impl LogNormal {
+    /// Standard deviation of annual log growth.
+    pub fn sd(&self) -> f64 {
+        self.sd
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.growth_pct)?;
         check_sd("sd", self.sd)
     }
+}
 
+impl GrowthModel for LogNormal {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, rng: &mut SimRng, out: &mut [f64]) {
         // No persistence: the start's last growth must not carry over.
         let start = Start::at(start.level);
@@ -50,19 +73,7 @@ impl GrowthModel for LogNormal {
             .log_level_normal(Start::at(start.level), years)
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        true
-    }
-
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        self.sd *= factor;
-        true
-    }
+    super::median_growth_moves!(sd);
 }
 
 #[cfg(test)]

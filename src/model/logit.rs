@@ -13,15 +13,31 @@ use crate::error::{Error, Result, finite, positive};
 ///
 /// A start outside `(0, upper)` simulates NaN (the engine validates starts).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "LogitRaw")]
 pub struct Logit {
     /// Annual drift of the logit.
-    pub drift: f64,
+    drift: f64,
     /// Standard deviation of the logit's annual step.
-    pub sd: f64,
+    sd: f64,
     /// Upper bound of the values (100 for percent).
+    upper: f64,
+}
+
+/// The file form of [`Logit`]: loading checks it through [`Logit::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogitRaw {
+    drift: f64,
+    sd: f64,
     #[serde(default = "hundred")]
-    pub upper: f64,
+    upper: f64,
+}
+
+impl TryFrom<LogitRaw> for Logit {
+    type Error = crate::error::Error;
+    fn try_from(r: LogitRaw) -> Result<Self> {
+        Logit::new(r.drift, r.sd, r.upper)
+    }
 }
 
 fn hundred() -> f64 {
@@ -63,7 +79,7 @@ impl Logit {
     /// Checked constructor.
     pub fn new(drift: f64, sd: f64, upper: f64) -> Result<Self> {
         let m = Logit { drift, sd, upper };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -80,13 +96,31 @@ impl Logit {
     }
 }
 
-impl GrowthModel for Logit {
-    fn validate(&self) -> Result<()> {
+impl Logit {
+    /// Annual drift of the logit.
+    pub fn drift(&self) -> f64 {
+        self.drift
+    }
+
+    /// Standard deviation of the logit's annual step.
+    pub fn sd(&self) -> f64 {
+        self.sd
+    }
+
+    /// Upper bound of the values (100 for percent).
+    pub fn upper(&self) -> f64 {
+        self.upper
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         finite("drift", self.drift)?;
         check_sd("sd", self.sd)?;
         positive("upper", self.upper).map(|_| ())
     }
+}
 
+impl GrowthModel for Logit {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         if paths == 0 {
             return;
@@ -102,13 +136,15 @@ impl GrowthModel for Logit {
 
     /// Shifts the logit drift (raises every path, like a higher growth).
     fn shift_growth(&mut self, delta: f64) -> bool {
+        let before = self.clone();
         self.drift += delta;
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 
     fn scale_volatility(&mut self, factor: f64) -> bool {
+        let before = self.clone();
         self.sd *= factor;
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -8,12 +8,11 @@
 //! Randomness a model needs beyond `z` (shock occurrences, say) comes from the
 //! chunk's own RNG stream, so results stay reproducible.
 //!
-//! Models are plain serde structs with checked constructors; [`ModelSpec`] is
-//! the closed set a scenario file can name.
+//! Models have private fields, checked constructors and getters, and load
+//! through their constructor (`serde(try_from)`), so every value is valid;
+//! [`ModelSpec`] is the closed set a scenario file can name.
 
 use std::fmt::Debug;
-
-use crate::error::Result;
 
 /// Mean annual log growth of a median growth in percent: `ln(1 + pct/100)`.
 pub fn log_mean(growth_pct: f64) -> f64 {
@@ -26,6 +25,17 @@ pub(crate) fn shifted_pct(growth_pct: f64, delta: f64) -> f64 {
 }
 
 pub use crate::rng::SimRng;
+
+/// Keeps a moved model only if `check` still passes, else restores `before`:
+/// goal seek and stress move parameters, and must not leave an invalid model.
+fn keep_if_valid<M>(m: &mut M, before: M, check: fn(&M) -> crate::error::Result<()>) -> bool {
+    if check(m).is_ok() {
+        true
+    } else {
+        *m = before;
+        false
+    }
+}
 
 /// Where a path starts: the level in the start year and, for persistent models,
 /// the log growth of the year that ended there.
@@ -49,9 +59,6 @@ impl Start {
 
 /// A model of one indicator's yearly values.
 pub trait GrowthModel: Debug + Send + Sync {
-    /// Checks the parameters, naming the offending one.
-    fn validate(&self) -> Result<()>;
-
     /// Simulates `paths` paths of `years` years from `start`.
     ///
     /// `z` and `out` are laid out `[year][path]` (`years * paths` values, year
@@ -71,17 +78,48 @@ pub trait GrowthModel: Debug + Send + Sync {
     }
 
     /// Shifts the model's central annual log growth by `delta` (for goal seek).
-    /// Returns false when the model has no such parameter.
+    /// Returns false, leaving the model as it was, when the model has no such
+    /// parameter or the moved one would be invalid.
     fn shift_growth(&mut self, _delta: f64) -> bool {
         false
     }
 
     /// Multiplies the model's volatility by `factor` (for goal seek and stress).
-    /// Returns false when the model has no such parameter.
+    /// Returns false, leaving the model as it was, when the model has no such
+    /// parameter or the moved one would be invalid.
     fn scale_volatility(&mut self, _factor: f64) -> bool {
         false
     }
 }
+
+/// The goal-seek methods of a model with a median growth `growth_pct` and
+/// volatility fields `$vol` (each scaled by the factor; none: the model has
+/// no volatility to scale), written once: the
+/// median growth, its shift in log terms and the volatility's scaling, each
+/// move refused and undone when the model's `check` fails.
+macro_rules! median_growth_moves {
+    () => {
+        fn growth_pct(&self) -> Option<f64> {
+            Some(self.growth_pct)
+        }
+
+        fn shift_growth(&mut self, delta: f64) -> bool {
+            let before = self.clone();
+            self.growth_pct = super::shifted_pct(self.growth_pct, delta);
+            super::keep_if_valid(self, before, Self::check)
+        }
+    };
+    ($($vol:ident),+) => {
+        super::median_growth_moves!();
+
+        fn scale_volatility(&mut self, factor: f64) -> bool {
+            let before = self.clone();
+            $(self.$vol *= factor;)+
+            super::keep_if_valid(self, before, Self::check)
+        }
+    };
+}
+use median_growth_moves;
 
 mod ar1;
 mod bootstrap;
@@ -170,9 +208,6 @@ impl ModelSpec {
 }
 
 impl GrowthModel for ModelSpec {
-    fn validate(&self) -> Result<()> {
-        self.inner().validate()
-    }
     fn simulate(&self, start: Start, z: &[f64], paths: usize, rng: &mut SimRng, out: &mut [f64]) {
         self.inner().simulate(start, z, paths, rng, out)
     }

@@ -16,18 +16,36 @@ use crate::error::{Error, Result};
 /// RNG stream, so shock years are independent across indicators (a common
 /// shock year across indicators is the scenario's `shocks`, not this model).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ShockMixtureRaw")]
 pub struct ShockMixture {
     /// Median annual growth in a year without shock, percent.
-    pub growth_pct: f64,
+    growth_pct: f64,
     /// Standard deviation of annual log growth without shock.
-    pub sd: f64,
+    sd: f64,
     /// Probability of a shock in any one year, in [0, 1].
-    pub p: f64,
+    p: f64,
     /// Mean of the shock's log size (negative for a fall).
-    pub shock_mean: f64,
+    shock_mean: f64,
     /// Standard deviation of the shock's log size.
-    pub shock_sd: f64,
+    shock_sd: f64,
+}
+
+/// The file form of [`ShockMixture`]: loading checks it through [`ShockMixture::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShockMixtureRaw {
+    growth_pct: f64,
+    sd: f64,
+    p: f64,
+    shock_mean: f64,
+    shock_sd: f64,
+}
+
+impl TryFrom<ShockMixtureRaw> for ShockMixture {
+    type Error = crate::error::Error;
+    fn try_from(r: ShockMixtureRaw) -> Result<Self> {
+        ShockMixture::new(r.growth_pct, r.sd, r.p, r.shock_mean, r.shock_sd)
+    }
 }
 
 impl ShockMixture {
@@ -40,7 +58,7 @@ impl ShockMixture {
             shock_mean,
             shock_sd,
         };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -63,8 +81,29 @@ impl ShockMixture {
     }
 }
 
-impl GrowthModel for ShockMixture {
-    fn validate(&self) -> Result<()> {
+impl ShockMixture {
+    /// Standard deviation of annual log growth without shock.
+    pub fn sd(&self) -> f64 {
+        self.sd
+    }
+
+    /// Probability of a shock in any one year, in [0, 1].
+    pub fn p(&self) -> f64 {
+        self.p
+    }
+
+    /// Mean of the shock's log size (negative for a fall).
+    pub fn shock_mean(&self) -> f64 {
+        self.shock_mean
+    }
+
+    /// Standard deviation of the shock's log size.
+    pub fn shock_sd(&self) -> f64 {
+        self.shock_sd
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.growth_pct)?;
         check_sd("sd", self.sd)?;
         if !(0.0..=1.0).contains(&self.p) {
@@ -76,7 +115,9 @@ impl GrowthModel for ShockMixture {
         crate::error::finite("shock_mean", self.shock_mean)?;
         check_sd("shock_sd", self.shock_sd)
     }
+}
 
+impl GrowthModel for ShockMixture {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, rng: &mut SimRng, out: &mut [f64]) {
         if paths == 0 {
             return;
@@ -98,21 +139,8 @@ impl GrowthModel for ShockMixture {
         }
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        true
-    }
-
-    /// Scales the ordinary volatility and the shock's spread (not its mean).
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        self.sd *= factor;
-        self.shock_sd *= factor;
-        true
-    }
+    // The volatility is the ordinary `sd` and the shock's spread, not its mean.
+    super::median_growth_moves!(sd, shock_sd);
 }
 
 #[cfg(test)]

@@ -19,14 +19,30 @@ use crate::normal::normal_cdf;
 /// `t = F_df^{-1}(Phi(z))` (a Gaussian copula), so the engine's correlation
 /// across indicators reaches the t marginals.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "StudentTRaw")]
 pub struct StudentT {
     /// Median annual growth, percent.
-    pub growth_pct: f64,
+    growth_pct: f64,
     /// Scale of the annual t shock to log growth.
-    pub scale: f64,
+    scale: f64,
     /// Degrees of freedom, finite and > 0 (small = fat tails).
-    pub df: f64,
+    df: f64,
+}
+
+/// The file form of [`StudentT`]: loading checks it through [`StudentT::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StudentTRaw {
+    growth_pct: f64,
+    scale: f64,
+    df: f64,
+}
+
+impl TryFrom<StudentTRaw> for StudentT {
+    type Error = crate::error::Error;
+    fn try_from(r: StudentTRaw) -> Result<Self> {
+        StudentT::new(r.growth_pct, r.scale, r.df)
+    }
 }
 
 impl StudentT {
@@ -37,7 +53,7 @@ impl StudentT {
             scale,
             df,
         };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -152,8 +168,19 @@ impl TQuantile {
     }
 }
 
-impl GrowthModel for StudentT {
-    fn validate(&self) -> Result<()> {
+impl StudentT {
+    /// Scale of the annual t shock to log growth.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// Degrees of freedom, finite and > 0 (small = fat tails).
+    pub fn df(&self) -> f64 {
+        self.df
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.growth_pct)?;
         check_sd("scale", self.scale)?;
         if self.df.is_finite() && self.df > 0.0 {
@@ -165,15 +192,11 @@ impl GrowthModel for StudentT {
             ))
         }
     }
+}
 
+impl GrowthModel for StudentT {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         if paths == 0 {
-            return;
-        }
-        if !(self.df.is_finite() && self.df > 0.0) {
-            // Unvalidated parameters (the inverse beta asserts on them): no
-            // panic, no numbers.
-            out.fill(f64::NAN);
             return;
         }
         let t = TQuantile::new(self.df);
@@ -187,19 +210,7 @@ impl GrowthModel for StudentT {
         }
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        true
-    }
-
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        self.scale *= factor;
-        true
-    }
+    super::median_growth_moves!(scale);
 }
 
 #[cfg(test)]

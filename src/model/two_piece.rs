@@ -16,14 +16,30 @@ use crate::normal::normal_cdf;
 /// The draw is the closed-form quantile at `u = Phi(z)` (a Gaussian copula).
 /// Its median, not its mode, is the model's [`GrowthModel::growth_pct`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "TwoPieceRaw")]
 pub struct TwoPiece {
     /// Modal annual growth, percent.
-    pub mode_pct: f64,
+    mode_pct: f64,
     /// Standard deviation of the half below the mode.
-    pub sd_lower: f64,
+    sd_lower: f64,
     /// Standard deviation of the half above the mode.
-    pub sd_upper: f64,
+    sd_upper: f64,
+}
+
+/// The file form of [`TwoPiece`]: loading checks it through [`TwoPiece::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TwoPieceRaw {
+    mode_pct: f64,
+    sd_lower: f64,
+    sd_upper: f64,
+}
+
+impl TryFrom<TwoPieceRaw> for TwoPiece {
+    type Error = crate::error::Error;
+    fn try_from(r: TwoPieceRaw) -> Result<Self> {
+        TwoPiece::new(r.mode_pct, r.sd_lower, r.sd_upper)
+    }
 }
 
 impl TwoPiece {
@@ -34,7 +50,7 @@ impl TwoPiece {
             sd_lower,
             sd_upper,
         };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -85,18 +101,13 @@ impl TwoPiece {
                 * uncertainty
                 * (1.0 / (1.0 - g).sqrt() - 1.0 / (1.0 + g).sqrt())
         };
-        let (mut lo, mut hi) = (-1.0f64, 1.0f64);
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if mid <= lo || mid >= hi {
-                break;
-            }
-            if gap(mid) < mean_minus_mode {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
+        let Ok((lo, hi)) = crate::solve::bisect::<std::convert::Infallible>(
+            -1.0,
+            1.0,
+            200,
+            |mid| Ok(gap(mid) < mean_minus_mode),
+            |_, _, _| false,
+        );
         let g = 0.5 * (lo + hi);
         TwoPiece::new(
             mode_pct,
@@ -179,8 +190,24 @@ impl TwoPiece {
     }
 }
 
-impl GrowthModel for TwoPiece {
-    fn validate(&self) -> Result<()> {
+impl TwoPiece {
+    /// Modal annual growth, percent.
+    pub fn mode_pct(&self) -> f64 {
+        self.mode_pct
+    }
+
+    /// Standard deviation of the half below the mode.
+    pub fn sd_lower(&self) -> f64 {
+        self.sd_lower
+    }
+
+    /// Standard deviation of the half above the mode.
+    pub fn sd_upper(&self) -> f64 {
+        self.sd_upper
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.mode_pct).map_err(|_| {
             Error::parameter(
                 "mode_pct",
@@ -190,7 +217,9 @@ impl GrowthModel for TwoPiece {
         check_sd("sd_lower", self.sd_lower)?;
         check_sd("sd_upper", self.sd_upper)
     }
+}
 
+impl GrowthModel for TwoPiece {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, _rng: &mut SimRng, out: &mut [f64]) {
         if paths == 0 {
             return;
@@ -209,14 +238,16 @@ impl GrowthModel for TwoPiece {
     }
 
     fn shift_growth(&mut self, delta: f64) -> bool {
+        let before = self.clone();
         self.mode_pct = 100.0 * (self.mode() + delta).exp_m1();
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 
     fn scale_volatility(&mut self, factor: f64) -> bool {
+        let before = self.clone();
         self.sd_lower *= factor;
         self.sd_upper *= factor;
-        true
+        super::keep_if_valid(self, before, Self::check)
     }
 }
 

@@ -21,14 +21,30 @@ use crate::normal::NormalStream;
 /// `n sd^2 + n^2 mean_se^2`: the uncertain mean adds a variance that grows with
 /// the square of the horizon.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "UncertainMeanRaw")]
 pub struct UncertainMean {
     /// Median annual growth at the centre of the mean's distribution, percent.
-    pub growth_pct: f64,
+    growth_pct: f64,
     /// Standard deviation of annual log growth around the path's mean.
-    pub sd: f64,
+    sd: f64,
     /// Standard error of the mean annual log growth (0: the log-normal model).
-    pub mean_se: f64,
+    mean_se: f64,
+}
+
+/// The file form of [`UncertainMean`]: loading checks it through [`UncertainMean::new`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UncertainMeanRaw {
+    growth_pct: f64,
+    sd: f64,
+    mean_se: f64,
+}
+
+impl TryFrom<UncertainMeanRaw> for UncertainMean {
+    type Error = crate::error::Error;
+    fn try_from(r: UncertainMeanRaw) -> Result<Self> {
+        UncertainMean::new(r.growth_pct, r.sd, r.mean_se)
+    }
 }
 
 impl UncertainMean {
@@ -39,7 +55,7 @@ impl UncertainMean {
             sd,
             mean_se,
         };
-        m.validate()?;
+        m.check()?;
         Ok(m)
     }
 
@@ -49,13 +65,26 @@ impl UncertainMean {
     }
 }
 
-impl GrowthModel for UncertainMean {
-    fn validate(&self) -> Result<()> {
+impl UncertainMean {
+    /// Standard deviation of annual log growth around the path's mean.
+    pub fn sd(&self) -> f64 {
+        self.sd
+    }
+
+    /// Standard error of the mean annual log growth (0: the log-normal model).
+    pub fn mean_se(&self) -> f64 {
+        self.mean_se
+    }
+
+    /// Checks the parameters, naming the offending one.
+    fn check(&self) -> Result<()> {
         check_growth(self.growth_pct)?;
         check_sd("sd", self.sd)?;
         check_sd("mean_se", self.mean_se)
     }
+}
 
+impl GrowthModel for UncertainMean {
     fn simulate(&self, start: Start, z: &[f64], paths: usize, rng: &mut SimRng, out: &mut [f64]) {
         if paths == 0 {
             return;
@@ -95,21 +124,9 @@ impl GrowthModel for UncertainMean {
         Some((mean, var.sqrt()))
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        true
-    }
-
-    /// Scales the year-to-year volatility `sd` only: `mean_se` is what the
-    /// history says about the mean, not volatility.
-    fn scale_volatility(&mut self, factor: f64) -> bool {
-        self.sd *= factor;
-        true
-    }
+    // The volatility is the year-to-year `sd` only: `mean_se` is what the
+    // history says about the mean, not volatility.
+    super::median_growth_moves!(sd);
 }
 
 #[cfg(test)]
