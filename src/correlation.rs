@@ -7,7 +7,7 @@ use std::fmt;
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::kernel;
 
 /// Tolerance on symmetry (relative to the entry), the unit diagonal and the
@@ -103,13 +103,13 @@ pub fn rows_to_matrix(ids: &[String], rows: &[Vec<f64>]) -> Result<DMatrix<f64>>
     Ok(DMatrix::from_fn(n, n, |r, c| rows[r][c]))
 }
 
-fn entry(ids: &[String], row: usize, col: usize, problem: String) -> Error {
+fn entry(ids: &[String], row: usize, col: usize, problem: impl Into<Problem>) -> Error {
     Error::Correlation {
         row,
         col,
         row_id: ids.get(row).cloned().unwrap_or_default(),
         col_id: ids.get(col).cloned().unwrap_or_default(),
-        problem,
+        problem: Box::new(problem.into()),
     }
 }
 
@@ -179,13 +179,13 @@ impl Correlation {
                     return Err(entry(&ids, r, c, format!("diagonal must be 1, got {v}")));
                 }
                 if !(-1.0 - TOL..=1.0 + TOL).contains(&v) {
-                    return Err(entry(&ids, r, c, format!("must be in [-1, 1], got {v}")));
+                    return Err(entry(&ids, r, c, Problem::out_of_range(v, "in [-1, 1]")));
                 }
             }
         }
         if n > 1 {
             let eig = symmetric_eigen(&matrix)
-                .ok_or_else(|| entry(&ids, 0, 0, "eigen decomposition did not converge".into()))?;
+                .ok_or_else(|| entry(&ids, 0, 0, "eigen decomposition did not converge"))?;
             let (k, min) = eig.eigenvalues.iter().copied().enumerate().fold(
                 (0, f64::INFINITY),
                 |a, (k, v)| if v < a.1 { (k, v) } else { a },
@@ -479,7 +479,7 @@ fn check_finite_symmetric(ids: &[String], m: &DMatrix<f64>) -> Result<()> {
         for c in 0..n {
             let v = m[(r, c)];
             if !v.is_finite() {
-                return Err(entry(ids, r, c, format!("must be finite, got {v}")));
+                return Err(entry(ids, r, c, Problem::not_finite(v)));
             }
             if c > r && (v - m[(c, r)]).abs() > TOL * (1.0 + v.abs()) {
                 return Err(entry(

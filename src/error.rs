@@ -57,8 +57,8 @@ pub enum Error {
         row_id: String,
         /// Series of the column.
         col_id: String,
-        /// What is wrong.
-        problem: String,
+        /// What is wrong (boxed: it would make every `Error` larger).
+        problem: Box<Problem>,
     },
     /// A root-finding problem has no solution on the admissible domain.
     NoSolution(String),

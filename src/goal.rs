@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, RunOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::model::GrowthModel;
 use crate::plan::Plan;
 use crate::scenario::Scenario;
@@ -96,7 +96,7 @@ fn seek(
     if !(0.0..=1.0).contains(&p_goal) {
         return Err(Error::parameter(
             "p_goal",
-            format!("must be in [0, 1], got {p_goal}"),
+            Problem::out_of_range(p_goal, "in [0, 1]"),
         ));
     }
     let options = RunOptions {

@@ -5,7 +5,7 @@
 //! percent. Every function checks its inputs and returns a typed error rather
 //! than a NaN.
 
-use crate::error::{Error, Result, finite, positive};
+use crate::error::{Error, Problem, Result, finite, positive};
 
 /// Average annual growth that carries `base` to `target` in `years` years:
 /// `(target / base)^(1 / years) - 1`.
@@ -179,7 +179,7 @@ fn rate_ok(rate: f64) -> Result<f64> {
     } else {
         Err(Error::parameter(
             "rate",
-            format!("must be finite and > -1, got {rate}"),
+            Problem::out_of_range(rate, "finite and > -1"),
         ))
     }
 }

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use crate::correlation::{Correlation, CorrelationRows, Repair};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::model::{Ar1, LogNormal, ModelSpec, ShockMixture, StudentT, UncertainMean};
 use crate::scenario::{CorrelationSpec, Scenario, Shock};
 
@@ -98,7 +98,7 @@ fn check_finite(id: &str, g: &[f64]) -> Result<()> {
         Some(k) => Err(Error::indicator(
             id,
             &format!("log_growth[{k}]"),
-            format!("must be finite, got {}", g[k]),
+            Problem::not_finite(g[k]),
         )),
         None => Ok(()),
     }

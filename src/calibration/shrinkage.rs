@@ -96,7 +96,7 @@ pub fn shrink_correlation(ids: Vec<String>, data: &DMatrix<f64>) -> Result<Corre
                 return Err(Error::indicator(
                     &ids[i],
                     &format!("log_growth[{s}]"),
-                    format!("must be finite, got {v}"),
+                    Problem::not_finite(v),
                 ));
             }
         }

@@ -1,7 +1,7 @@
 //! Persistence: AR(1) annual log growth around its mean.
 
 use super::{GrowthModel, SimRng, Start};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::kernel;
 
 /// Annual log growth `x_t = mu + phi (x_{t-1} - mu) + sd z_t`, with
@@ -59,7 +59,7 @@ pub(crate) fn check_growth(growth_pct: f64) -> Result<()> {
     } else {
         Err(Error::parameter(
             "growth_pct",
-            format!("must be finite and > -100, got {growth_pct}"),
+            Problem::out_of_range(growth_pct, "finite and > -100"),
         ))
     }
 }
@@ -71,7 +71,7 @@ pub(crate) fn check_sd(name: &str, sd: f64) -> Result<()> {
     } else {
         Err(Error::parameter(
             name,
-            format!("must be finite and >= 0, got {sd}"),
+            Problem::out_of_range(sd, "finite and >= 0"),
         ))
     }
 }
@@ -93,7 +93,7 @@ impl Ar1 {
         if self.phi.is_nan() || self.phi.abs() >= 1.0 {
             return Err(Error::parameter(
                 "phi",
-                format!("must be in (-1, 1), got {}", self.phi),
+                Problem::out_of_range(self.phi, "in (-1, 1)"),
             ));
         }
         check_sd("sd", self.sd)

@@ -2,7 +2,7 @@
 //! annual growth rates.
 
 use super::{GrowthModel, SimRng, Start};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::normal::normal_cdf;
 
 /// Annual growth drawn from the observed rates `history_pct`. With `block = 1`
@@ -59,7 +59,7 @@ impl Bootstrap {
         if levels.len() < 2 {
             return Err(Error::parameter(
                 "levels",
-                format!("needs at least 2 values, got {}", levels.len()),
+                Problem::too_short(2, levels.len(), "values"),
             ));
         }
         if let Some((i, v)) = levels
@@ -69,7 +69,7 @@ impl Bootstrap {
         {
             return Err(Error::parameter(
                 &format!("levels[{i}]"),
-                format!("must be finite and > 0, got {v}"),
+                Problem::out_of_range(v, "finite and > 0"),
             ));
         }
         let rates = levels
@@ -122,7 +122,7 @@ impl Bootstrap {
     fn check(&self) -> Result<()> {
         let n = self.history_pct.len();
         if n == 0 {
-            return Err(Error::parameter("history_pct", "must not be empty"));
+            return Err(Error::parameter("history_pct", Problem::Empty));
         }
         if let Some((i, r)) = self
             .history_pct
@@ -132,7 +132,7 @@ impl Bootstrap {
         {
             return Err(Error::parameter(
                 &format!("history_pct[{i}]"),
-                format!("must be finite and > -100, got {r}"),
+                Problem::out_of_range(r, "finite and > -100"),
             ));
         }
         if self.block == 0 || self.block > n {

@@ -5,7 +5,7 @@ use statrs::function::{beta::checked_beta_reg, gamma};
 
 use super::ar1::check_growth;
 use super::{GrowthModel, SimRng, Start};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::normal::normal_cdf;
 
 /// Yearly counts, independent across years given their means: Poisson with
@@ -116,7 +116,7 @@ fn check_mean(mean: f64) -> Result<()> {
     } else {
         Err(Error::parameter(
             "mean",
-            format!("must be finite and > 0, got {mean}"),
+            Problem::out_of_range(mean, "finite and > 0"),
         ))
     }
 }
@@ -282,7 +282,7 @@ impl NegativeBinomial {
         } else {
             Err(Error::parameter(
                 "r",
-                format!("must be finite and > 0, got {}", self.r),
+                Problem::out_of_range(self.r, "finite and > 0"),
             ))
         }
     }

@@ -5,7 +5,7 @@ use rand_distr::StandardNormal;
 
 use super::ar1::{check_growth, check_sd};
 use super::{GrowthModel, SimRng, Start};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 /// Annual log growth `mu + sd z + B (shock_mean + shock_sd e)`, i.i.d. over
 /// years, with `mu = ln(1 + growth_pct/100)`, `B` a Bernoulli(`p`) shock
@@ -109,7 +109,7 @@ impl ShockMixture {
         if !(0.0..=1.0).contains(&self.p) {
             return Err(Error::parameter(
                 "p",
-                format!("must be in [0, 1], got {}", self.p),
+                Problem::out_of_range(self.p, "in [0, 1]"),
             ));
         }
         crate::error::finite("shock_mean", self.shock_mean)?;

@@ -8,7 +8,7 @@ use statrs::function::{
 
 use super::ar1::{check_growth, check_sd};
 use super::{GrowthModel, SimRng, Start};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::normal::normal_cdf;
 
 /// Annual log growth `mu + scale t`, i.i.d., with `mu = ln(1 + growth_pct/100)`
@@ -188,7 +188,7 @@ impl StudentT {
         } else {
             Err(Error::parameter(
                 "df",
-                format!("must be finite and > 0, got {}", self.df),
+                Problem::out_of_range(self.df, "finite and > 0"),
             ))
         }
     }

@@ -4,7 +4,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::ar1::{check_growth, check_sd};
 use super::{GrowthModel, SimRng, Start};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::normal::normal_cdf;
 
 /// Annual log growth i.i.d. two-piece normal (Bank of England fan charts):
@@ -63,7 +63,7 @@ impl TwoPiece {
         if skew.is_nan() || skew.abs() >= 1.0 {
             return Err(Error::parameter(
                 "skew",
-                format!("must be in (-1, 1), got {skew}"),
+                Problem::out_of_range(skew, "in (-1, 1)"),
             ));
         }
         TwoPiece::new(
@@ -91,7 +91,7 @@ impl TwoPiece {
             if mean_minus_mode != 0.0 {
                 return Err(Error::parameter(
                     "mean_minus_mode",
-                    format!("must be 0 when the uncertainty is 0, got {mean_minus_mode}"),
+                    Problem::out_of_range(mean_minus_mode, "0 when the uncertainty is 0"),
                 ));
             }
             return TwoPiece::new(mode_pct, 0.0, 0.0);
@@ -211,7 +211,7 @@ impl TwoPiece {
         check_growth(self.mode_pct).map_err(|_| {
             Error::parameter(
                 "mode_pct",
-                format!("must be finite and > -100, got {}", self.mode_pct),
+                Problem::out_of_range(self.mode_pct, "finite and > -100"),
             )
         })?;
         check_sd("sd_lower", self.sd_lower)?;
