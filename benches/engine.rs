@@ -6,7 +6,7 @@
 //! iteration (default 1,000,000).
 
 use attain::bench::draw_normals_baseline;
-use attain::engine::{Engine, RunOptions};
+use attain::simulate::engine::{Engine, RunOptions};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "../examples/common/peer.rs"]

@@ -25,13 +25,13 @@
 use std::path::PathBuf;
 
 use attain::Plan;
-use attain::actuals::Actuals;
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{Config, Metric, Score, SeriesData, Summary, evaluate};
 use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::synthetic::{Process, generate};
 use attain::forecast::{Method, Simulated, standard_methods};
-use attain::scenario::Scenario;
+use attain::plan::actuals::Actuals;
+use attain::simulate::scenario::Scenario;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 

@@ -9,10 +9,10 @@
 //! cargo run --release --example hunan_14th_fyp -- --csv   # CSV
 //! ```
 
-use attain::attainment::{Attainment, Probability};
-use attain::consistency::{RowCheck, check_plan};
-use attain::engine::simulate;
-use attain::scenario::Scenario;
+use attain::plan::consistency::{RowCheck, check_plan};
+use attain::simulate::attainment::{Attainment, Probability};
+use attain::simulate::engine::simulate;
+use attain::simulate::scenario::Scenario;
 use attain::{Indicator, Plan, Target};
 use unicode_width::UnicodeWidthStr;
 
@@ -96,7 +96,7 @@ fn print_table(plan: &Plan, rows: &[Row], sim: &Attainment) {
         plan.target_year,
         sim.paths,
         sim.seed,
-        100.0 * attain::scenario::DEFAULT_SD
+        100.0 * attain::simulate::scenario::DEFAULT_SD
     );
     let head = [
         "类别",

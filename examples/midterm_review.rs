@@ -14,9 +14,9 @@
 use std::path::PathBuf;
 
 use attain::Plan;
-use attain::actuals::Actuals;
+use attain::plan::actuals::Actuals;
 use attain::review::{Known, ReviewRow, review};
-use attain::scenario::Scenario;
+use attain::simulate::scenario::Scenario;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 

@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use attain::engine::{Engine, Joint, RunOptions, TargetRef};
+use attain::simulate::engine::{Engine, Joint, RunOptions, TargetRef};
 
 #[path = "common/peer.rs"]
 mod peer;

@@ -6,8 +6,8 @@
 //! `cargo run --release --example scenarios [-- --csv]`
 
 use attain::Plan;
-use attain::engine::compare;
-use attain::scenario::Scenario;
+use attain::simulate::engine::compare;
+use attain::simulate::scenario::Scenario;
 
 const PLAN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         s.paths = 50_000;
     }
     let results = compare(&plan, &scenarios)?;
-    let cell = |r: &attain::attainment::Attainment, id: &str| {
+    let cell = |r: &attain::simulate::attainment::Attainment, id: &str| {
         r.target(id, 0)
             .and_then(|t| t.attain)
             .map_or(String::new(), |a| format!("{:.3}", a.p))

@@ -4,10 +4,10 @@
 use rand::SeedableRng;
 use rayon::prelude::*;
 
-use crate::engine::CHUNK;
-use crate::model::SimRng;
-use crate::normal::NormalStream;
-use crate::rng::stream_seed;
+use crate::simulate::engine::CHUNK;
+use crate::simulate::model::SimRng;
+use crate::simulate::normal::NormalStream;
+use crate::simulate::rng::stream_seed;
 
 /// The raw cost the engine cannot go below: draws the standard normals of
 /// `paths` paths of `rows` series over `years` years chunk by chunk, in

@@ -2,7 +2,9 @@
 //! plan's targets are met.
 //!
 //! ```
-//! use attain::{engine::simulate, growth, scenario::Scenario, Plan};
+//! use attain::plan::growth;
+//! use attain::simulate::engine::simulate;
+//! use attain::{Plan, Scenario};
 //!
 //! // Row 1 of the Hunan 14th Five-Year Plan table: 4875 -> 8400 (亿元), "12%".
 //! let implied = growth::implied_growth(4875.0, 8400.0, 5.0)?;
@@ -30,49 +32,68 @@
 //! # Ok::<(), attain::Error>(())
 //! ```
 //!
-//! Data flows one way: a [`Plan`] (the table) and a [`scenario::Scenario`]
-//! (how the future may unfold) go into the [`engine`], which returns
-//! [`attainment::Attainment`] results. [`growth`], [`consistency`] and
-//! [`mod@progress`] answer the deterministic questions without simulation; every
-//! [`Target`] kind resolves to a [`Rule`] that judges simulated paths and
-//! actual series alike.
+//! # Where things are
+//!
+//! Data flows one way, and the module tree follows it:
+//!
+//! ```text
+//!  plan file ──► plan ─────────┬──► plan::consistency   (implied growth, flags)
+//!  (TOML/JSON)   Plan, Target  │
+//!                   │ rule()   │    actuals ──► plan::progress, review
+//!                   ▼          │
+//!  scenario ──► simulate: paths (models, correlation, shocks)
+//!                   │ blocks of paths
+//!                   ▼
+//!               judge (Rule per target) ──► Attainment ──► report (the CLI)
+//!
+//!  history ──► calibration ──► Scenario          forecast: methods, backtest
+//! ```
+//!
+//! - [`plan`]: the table as data. [`Plan`] and its [`Indicator`]s;
+//!   [`Target`] owns what a row promises (the level due, implied growth,
+//!   derivation from other series, direction) and resolves against a
+//!   [`plan::series_index::SeriesIndex`] into a [`Rule`], which measures a
+//!   [`PathBlock`] of trajectories, simulated or actual alike.
+//!   [`plan::growth`], [`plan::consistency`] and [`plan::progress`] answer
+//!   the deterministic questions; [`plan::actuals`] reads reported values.
+//! - [`simulate`]: a [`Scenario`] (models, correlation, shocks) and the
+//!   [`Engine`], which composes a path simulator (paths out) with a judge
+//!   (rules in, tallies out) into an [`Attainment`]. The vectorised numerics
+//!   (kernels, normals, quantile summaries) are private to it.
+//! - [`review`]: a mid-term review, conditioning the engine on actuals.
+//! - [`calibration`]: scenarios fitted to history.
+//! - [`forecast`]: forecast methods behind one trait, and backtests that
+//!   score them.
+//! - Support: [`error`] (typed errors with a [`Problem`]), [`monitor`]
+//!   (progress and Ctrl-C), [`number`] (number formatting).
+//!
+//! What an addition touches:
+//!
+//! | addition | files |
+//! |---|---|
+//! | a growth model | a file in `simulate/model/`, its variant in `simulate/model/mod.rs` |
+//! | a target kind | `plan/target.rs`, `plan/consistency.rs` and the CLI's `chart.rs` (each a compile error until done); `plan/rule.rs` only for a new measure |
+//! | a forecast method | a file in `forecast/`, its [`forecast::MethodKind`] in `forecast/mod.rs` |
+//! | a backtest score | its [`forecast::backtest::Metric`] in `forecast/backtest.rs` |
 
 #![warn(missing_docs)]
 
-pub mod actuals;
-pub mod attainment;
 #[doc(hidden)]
 pub mod bench;
 pub mod calibration;
-pub mod consistency;
-pub mod correlation;
-pub mod engine;
 pub mod error;
 pub mod forecast;
-pub mod goal;
-pub mod growth;
-pub(crate) mod kernel;
-pub mod model;
 pub mod monitor;
-pub(crate) mod normal;
 pub mod number;
-pub mod path_block;
 pub mod plan;
-pub mod progress;
-pub(crate) mod quantile;
 pub mod review;
-pub mod rule;
-pub mod scenario;
-pub mod series_index;
+pub mod simulate;
 pub(crate) mod solve;
-pub mod target;
-
-mod judge;
-mod paths;
-mod rng;
 
 pub use error::{Error, Problem, Result};
-pub use path_block::PathBlock;
+pub use plan::path_block::PathBlock;
+pub use plan::progress::{Progress, progress, progress_cumulative, progress_growth};
+pub use plan::rule::Rule;
+pub use plan::target::{Direction, Milestone, Target};
 pub use plan::{Attribute, Indicator, Plan, Series, StatedGrowth};
-pub use progress::{Progress, progress, progress_cumulative, progress_growth};
-pub use target::{Direction, Milestone, Rule, Target};
+pub use simulate::{Attainment, Engine, RunOptions, Scenario};

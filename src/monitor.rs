@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// Ctrl-C.
 ///
 /// The engine adds each wave's paths to `done` after the wave (so the count
-/// moves in steps of [`crate::engine::WAVE`] chunks, or a multiple of it) and
+/// moves in steps of [`crate::simulate::engine::WAVE`] chunks, or a multiple of it) and
 /// checks `cancel` before starting the next one; a set flag ends the run with
 /// [`crate::Error::Cancelled`]. Neither changes what is drawn: results stay
 /// bit-identical with or without a monitor, on any number of threads. One

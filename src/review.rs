@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::attainment::Probability;
-use crate::engine::{Conditioning, Engine, RunOptions};
 use crate::error::{Error, Result};
-use crate::growth;
+use crate::plan::growth;
+use crate::plan::progress::{self, Progress};
+use crate::plan::target::{Direction, Target};
 use crate::plan::{Indicator, Plan};
-use crate::progress::{self, Progress};
-use crate::scenario::Scenario;
-use crate::target::{Direction, Target};
+use crate::simulate::attainment::Probability;
+use crate::simulate::engine::{Conditioning, Engine, RunOptions};
+use crate::simulate::scenario::Scenario;
 
 /// Known values per series id, one slot per plan year (base year first).
 pub type Known = BTreeMap<String, Vec<Option<f64>>>;

@@ -1,7 +1,7 @@
 //! Actuals files: the shipped one, round trips, and every class of bad input.
 
 use attain::Plan;
-use attain::actuals::Actuals;
+use attain::plan::actuals::Actuals;
 use proptest::prelude::*;
 
 mod common;
@@ -294,7 +294,7 @@ proptest! {
         let observations: Vec<_> = obs
             .into_iter()
             .filter(|(k, y, ..)| seen.insert((*k, *y)))
-            .map(|(k, year, value, source, verified)| attain::actuals::Observation {
+            .map(|(k, year, value, source, verified)| attain::plan::actuals::Observation {
                 id: ids[k].to_string(),
                 year,
                 value,

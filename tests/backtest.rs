@@ -393,8 +393,8 @@ fn the_plan_path_follows_each_series_declared_growth() {
 
 #[test]
 fn the_shipped_history_loads_with_its_gaps_filled_and_reported() {
-    use attain::actuals::Actuals;
     use attain::forecast::history::{Gaps, yearly_series};
+    use attain::plan::actuals::Actuals;
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/hunan_history.csv");
     let a = Actuals::read(path).unwrap();
     let e = yearly_series(&a, Gaps::Refuse).unwrap_err().to_string();

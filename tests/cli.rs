@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use attain::Plan;
-use attain::actuals::Actuals;
-use attain::attainment::Attainment;
-use attain::consistency::check_plan;
-use attain::engine::{Engine, RunOptions};
 use attain::forecast::backtest::{Config, SeriesData, backtest, leaderboard};
+use attain::plan::actuals::Actuals;
+use attain::plan::consistency::check_plan;
 use attain::review::{Known, review};
-use attain::scenario::Scenario;
+use attain::simulate::attainment::Attainment;
+use attain::simulate::engine::{Engine, RunOptions};
+use attain::simulate::scenario::Scenario;
 use unicode_width::UnicodeWidthStr;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -132,7 +132,7 @@ fn check_csv_and_json_agree_with_the_library() {
         serde_json::from_str(&ok(&["check", &shipped(), "--format", "json"])).unwrap();
     assert_eq!(json["command"], "check");
     assert_eq!(json["attain_version"], env!("CARGO_PKG_VERSION"));
-    let back: Vec<attain::consistency::RowCheck> =
+    let back: Vec<attain::plan::consistency::RowCheck> =
         serde_json::from_value(json["checks"].clone()).unwrap();
     assert_eq!(back, checks);
     assert_eq!(json["rows"].as_array().unwrap().len(), checks.len());

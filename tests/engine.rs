@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use attain::attainment::{closed_form_level, normal_cdf};
-use attain::engine::{Engine, RunOptions, simulate};
-use attain::model::{Ar1, GrowthModel, LogNormal, ModelSpec, Start};
-use attain::scenario::{CorrelationSpec, Sampling, Scenario, Shock};
+use attain::simulate::attainment::{closed_form_level, normal_cdf};
+use attain::simulate::engine::{Engine, RunOptions, simulate};
+use attain::simulate::model::{Ar1, GrowthModel, LogNormal, ModelSpec, Start};
+use attain::simulate::scenario::{CorrelationSpec, Sampling, Scenario, Shock};
 use attain::{Attribute, Direction, Indicator, Plan, Target};
 
 fn indicator(id: &str, base: f64, target: Target, binding: bool) -> Indicator {
@@ -379,14 +379,14 @@ fn scenario_files_load_validate_and_repair() {
 fn results_round_trip_through_json() {
     let p = plan(vec![indicator("a", 100.0, level(150.0), true)]);
     let r = simulate(&p, &scenario(5_000, 1, &[])).unwrap();
-    let back: attain::attainment::Attainment =
+    let back: attain::simulate::attainment::Attainment =
         serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
     assert_eq!(back, r);
 }
 
 #[test]
 fn goal_seek_finds_the_closed_form_growth() {
-    use attain::goal::{growth_for, volatility_for};
+    use attain::simulate::goal::{growth_for, volatility_for};
     let model = LogNormal::new(8.0, 0.05).unwrap();
     let p = plan(vec![indicator("a", 100.0, level(150.0), false)]);
     let s = scenario(20_000, 6, &[("a", ModelSpec::LogNormal(model))]);
@@ -409,7 +409,7 @@ fn goal_seek_finds_the_closed_form_growth() {
 #[test]
 fn every_target_kind_against_its_closed_form() {
     use attain::Milestone;
-    use attain::model::{Logit, Poisson};
+    use attain::simulate::model::{Logit, Poisson};
     use statrs::distribution::{Discrete, DiscreteCDF, Poisson as PoissonDist};
     let ln = LogNormal::new(8.0, 0.05).unwrap();
     let (m, s) = (5.0 * 1.08f64.ln(), 0.05 * 5f64.sqrt());
@@ -505,7 +505,7 @@ fn every_target_kind_against_its_closed_form() {
                 "rate",
                 ModelSpec::Logit(
                     Logit::new(
-                        attain::model::drift_to_reach(60.0, 95.0, 5.0, 100.0).unwrap(),
+                        attain::simulate::model::drift_to_reach(60.0, 95.0, 5.0, 100.0).unwrap(),
                         0.0,
                         100.0,
                     )

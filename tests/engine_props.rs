@@ -1,8 +1,8 @@
 //! Properties of the engine that hold for any parameters.
 
-use attain::engine::{Engine, RunOptions, simulate};
-use attain::model::{Ar1, ModelSpec};
-use attain::scenario::Scenario;
+use attain::simulate::engine::{Engine, RunOptions, simulate};
+use attain::simulate::model::{Ar1, ModelSpec};
+use attain::simulate::scenario::Scenario;
 use attain::{Attribute, Direction, Indicator, Plan, Target};
 use proptest::prelude::*;
 

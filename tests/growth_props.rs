@@ -2,11 +2,11 @@
 //! measures (src/progress.rs): inverses invert, monotone things are monotone,
 //! and no input whatsoever makes a function panic or return a non-finite value.
 
-use attain::growth::{
+use attain::plan::growth::{
     check_cumulative, check_level, cumulative_implied_growth, cumulative_sum, implied_growth,
     project, ratio_denominator_growth, required_cumulative_growth, required_growth,
 };
-use attain::progress::{progress, progress_cumulative, progress_growth};
+use attain::plan::progress::{progress, progress_cumulative, progress_growth};
 use proptest::prelude::*;
 
 /// Relative closeness.

@@ -2,7 +2,7 @@
 //! consistency check against values computed independently (python3, the
 //! expressions in the comments).
 
-use attain::consistency::check_plan;
+use attain::plan::consistency::check_plan;
 use attain::{Attribute, Plan, Target};
 
 fn plan() -> Plan {

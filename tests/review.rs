@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use attain::attainment::normal_cdf;
-use attain::model::{Ar1, GrowthModel, LogNormal, ModelSpec, Start};
 use attain::review::{OpenSdgLabel, UnsdLabel, open_sdg, review, unsd};
-use attain::scenario::Scenario;
+use attain::simulate::attainment::normal_cdf;
+use attain::simulate::model::{Ar1, GrowthModel, LogNormal, ModelSpec, Start};
+use attain::simulate::scenario::Scenario;
 use attain::{Attribute, Direction, Indicator, Plan, Target};
 
 fn indicator(id: &str, base: f64, target: Target) -> Indicator {

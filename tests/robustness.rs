@@ -4,9 +4,9 @@
 //! value (TOML and JSON).
 
 use attain::Plan;
-use attain::consistency::check_plan;
-use attain::engine::simulate;
-use attain::scenario::Scenario;
+use attain::plan::consistency::check_plan;
+use attain::simulate::engine::simulate;
+use attain::simulate::scenario::Scenario;
 use proptest::prelude::*;
 
 mod common;

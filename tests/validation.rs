@@ -708,8 +708,8 @@ fn file_and_format_errors_keep_their_source() {
         "{e:?}"
     );
     // csv: a row of the wrong length, with its line.
-    let e =
-        attain::actuals::Actuals::parse_csv("id,year,value\ngdp,2021,1\ngdp,2022\n").unwrap_err();
+    let e = attain::plan::actuals::Actuals::parse_csv("id,year,value\ngdp,2021,1\ngdp,2022\n")
+        .unwrap_err();
     assert!(
         matches!(&e, Error::Codec { context: Some(at), .. } if at == "line 3"),
         "{e:?}"

@@ -11,15 +11,15 @@
 use std::path::PathBuf;
 
 use attain::Plan;
-use attain::actuals::Actuals;
-use attain::engine::{Engine, RunOptions};
 use attain::forecast::backtest::{Config, Metric, evaluate};
 use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::{
     Ar1Growth, Cagr, DampedHolt, LogLinearTrend, Method, Naive, PlanPath, RandomWalkDrift,
 };
+use attain::plan::actuals::Actuals;
 use attain::review::{Known, review};
-use attain::scenario::Scenario;
+use attain::simulate::engine::{Engine, RunOptions};
+use attain::simulate::scenario::Scenario;
 
 #[path = "../examples/common/peer.rs"]
 mod peer;

@@ -1,8 +1,8 @@
 //! The NumPy peer's workload (../shared/peers/README.md) as a plan and a
 //! scenario, shared by the `peer_workload` example and the engine bench.
 
-use attain::model::{Ar1, ModelSpec};
-use attain::scenario::{CorrelationSpec, Scenario};
+use attain::simulate::model::{Ar1, ModelSpec};
+use attain::simulate::scenario::{CorrelationSpec, Scenario};
 use attain::{Attribute, Indicator, Plan, Target};
 
 /// Planned annual growth of the 21 indicators, percent.

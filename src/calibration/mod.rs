@@ -30,10 +30,10 @@ use nalgebra::{DMatrix, Matrix2};
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
-use crate::correlation::{Correlation, CorrelationRows, Repair};
 use crate::error::{Error, Problem, Result};
-use crate::model::{Ar1, LogNormal, ModelSpec, ShockMixture, StudentT, UncertainMean};
-use crate::scenario::{CorrelationSpec, Scenario, Shock};
+use crate::simulate::correlation::{Correlation, CorrelationRows, Repair};
+use crate::simulate::model::{Ar1, LogNormal, ModelSpec, ShockMixture, StudentT, UncertainMean};
+use crate::simulate::scenario::{CorrelationSpec, Scenario, Shock};
 
 /// Fewest years of log growth for a mean and standard deviation.
 pub const MIN_YEARS: usize = 2;

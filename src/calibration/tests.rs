@@ -2,8 +2,8 @@
 
 use super::student_t::{t_em, t_loglik, trigamma};
 use super::*;
-use crate::model::{GrowthModel, SimRng};
-use crate::normal::NormalStream;
+use crate::simulate::model::{GrowthModel, SimRng};
+use crate::simulate::normal::NormalStream;
 use rand::{RngExt, SeedableRng};
 
 fn normals(seed: u64, n: usize) -> Vec<f64> {
@@ -137,7 +137,13 @@ fn recovers_ar1_parameters() {
     let z = normals(5, years);
     let mut rng = SimRng::seed_from_u64(6);
     let mut out = vec![0.0; years];
-    truth.simulate(crate::model::Start::at(1.0), &z, 1, &mut rng, &mut out);
+    truth.simulate(
+        crate::simulate::model::Start::at(1.0),
+        &z,
+        1,
+        &mut rng,
+        &mut out,
+    );
     let mut levels = vec![1.0];
     levels.extend(out);
     let c = Calibration::from_levels("x", &levels).unwrap();

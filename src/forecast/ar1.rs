@@ -5,7 +5,7 @@ use super::{
 };
 use crate::calibration::Ar1Fit;
 use crate::error::Result;
-use crate::model::{Ar1, GrowthModel, Start};
+use crate::simulate::model::{Ar1, GrowthModel, Start};
 
 /// Annual log growth follows an AR(1) around its mean, fitted by least squares
 /// ([`Ar1Fit`], persistence clamped inside (-1, 1)); the log level `h` years

@@ -1014,7 +1014,7 @@ mod tests {
 
     /// Synthetic log random walks with drift: `n` series of `len` values.
     fn random_walks(seed: u64, n: usize, len: usize, drift: f64, sd: f64) -> Vec<SeriesData> {
-        let z = crate::model::testutil::normals(seed, n * len);
+        let z = crate::simulate::model::testutil::normals(seed, n * len);
         (0..n)
             .map(|i| {
                 let mut l = 100f64.ln();

@@ -59,7 +59,7 @@ impl Method for Cagr {
         let years = g.len() as f64;
         Ok(Box::new(LogPath {
             log_last: history[n - 1].ln(),
-            drift: crate::growth::log_ratio(window[window.len() - 1], window[0]) / years,
+            drift: crate::plan::growth::log_ratio(window[window.len() - 1], window[0]) / years,
             s: sample_sd(&g),
         }))
     }

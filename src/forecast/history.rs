@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::backtest::SeriesData;
-use crate::actuals::Actuals;
 use crate::error::{Error, Problem, Result};
+use crate::plan::actuals::Actuals;
 
 /// What to do with years missing between two reported years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

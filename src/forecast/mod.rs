@@ -376,7 +376,7 @@ pub(crate) fn check_history(method: &str, history: &[f64], min: usize, logs: boo
 pub(crate) fn log_growth(history: &[f64]) -> Vec<f64> {
     history
         .windows(2)
-        .map(|w| crate::growth::log_ratio(w[1], w[0]))
+        .map(|w| crate::plan::growth::log_ratio(w[1], w[0]))
         .collect()
 }
 

@@ -529,7 +529,7 @@ mod tests {
         // its influence function: d_i = |x_i - y| - E|x_i - X'|, where
         // E|x - X'| = sd [u (2 Phi(u) - 1) + 2 phi(u)], u = (x - mean) / sd.
         let (mean, sd, y) = (1.0, 2.0, 2.5);
-        let z = crate::model::testutil::normals(11, 100_000);
+        let z = crate::simulate::model::testutil::normals(11, 100_000);
         let x: Vec<f64> = z.iter().map(|z| mean + sd * z).collect();
         let est = crps_samples(&x, y).unwrap();
         let exact = crps_normal(mean, sd, y).unwrap();

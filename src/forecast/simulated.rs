@@ -3,7 +3,7 @@
 use super::{Fitted, Forecast, Method, Predictive, check_history, check_horizon};
 use crate::calibration::{Calibration, ModelChoice, scenario_from};
 use crate::error::{Error, Problem, Result};
-use crate::paths::{PathSimulator, Source};
+use crate::simulate::paths::{PathSimulator, Source};
 
 /// Forecasts by what a mid-term review would run: the history is calibrated
 /// into a scenario ([`scenario_from`] with the chosen model), and the path

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backtest::SeriesData;
 use crate::error::{Error, Problem, Result, finite};
-use crate::model::SimRng;
+use crate::simulate::model::SimRng;
 
 /// A process of annual log growth `g_t = ln(x_t / x_{t-1})`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -196,7 +196,7 @@ pub fn generate(
     (0..count)
         .into_par_iter()
         .map(|i| {
-            let mut rng = SimRng::seed_from_u64(crate::rng::stream_seed(seed, i as u64));
+            let mut rng = SimRng::seed_from_u64(crate::simulate::rng::stream_seed(seed, i as u64));
             let mut level = start.ln();
             let mut values = Vec::with_capacity(len);
             values.push(start);

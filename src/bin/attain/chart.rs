@@ -9,10 +9,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use attain::attainment::{Probability, SeriesFan};
 use attain::forecast::score::ReliabilityBin;
-use attain::growth;
-use attain::scenario::Scenario;
+use attain::plan::growth;
+use attain::simulate::attainment::{Probability, SeriesFan};
+use attain::simulate::scenario::Scenario;
 use attain::{Indicator, Plan, Target};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -2,7 +2,6 @@
 //! `id,year,value` data, the leaderboard, and the target probabilities'
 //! Brier score and reliability.
 
-use attain::actuals::Actuals;
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{
     Config, Metric, Row, Score, SeriesData, TargetCalibration, backtest_with, leaderboard,
@@ -10,6 +9,7 @@ use attain::forecast::backtest::{
 };
 use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::{Method, MethodKind, PlanPath, Simulated};
+use attain::plan::actuals::Actuals;
 use serde_json::json;
 
 use super::{check_interrupt, emit};

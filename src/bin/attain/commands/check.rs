@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use attain::consistency::{RowCheck, check_plan};
-use attain::{Indicator, Plan, Target};
+use attain::plan::consistency::{RowCheck, check_plan};
+use attain::{Indicator, Plan};
 use serde_json::json;
 
 use super::{emit, load_plan};
@@ -40,7 +40,7 @@ fn fields<'a>() -> [Field<Row<'a>>; 18] {
         }),
         field("base", "base", 2, |r| Cell::num(r.ind.base)),
         field("target", "target", 2, |r| {
-            Cell::num(target_value(r.ind, &r.ind.target, r.c.threshold))
+            Cell::num(r.ind.target.stated_value(r.ind.base, r.c.threshold))
         }),
         hidden_field("threshold", |r| Cell::num(r.c.threshold)),
         field("stated_growth", "stated%", 0, |r| {
@@ -94,24 +94,6 @@ pub fn table(plan: &Plan, checks: &[RowCheck]) -> Table {
         }
     }
     t
-}
-
-/// The target as a reader states it, in the row's unit: the level due (the
-/// total for a cumulative row, the summed components for an aggregate
-/// without a value, base times factor for a multiple), the growth for a
-/// growth row, the floor of an every-year row, the last milestone.
-pub fn target_value(ind: &Indicator, target: &Target, threshold: Option<f64>) -> Option<f64> {
-    match target {
-        Target::Level { value, .. }
-        | Target::Approximately { value, .. }
-        | Target::Ratio { value, .. }
-        | Target::EveryYear { value, .. } => Some(*value),
-        Target::Cumulative { total, .. } => Some(*total),
-        Target::Aggregate { value, .. } => value.or(threshold),
-        Target::Multiple { factor, .. } => ind.base.map(|b| b * factor),
-        Target::Growth { pct } => Some(*pct),
-        Target::Milestones { points, .. } => points.last().map(|m| m.value),
-    }
 }
 
 /// The whole output: the table, and in JSON the library's checks.

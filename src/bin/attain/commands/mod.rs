@@ -11,9 +11,9 @@ use std::io::Write as _;
 use std::path::Path;
 
 use attain::Plan;
-use attain::attainment::Attainment;
-use attain::engine::{Engine, RunOptions};
-use attain::scenario::Scenario;
+use attain::simulate::attainment::Attainment;
+use attain::simulate::engine::{Engine, RunOptions};
+use attain::simulate::scenario::Scenario;
 
 use crate::args::{Command, OutputArgs, RunArgs};
 use crate::error::{CliError, write_file};

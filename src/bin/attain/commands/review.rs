@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use attain::Plan;
-use attain::actuals::Actuals;
-use attain::engine::{Conditioning, Engine, RunOptions};
+use attain::plan::actuals::Actuals;
 use attain::review::{Known, ReviewRow, review_with};
-use attain::scenario::Scenario;
+use attain::simulate::engine::{Conditioning, Engine, RunOptions};
+use attain::simulate::scenario::Scenario;
 use serde_json::json;
 
 use super::simulate::{charts, command, facts, plan_input, scenario_input};
@@ -35,7 +35,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         .series_ids()
         .count()
         .saturating_mul(plan.horizon()?.saturating_add(1))
-        > attain::engine::MAX_CELLS
+        > attain::simulate::engine::MAX_CELLS
     {
         Engine::new(&plan, &scenario, RunOptions::default())?;
     }

@@ -4,12 +4,11 @@
 use std::path::Path;
 
 use attain::Plan;
-use attain::actuals::Actuals;
-use attain::attainment::{Attainment, FAN_LEVELS, Probability};
-use attain::scenario::Scenario;
+use attain::plan::actuals::Actuals;
+use attain::simulate::attainment::{Attainment, FAN_LEVELS, Probability};
+use attain::simulate::scenario::Scenario;
 use serde_json::json;
 
-use super::check::target_value;
 use super::{
     check_interrupt, emit, load_plan, load_scenario, read_input, run_options, scenario_text,
     simulate_with_bar,
@@ -180,7 +179,7 @@ pub fn table(plan: &Plan, s: &Scenario, att: &Attainment) -> Table {
             Cell::Text(if r.binding { "binding" } else { "expected" }.into()),
             Cell::num(ind.and_then(|i| {
                 let t = i.targets().nth(r.target_index)?;
-                target_value(i, t, r.threshold)
+                t.stated_value(i.base, r.threshold)
             })),
             Cell::num(r.threshold),
         ];

@@ -8,11 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, RunOptions};
 use crate::error::{Error, Problem, Result};
-use crate::model::GrowthModel;
 use crate::plan::Plan;
-use crate::scenario::Scenario;
+use crate::simulate::engine::{Engine, RunOptions};
+use crate::simulate::model::GrowthModel;
+use crate::simulate::scenario::Scenario;
 
 /// Which parameter a goal seek moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

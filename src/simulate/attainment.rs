@@ -4,9 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{GrowthModel, Start};
-use crate::path_block::PathBlock;
-use crate::target::Direction;
+use crate::plan::path_block::PathBlock;
+use crate::plan::target::Direction;
+use crate::simulate::model::{GrowthModel, Start};
 
 /// Two-sided 95% standard normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -150,7 +150,7 @@ impl Attainment {
     }
 }
 
-pub use crate::normal::normal_cdf;
+pub use crate::simulate::normal::normal_cdf;
 
 /// Exact probability that a level target is met after `years` years, for
 /// models whose log level is normal (log-normal, Gaussian AR(1)); `None` for

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::growth;
+use crate::plan::growth;
+use crate::plan::target::Target;
 use crate::plan::{Indicator, Plan};
-use crate::target::Target;
 
 /// The consistency findings for one row of a plan table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use statrs::function::{beta::checked_beta_reg, gamma};
 use super::ar1::check_growth;
 use super::{GrowthModel, SimRng, Start};
 use crate::error::{Error, Problem, Result};
-use crate::normal::normal_cdf;
+use crate::simulate::normal::normal_cdf;
 
 /// Yearly counts, independent across years given their means: Poisson with
 /// mean `mean (1 + growth_pct/100)^(t+1)` in simulated year `t` (0 = the first

@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result, finite, positive};
-use crate::growth::{self, log_ratio};
+use crate::plan::growth::{self, log_ratio};
 
 /// Slack for the on-track comparison, so a series exactly on its planned path
 /// is judged on track despite rounding in the logs.

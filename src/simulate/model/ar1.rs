@@ -2,7 +2,7 @@
 
 use super::{GrowthModel, SimRng, Start};
 use crate::error::{Error, Problem, Result};
-use crate::kernel;
+use crate::simulate::kernel;
 
 /// Annual log growth `x_t = mu + phi (x_{t-1} - mu) + sd z_t`, with
 /// `mu = ln(1 + growth_pct / 100)` and `x_0` the start's last log growth (or
@@ -136,7 +136,7 @@ impl GrowthModel for Ar1 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normal::NormalStream;
+    use crate::simulate::normal::NormalStream;
     use rand::SeedableRng;
 
     #[test]
@@ -193,7 +193,7 @@ mod tests {
             last_log_growth: Some(0.12),
         };
         let (paths, years) = (300, 3);
-        let z = crate::model::testutil::normals(1, paths * years);
+        let z = crate::simulate::model::testutil::normals(1, paths * years);
         let mut rng = SimRng::seed_from_u64(1);
         let mut out = vec![0.0; paths * years];
         m.simulate(start, &z, paths, &mut rng, &mut out);
@@ -243,7 +243,7 @@ mod tests {
         // ../shared/peers/README.md: P = 0.3516 for indicator 0.
         let m = Ar1::new(11.0, 0.3, 0.04).unwrap();
         let (mean, sd) = m.log_level_normal(Start::at(1.0), 5).unwrap();
-        let p = crate::normal::normal_cdf((mean - 5.0 * 1.12f64.ln()) / sd);
+        let p = crate::simulate::normal::normal_cdf((mean - 5.0 * 1.12f64.ln()) / sd);
         assert!((p - 0.3516).abs() < 5e-5, "{p}");
     }
 }

@@ -22,9 +22,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
-use crate::growth;
-pub use crate::rule::{Measure, Rule};
-use crate::series_index::SeriesIndex;
+use crate::plan::growth;
+pub use crate::plan::rule::{Measure, Rule};
+use crate::plan::series_index::SeriesIndex;
 
 /// Which side of the threshold meets the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -197,6 +197,25 @@ impl Target {
     /// Whether meeting this target depends on the indicator's own base level.
     pub fn needs_base(&self) -> bool {
         matches!(self, Target::Multiple { .. })
+    }
+
+    /// The target as a reader states it, in the row's unit: the level due (the
+    /// total for a cumulative row, `threshold` — the resolved rule's — for an
+    /// aggregate without a value, `base` times factor for a multiple), the
+    /// growth for a growth row, the floor of an every-year row, the last
+    /// milestone.
+    pub fn stated_value(&self, base: Option<f64>, threshold: Option<f64>) -> Option<f64> {
+        match self {
+            Target::Level { value, .. }
+            | Target::Approximately { value, .. }
+            | Target::Ratio { value, .. }
+            | Target::EveryYear { value, .. } => Some(*value),
+            Target::Cumulative { total, .. } => Some(*total),
+            Target::Aggregate { value, .. } => value.or(threshold),
+            Target::Multiple { factor, .. } => base.map(|b| b * factor),
+            Target::Growth { pct } => Some(*pct),
+            Target::Milestones { points, .. } => points.last().map(|m| m.value),
+        }
     }
 
     /// The level this target sets for its own series in the target year, when it

@@ -73,7 +73,7 @@ impl Histogram {
         let mut slots = [0u64; 512];
         for part in values.chunks(slots.len()) {
             let slots = &mut slots[..part.len()];
-            crate::kernel::histogram_slots(part, self.lo, scale, bins, slots);
+            crate::simulate::kernel::histogram_slots(part, self.lo, scale, bins, slots);
             for (&k, &v) in slots.iter().zip(part) {
                 match self.counts.get_mut((k as usize).wrapping_sub(1)) {
                     Some(c) => *c += 1,

@@ -5,7 +5,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use super::ar1::{check_growth, check_sd};
 use super::{GrowthModel, SimRng, Start};
 use crate::error::{Error, Problem, Result};
-use crate::normal::normal_cdf;
+use crate::simulate::normal::normal_cdf;
 
 /// Annual log growth i.i.d. two-piece normal (Bank of England fan charts):
 /// density `A exp(-(x - m)^2 / (2 sd_lower^2))` below the mode

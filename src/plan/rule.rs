@@ -1,12 +1,12 @@
 //! Rules: a resolved target as a scalar measure of trajectories compared
-//! with a threshold. [`crate::target::Target::rule`] makes them; the judge
+//! with a threshold. [`crate::plan::target::Target::rule`] makes them; the judge
 //! applies them to blocks of simulated paths, a review to actuals.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::path_block::PathBlock;
-use crate::target::{Combine, Direction};
+use crate::plan::path_block::PathBlock;
+use crate::plan::target::{Combine, Direction};
 
 /// The scalar a rule reads off a set of trajectories.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,7 +189,7 @@ impl Rule {
             }
             Measure::Sum { series, years } => {
                 let first = (series * block.years() + 1) * block.paths();
-                crate::kernel::sum_rows(block.data(), first, block.paths(), *years, out);
+                crate::simulate::kernel::sum_rows(block.data(), first, block.paths(), *years, out);
             }
             Measure::Ratio {
                 numerator,

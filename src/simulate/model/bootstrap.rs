@@ -3,7 +3,7 @@
 
 use super::{GrowthModel, SimRng, Start};
 use crate::error::{Error, Problem, Result};
-use crate::normal::normal_cdf;
+use crate::simulate::normal::normal_cdf;
 
 /// Annual growth drawn from the observed rates `history_pct`. With `block = 1`
 /// every year draws one observed year independently; with `block > 1` the path

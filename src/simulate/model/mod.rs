@@ -24,7 +24,7 @@ pub(crate) fn shifted_pct(growth_pct: f64, delta: f64) -> f64 {
     100.0 * (log_mean(growth_pct) + delta).exp_m1()
 }
 
-pub use crate::rng::SimRng;
+pub use crate::simulate::rng::SimRng;
 
 /// Keeps a moved model only if `check` still passes, else restores `before`:
 /// goal seek and stress move parameters, and must not leave an invalid model.
@@ -229,7 +229,7 @@ impl GrowthModel for ModelSpec {
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::{GrowthModel, SimRng, Start};
-    use crate::normal::NormalStream;
+    use crate::simulate::normal::NormalStream;
     use rand::SeedableRng;
 
     /// `n` standard normals from a fixed seed.

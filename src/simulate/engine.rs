@@ -17,16 +17,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::attainment::{Attainment, FAN_LEVELS, Probability, SeriesFan, TargetResult, YearBand};
 use crate::error::{Error, Problem, Result};
-use crate::judge::{Acc, Judge, JudgeScratch, Slot, Sums};
-use crate::model::{ModelSpec, Start};
 use crate::monitor::Monitor;
-pub use crate::paths::{CHUNK, MAX_CELLS};
-use crate::paths::{PathScratch, PathSimulator, Source, check_cells};
+use crate::plan::series_index::SeriesIndex;
 use crate::plan::{Attribute, Plan};
-use crate::scenario::{Sampling, Scenario};
-use crate::series_index::SeriesIndex;
+use crate::simulate::attainment::{
+    Attainment, FAN_LEVELS, Probability, SeriesFan, TargetResult, YearBand,
+};
+use crate::simulate::judge::{Acc, Judge, JudgeScratch, Slot, Sums};
+use crate::simulate::model::{ModelSpec, Start};
+pub use crate::simulate::paths::{CHUNK, MAX_CELLS};
+use crate::simulate::paths::{PathScratch, PathSimulator, Source, check_cells};
+use crate::simulate::scenario::{Sampling, Scenario};
 
 /// Chunks per wave: the unit of parallel work between merges, and the step
 /// of a run to a target standard error, fixed so that where such a run stops

@@ -8,7 +8,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
-use crate::kernel;
+use crate::simulate::kernel;
 
 /// Tolerance on symmetry (relative to the entry), the unit diagonal and the
 /// range [-1, 1] (absolute): entries are typed figures, so anything finer is
@@ -912,7 +912,7 @@ mod tests {
 
     #[test]
     fn correlate_block_gives_the_target_correlation() {
-        use crate::model::SimRng;
+        use crate::simulate::model::SimRng;
         use rand::{RngExt, SeedableRng};
         use rand_distr::StandardNormal;
         let (n, paths) = (3, 100_000);

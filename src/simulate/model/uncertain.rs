@@ -8,8 +8,8 @@
 use super::ar1::{check_growth, check_sd};
 use super::{GrowthModel, SimRng, Start};
 use crate::error::Result;
-use crate::kernel;
-use crate::normal::NormalStream;
+use crate::simulate::kernel;
+use crate::simulate::normal::NormalStream;
 
 /// Annual log growth `m_p + sd z_t`, i.i.d. over years, where each path's mean
 /// `m_p` is drawn once from `N(mu, mean_se^2)` with `mu = ln(1 + growth_pct/100)`.

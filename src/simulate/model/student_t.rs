@@ -9,7 +9,7 @@ use statrs::function::{
 use super::ar1::{check_growth, check_sd};
 use super::{GrowthModel, SimRng, Start};
 use crate::error::{Error, Problem, Result};
-use crate::normal::normal_cdf;
+use crate::simulate::normal::normal_cdf;
 
 /// Annual log growth `mu + scale t`, i.i.d., with `mu = ln(1 + growth_pct/100)`
 /// and `t` a standard Student-t with `df` degrees of freedom. The median path

@@ -11,8 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
-use crate::model::{LogNormal, ModelSpec};
 use crate::plan::{Indicator, Plan};
+use crate::simulate::model::{LogNormal, ModelSpec};
 
 /// Standard deviation of annual log growth the default scenario assumes for
 /// every simulated series: 5% a year, a middling volatility for provincial

@@ -1,5 +1,5 @@
 //! The judge: compiled rules in, tallies out. It reads blocks of paths from
-//! [`crate::paths`] and counts, per rule and per joint, the paths that meet
+//! [`crate::simulate::paths`] and counts, per rule and per joint, the paths that meet
 //! them, with shortfall sums and (when asked) the fan chart's histograms.
 //!
 //! Integer tallies merge in any order; floating-point sums are kept per
@@ -7,10 +7,10 @@
 //! thread judged which chunk.
 
 use crate::error::{Error, Result};
-use crate::kernel;
-use crate::path_block::PathBlock;
-use crate::quantile::Histogram;
-use crate::target::{Direction, Rule};
+use crate::plan::path_block::PathBlock;
+use crate::plan::target::{Direction, Rule};
+use crate::simulate::kernel;
+use crate::simulate::quantile::Histogram;
 
 /// Bins of the fan-chart and growth histograms.
 const BINS: usize = 1024;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
-use crate::target::Target;
+use crate::plan::target::Target;
 
 /// One reported value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 
 use rand::{Rng, RngExt};
 
-use crate::kernel::Arch;
-use crate::rng::SimRng;
+use crate::simulate::kernel::Arch;
+use crate::simulate::rng::SimRng;
 
 /// Interleaved streams.
 const LANES: usize = 8;

@@ -1,6 +1,15 @@
 //! The plan model: a table of indicators with base values, stated growth and
 //! targets, plus auxiliary series that targets may reference.
 
+pub mod actuals;
+pub mod consistency;
+pub mod growth;
+pub mod path_block;
+pub mod progress;
+pub mod rule;
+pub mod series_index;
+pub mod target;
+
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -8,8 +17,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
-use crate::series_index::{self, SeriesIndex};
-use crate::target::Target;
+use crate::plan::target::Target;
+use series_index::SeriesIndex;
 
 /// Attribute of a plan indicator (属性).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! The path simulator: a scenario and where each series starts in, blocks of
-//! simulated paths out. It knows nothing of targets; [`crate::judge`] reads
+//! simulated paths out. It knows nothing of targets; [`crate::simulate::judge`] reads
 //! what it writes.
 //!
 //! Chunk `c` of [`CHUNK`] paths draws from its own RNG stream seeded from
@@ -13,16 +13,16 @@ use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use crate::correlation::Correlation;
 use crate::error::{Error, Problem, Result};
-use crate::kernel;
-use crate::model::{GrowthModel, ModelSpec, Start};
-use crate::normal::NormalStream;
 use crate::number::Short;
-use crate::path_block::PathBlock;
-use crate::rng::{SimRng, stream_seed};
-use crate::scenario::{Sampling, Scenario};
-use crate::target::Combine;
+use crate::plan::path_block::PathBlock;
+use crate::plan::target::Combine;
+use crate::simulate::correlation::Correlation;
+use crate::simulate::kernel;
+use crate::simulate::model::{GrowthModel, ModelSpec, Start};
+use crate::simulate::normal::NormalStream;
+use crate::simulate::rng::{SimRng, stream_seed};
+use crate::simulate::scenario::{Sampling, Scenario};
 
 /// Paths per chunk: small enough that a chunk's values stay in cache, even so
 /// antithetic pairs never straddle chunks.
@@ -158,7 +158,7 @@ impl PathSimulator {
         let (chol, repair) = match &scenario.correlation {
             None => (None, None),
             Some(spec) => {
-                let matrix = crate::correlation::rows_to_matrix(&spec.ids, &spec.rows)?;
+                let matrix = crate::simulate::correlation::rows_to_matrix(&spec.ids, &spec.rows)?;
                 let (corr, repair) = if spec.repair {
                     let (c, r) = Correlation::nearest(spec.ids.clone(), matrix)?;
                     (c, Some(r.to_string()))
@@ -495,7 +495,7 @@ fn full_cholesky(
         }
     }
     let full = Correlation::new((0..rows).map(|r| format!("row{r}")).collect(), full)?;
-    let l = crate::correlation::lower_row_major(&full.cholesky_lower());
+    let l = crate::simulate::correlation::lower_row_major(&full.cholesky_lower());
     kernel::LowerPanels::from_row_major(&l, rows)
 }
 
@@ -515,7 +515,8 @@ mod tests {
             .iter()
             .zip(&ids)
             .map(|(&(base, g), id)| {
-                let model = ModelSpec::LogNormal(crate::model::LogNormal::new(g, 0.01).unwrap());
+                let model =
+                    ModelSpec::LogNormal(crate::simulate::model::LogNormal::new(g, 0.01).unwrap());
                 Source::model(id, model, vec![base], 4).unwrap()
             })
             .collect();
