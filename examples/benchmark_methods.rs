@@ -31,7 +31,6 @@ use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::synthetic::{Process, generate};
 use attain::forecast::{Method, Simulated, standard_methods};
 use attain::plan::actuals::Actuals;
-use attain::simulate::scenario::Scenario;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 
@@ -214,9 +213,7 @@ fn hunan() -> Result<(Vec<SeriesData>, String), Box<dyn std::error::Error>> {
         .into_iter()
         .map(|y| {
             let mut s = y.data;
-            s.target_growth_pct = plan
-                .indicator(&s.id)
-                .and_then(|ind| Scenario::plan_growth_pct(&plan, ind));
+            s.target_growth_pct = plan.growth_pct(&s.id);
             if !y.filled.is_empty() {
                 note += &format!(
                     "{}: {}-{} filled; ",

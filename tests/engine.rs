@@ -386,11 +386,20 @@ fn results_round_trip_through_json() {
 
 #[test]
 fn goal_seek_finds_the_closed_form_growth() {
-    use attain::simulate::goal::{growth_for, volatility_for};
+    use attain::simulate::engine::TargetRef;
+    use attain::simulate::goal::{Goal, growth_for, volatility_for};
+    let goal = |p: f64| Goal {
+        series: "a".into(),
+        target: TargetRef {
+            id: "a".into(),
+            index: 0,
+        },
+        p,
+    };
     let model = LogNormal::new(8.0, 0.05).unwrap();
     let p = plan(vec![indicator("a", 100.0, level(150.0), false)]);
     let s = scenario(20_000, 6, &[("a", ModelSpec::LogNormal(model))]);
-    let g = growth_for(&p, &s, "a", "a", 0, 0.9).unwrap();
+    let g = growth_for(&p, &s, &goal(0.9)).unwrap();
     // Exact: 5 (ln 1.08 + d) = ln 1.5 + 1.281552 * 0.05 sqrt 5.
     let sd = 0.05 * 5f64.sqrt();
     let exact = ((1.5f64.ln() + 1.281_552 * sd) / 5.0) - 1.08f64.ln();
@@ -401,9 +410,9 @@ fn goal_seek_finds_the_closed_form_growth() {
     let implied = 100.0 * (1.08 * exact.exp() - 1.0);
     assert!((g.growth_pct.unwrap() - implied).abs() < 0.1);
     // The target is above the median path: more volatility helps.
-    let v = volatility_for(&p, &s, "a", "a", 0, 0.45).unwrap();
+    let v = volatility_for(&p, &s, &goal(0.45)).unwrap();
     assert!(v.value > 1.0 && v.p >= 0.45);
-    assert!(growth_for(&p, &s, "a", "a", 0, 1.5).is_err());
+    assert!(growth_for(&p, &s, &goal(1.5)).is_err());
 }
 
 #[test]

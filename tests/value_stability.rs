@@ -154,9 +154,7 @@ fn backtest() {
         .into_iter()
         .map(|y| {
             let mut s = y.data;
-            s.target_growth_pct = plan
-                .indicator(&s.id)
-                .and_then(|ind| Scenario::plan_growth_pct(&plan, ind));
+            s.target_growth_pct = plan.growth_pct(&s.id);
             s
         })
         .collect();

@@ -296,6 +296,18 @@ impl Plan {
         self.indicators.iter().find(|i| i.id == id)
     }
 
+    /// The central growth (percent a year) the plan implies for indicator
+    /// `id`: the stated growth where printed, else the growth its main target
+    /// implies; `None` for an unknown id or a row that implies none.
+    pub fn growth_pct(&self, id: &str) -> Option<f64> {
+        let ind = self.indicator(id)?;
+        if let Some(g) = &ind.stated_growth {
+            return Some(g.pct);
+        }
+        ind.target
+            .implied_growth_pct(ind.base, self.horizon().ok()?)
+    }
+
     /// Checks the whole plan: years, unique ids, every indicator and target.
     pub fn validate(&self) -> Result<()> {
         self.horizon()?;

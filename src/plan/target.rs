@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
 use crate::plan::growth;
-pub use crate::plan::rule::{Measure, Rule};
+use crate::plan::rule::{Measure, Rule};
 use crate::plan::series_index::SeriesIndex;
 
 /// Which side of the threshold meets the target.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
-use crate::simulate::engine::{Engine, RunOptions};
+use crate::simulate::engine::{Engine, RunOptions, TargetRef};
 use crate::simulate::model::GrowthModel;
 use crate::simulate::scenario::Scenario;
 
@@ -40,59 +40,39 @@ pub struct GoalSeek {
     pub evaluations: usize,
 }
 
-/// Smallest shift of series `id`'s annual log growth at which target
-/// `target_index` of indicator `target_id` is met with probability at least
-/// `p_goal` (with the scenario's paths and seed).
-pub fn growth_for(
-    plan: &Plan,
-    scenario: &Scenario,
-    id: &str,
-    target_id: &str,
-    target_index: usize,
-    p_goal: f64,
-) -> Result<GoalSeek> {
-    seek(
-        plan,
-        scenario,
-        id,
-        target_id,
-        target_index,
-        p_goal,
-        Knob::Growth,
-    )
+/// What a goal seek aims at: series `series` is moved until `target` is met
+/// with probability at least `p`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    /// The series whose model is moved.
+    pub series: String,
+    /// The target whose probability is sought (of this or another series).
+    pub target: TargetRef,
+    /// The probability sought, in [0, 1].
+    pub p: f64,
 }
 
-/// Volatility factor on series `id` at which the target's probability reaches
-/// `p_goal`. Raising volatility helps a target above the median path and hurts
-/// one below it, so the seek runs in whichever direction the bracket shows.
-pub fn volatility_for(
-    plan: &Plan,
-    scenario: &Scenario,
-    id: &str,
-    target_id: &str,
-    target_index: usize,
-    p_goal: f64,
-) -> Result<GoalSeek> {
-    seek(
-        plan,
-        scenario,
-        id,
-        target_id,
-        target_index,
-        p_goal,
-        Knob::Volatility,
-    )
+/// Smallest shift of the goal series' annual log growth at which its target
+/// is met with the goal's probability (with the scenario's paths and seed).
+pub fn growth_for(plan: &Plan, scenario: &Scenario, goal: &Goal) -> Result<GoalSeek> {
+    seek(plan, scenario, goal, Knob::Growth)
 }
 
-fn seek(
-    plan: &Plan,
-    scenario: &Scenario,
-    id: &str,
-    target_id: &str,
-    target_index: usize,
-    p_goal: f64,
-    knob: Knob,
-) -> Result<GoalSeek> {
+/// Volatility factor on the goal series at which the target's probability
+/// reaches the goal's. Raising volatility helps a target above the median
+/// path and hurts one below it, so the seek runs in whichever direction the
+/// bracket shows.
+pub fn volatility_for(plan: &Plan, scenario: &Scenario, goal: &Goal) -> Result<GoalSeek> {
+    seek(plan, scenario, goal, Knob::Volatility)
+}
+
+fn seek(plan: &Plan, scenario: &Scenario, goal: &Goal, knob: Knob) -> Result<GoalSeek> {
+    let (id, target_id, target_index, p_goal) = (
+        goal.series.as_str(),
+        goal.target.id.as_str(),
+        goal.target.index,
+        goal.p,
+    );
     if !(0.0..=1.0).contains(&p_goal) {
         return Err(Error::parameter(
             "p_goal",

@@ -8,7 +8,8 @@
 
 use crate::error::{Error, Result};
 use crate::plan::path_block::PathBlock;
-use crate::plan::target::{Direction, Rule};
+use crate::plan::rule::Rule;
+use crate::plan::target::Direction;
 use crate::simulate::kernel;
 use crate::simulate::quantile::Histogram;
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
-use crate::plan::{Indicator, Plan};
+use crate::plan::Plan;
 use crate::simulate::model::{LogNormal, ModelSpec};
 
 /// Standard deviation of annual log growth the default scenario assumes for
@@ -252,16 +252,6 @@ impl Scenario {
         Ok(())
     }
 
-    /// The central growth (percent a year) the plan implies for an indicator:
-    /// the stated growth where printed, else the growth its main target implies.
-    pub fn plan_growth_pct(plan: &Plan, ind: &Indicator) -> Option<f64> {
-        if let Some(g) = &ind.stated_growth {
-            return Some(g.pct);
-        }
-        let n = plan.horizon().ok()?;
-        ind.target.implied_growth_pct(ind.base, n)
-    }
-
     /// The model a series gets when the scenario names none: log-normal annual
     /// growth at the plan's growth (shifted by `growth_shift_pp`) with
     /// `default_sd`; auxiliary series grow at their assumed rate. `None` for
@@ -269,7 +259,7 @@ impl Scenario {
     /// ratio and aggregate rows are computed from their components instead.
     pub fn default_model(&self, plan: &Plan, index: usize) -> Option<ModelSpec> {
         let pct = match plan.indicators.get(index) {
-            Some(ind) => Self::plan_growth_pct(plan, ind)?,
+            Some(ind) => plan.growth_pct(&ind.id)?,
             None => {
                 plan.series
                     .get(index - plan.indicators.len())?

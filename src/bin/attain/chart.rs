@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use attain::forecast::score::ReliabilityBin;
 use attain::plan::growth;
 use attain::simulate::attainment::{Probability, SeriesFan};
-use attain::simulate::scenario::Scenario;
 use attain::{Indicator, Plan, Target};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -261,13 +260,11 @@ fn marks(plan: &Plan, ind: &Indicator, start: f64) -> Vec<Mark> {
 fn plan_path(plan: &Plan, ind: &Indicator, start: f64, marks: &[Mark]) -> Option<Vec<(f64, f64)>> {
     let n = years(plan);
     let base = ind.base.unwrap_or(start);
-    let g = Scenario::plan_growth_pct(plan, ind)
-        .map(|p| p / 100.0)
-        .or_else(|| {
-            // Ratio and aggregate rows state no growth: go to the level due.
-            let due = marks.first().filter(|m| !m.line && m.points.len() == 1)?;
-            growth::implied_growth(base, due.points[0].1, f64::from(n)).ok()
-        })?;
+    let g = plan.growth_pct(&ind.id).map(|p| p / 100.0).or_else(|| {
+        // Ratio and aggregate rows state no growth: go to the level due.
+        let due = marks.first().filter(|m| !m.line && m.points.len() == 1)?;
+        growth::implied_growth(base, due.points[0].1, f64::from(n)).ok()
+    })?;
     (base > 0.0 && g.is_finite()).then(|| {
         (0..=n)
             .map(|k| (f64::from(plan.base_year + k), base * (1.0 + g).powi(k)))

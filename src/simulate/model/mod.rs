@@ -170,36 +170,32 @@ pub enum ModelSpec {
     UncertainMean(UncertainMean),
 }
 
+/// `$body` with `$m` bound to the model inside any [`ModelSpec`]: the one
+/// list of variants that dispatch reads.
+macro_rules! each_model {
+    ($spec:expr, $m:ident => $body:expr) => {
+        match $spec {
+            ModelSpec::Deterministic($m) => $body,
+            ModelSpec::LogNormal($m) => $body,
+            ModelSpec::Ar1($m) => $body,
+            ModelSpec::StudentT($m) => $body,
+            ModelSpec::TwoPiece($m) => $body,
+            ModelSpec::Bootstrap($m) => $body,
+            ModelSpec::ShockMixture($m) => $body,
+            ModelSpec::Logit($m) => $body,
+            ModelSpec::Poisson($m) => $body,
+            ModelSpec::NegativeBinomial($m) => $body,
+            ModelSpec::UncertainMean($m) => $body,
+        }
+    };
+}
+
 impl ModelSpec {
     fn inner(&self) -> &dyn GrowthModel {
-        match self {
-            ModelSpec::Deterministic(m) => m,
-            ModelSpec::LogNormal(m) => m,
-            ModelSpec::Ar1(m) => m,
-            ModelSpec::StudentT(m) => m,
-            ModelSpec::TwoPiece(m) => m,
-            ModelSpec::Bootstrap(m) => m,
-            ModelSpec::ShockMixture(m) => m,
-            ModelSpec::Logit(m) => m,
-            ModelSpec::Poisson(m) => m,
-            ModelSpec::NegativeBinomial(m) => m,
-            ModelSpec::UncertainMean(m) => m,
-        }
+        each_model!(self, m => m)
     }
     fn inner_mut(&mut self) -> &mut dyn GrowthModel {
-        match self {
-            ModelSpec::Deterministic(m) => m,
-            ModelSpec::LogNormal(m) => m,
-            ModelSpec::Ar1(m) => m,
-            ModelSpec::StudentT(m) => m,
-            ModelSpec::TwoPiece(m) => m,
-            ModelSpec::Bootstrap(m) => m,
-            ModelSpec::ShockMixture(m) => m,
-            ModelSpec::Logit(m) => m,
-            ModelSpec::Poisson(m) => m,
-            ModelSpec::NegativeBinomial(m) => m,
-            ModelSpec::UncertainMean(m) => m,
-        }
+        each_model!(self, m => m)
     }
     /// Whether the model simulates yearly flows that need no start level.
     pub fn is_flow(&self) -> bool {
