@@ -71,10 +71,10 @@
 //!
 //! | addition | files |
 //! |---|---|
-//! | a growth model | a file in `simulate/model/`, its variant in `simulate/model/mod.rs` |
+//! | a growth model | a file in `simulate/model/` (the goal-seek moves from `median_growth_moves!`), its variant and one line of `each_model!` in `simulate/model/mod.rs` |
 //! | a target kind | `plan/target.rs`, `plan/consistency.rs` and the CLI's `chart.rs` (each a compile error until done); `plan/rule.rs` only for a new measure |
 //! | a forecast method | a file in `forecast/`, its [`forecast::MethodKind`] in `forecast/mod.rs` |
-//! | a backtest score | its [`forecast::backtest::Metric`] in `forecast/backtest.rs` |
+//! | a backtest score | its [`forecast::backtest::Metric`] in `forecast/backtest/metric.rs`, its per-forecast term in [`forecast::backtest::Row::term`] (`forecast/backtest/mod.rs`) |
 
 #![warn(missing_docs)]
 
