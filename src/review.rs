@@ -301,13 +301,13 @@ fn review_row(
         row.unsd = unsd(x0, xt, t as f64, n as f64, target);
         row.open_sdg = open_sdg(x0, xt, t as f64, n as f64, target, direction);
     }
-    if let Target::Cumulative { total, .. } = target {
+    if let Some(total) = target.cumulative_total() {
         // Every plan year up to the latest must be known (or interpolated).
         let years: Option<Vec<f64>> = series[1..=t].iter().copied().collect();
         if let Some(years) = years {
             let achieved: f64 = years.iter().sum();
             row.progress = progress::progress_cumulative(
-                *total,
+                total,
                 achieved,
                 xt,
                 plan.base_year,

@@ -59,7 +59,7 @@ pub const SHRINK_FLOOR: f64 = 0.02;
 /// Fewest aligned years for the Schäfer-Strimmer intensity; with fewer the
 /// fixed-weight rule applies (the variance of each sample correlation cannot
 /// be estimated from three or four products).
-pub const MIN_LW_YEARS: usize = 5;
+pub const MIN_SHRINK_YEARS: usize = 5;
 
 mod ar1;
 mod history;

@@ -12,7 +12,7 @@ pub enum ShrinkageRule {
     /// [`SHRINK_FLOOR`]. Files written before the rename say `ledoit_wolf`.
     #[serde(alias = "ledoit_wolf")]
     SchaferStrimmerD,
-    /// Fewer than [`MIN_LW_YEARS`] years: fixed weight `p / (p + T)` on the
+    /// Fewer than [`MIN_SHRINK_YEARS`] years: fixed weight `p / (p + T)` on the
     /// identity for `p` series and `T` years, at least [`SHRINK_FLOOR`].
     FixedWeight,
     /// Fewer than two years: no correlation can be estimated; the identity.
@@ -147,7 +147,7 @@ pub fn shrink_correlation(ids: Vec<String>, data: &DMatrix<f64>) -> Result<Corre
     let pf = p as f64;
     let (rule, optimal, intensity) = if t < 2 {
         (ShrinkageRule::Identity, None, 1.0)
-    } else if t < MIN_LW_YEARS {
+    } else if t < MIN_SHRINK_YEARS {
         (
             ShrinkageRule::FixedWeight,
             None,

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
-use crate::plan::target::Target;
 
 /// One reported value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,10 +85,10 @@ impl Actuals {
                 ));
             }
             // Flows (projects a year) may be zero; levels must be positive.
-            let flow = matches!(
-                plan.indicators.get(index).map(|i| &i.target),
-                Some(Target::EveryYear { .. })
-            );
+            let flow = plan
+                .indicators
+                .get(index)
+                .is_some_and(|i| i.target.is_flow());
             let ok = o.value.is_finite() && (o.value > 0.0 || (flow && o.value == 0.0));
             if !ok {
                 let need = if flow { ">= 0" } else { "> 0" };

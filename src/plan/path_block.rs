@@ -58,8 +58,9 @@ impl PathBlock {
         })
     }
 
-    /// A block of `paths` paths, filled with zeros.
-    pub fn zeros(series: usize, years: usize, paths: usize) -> Self {
+    /// A block of `paths` paths, filled with zeros (sizes the crate has
+    /// bounded, see [`crate::simulate::engine::MAX_CELLS`]).
+    pub(crate) fn zeros(series: usize, years: usize, paths: usize) -> Self {
         PathBlock {
             series,
             years,
@@ -105,16 +106,23 @@ impl PathBlock {
         &self.data
     }
 
-    /// The values of series `s` in year index `t`, one per path.
+    /// The values of series `s` in year index `t`, one per path; `None`
+    /// when the block has no such series or year.
+    pub fn get(&self, s: usize, t: usize) -> Option<&[f64]> {
+        (s < self.series && t < self.years).then(|| self.at(s, t))
+    }
+
+    /// [`PathBlock::get`] for indices the caller has checked (the rules check
+    /// their reach once per block): the hot path, unchecked.
     #[inline]
-    pub fn at(&self, s: usize, t: usize) -> &[f64] {
+    pub(crate) fn at(&self, s: usize, t: usize) -> &[f64] {
         let start = (s * self.years + t) * self.paths;
         &self.data[start..start + self.paths]
     }
 
-    /// Mutable values of series `s` in year index `t`.
+    /// Mutable values of series `s` in year index `t` (checked indices only).
     #[inline]
-    pub fn at_mut(&mut self, s: usize, t: usize) -> &mut [f64] {
+    pub(crate) fn at_mut(&mut self, s: usize, t: usize) -> &mut [f64] {
         let start = (s * self.years + t) * self.paths;
         &mut self.data[start..start + self.paths]
     }

@@ -199,6 +199,37 @@ impl Target {
         matches!(self, Target::Multiple { .. })
     }
 
+    /// Whether the target counts a yearly flow (projects a year), whose values
+    /// may be zero, rather than a level, which must be positive.
+    pub fn is_flow(&self) -> bool {
+        match self {
+            Target::EveryYear { .. } => true,
+            Target::Level { .. }
+            | Target::Growth { .. }
+            | Target::Cumulative { .. }
+            | Target::Ratio { .. }
+            | Target::Aggregate { .. }
+            | Target::Milestones { .. }
+            | Target::Approximately { .. }
+            | Target::Multiple { .. } => false,
+        }
+    }
+
+    /// The total due over the plan years, for a target that sums them.
+    pub fn cumulative_total(&self) -> Option<f64> {
+        match self {
+            Target::Cumulative { total, .. } => Some(*total),
+            Target::Level { .. }
+            | Target::Growth { .. }
+            | Target::Ratio { .. }
+            | Target::Aggregate { .. }
+            | Target::EveryYear { .. }
+            | Target::Milestones { .. }
+            | Target::Approximately { .. }
+            | Target::Multiple { .. } => None,
+        }
+    }
+
     /// The target as a reader states it, in the row's unit: the level due (the
     /// total for a cumulative row, `threshold` — the resolved rule's — for an
     /// aggregate without a value, `base` times factor for a multiple), the

@@ -336,7 +336,7 @@ impl Correlation {
         Ok((corr, repair))
     }
 
-    /// Lower-triangular `L` with `L L^T = C`, for the engine to correlate
+    /// Lower-triangular `L` with `L L^T = C`, for the path simulator to correlate
     /// shocks. Never panics.
     ///
     /// A pivot-free Cholesky that tolerates semi-definite matrices: where a
@@ -412,7 +412,7 @@ fn reconstruction_error(l: &DMatrix<f64>, a: &DMatrix<f64>) -> f64 {
 /// `paths` values per series.
 ///
 /// Packs `l`'s lower triangle once per call (`n^2` values) and runs the
-/// engine's kernel (`kernel::lower_triangular_apply`); the engine, applying
+/// path simulator's kernel (`kernel::lower_triangular_apply`); the simulator, applying
 /// one factor to many blocks, packs it once and calls that kernel directly.
 pub fn correlate_block(
     l: &DMatrix<f64>,
@@ -445,7 +445,7 @@ pub fn correlate_block(
 }
 
 /// The lower triangle of a square `l`, row-major (`n x n`, zeros above the
-/// diagonal): the layout the engine's kernel packs.
+/// diagonal): the layout the path simulator's kernel packs.
 pub fn lower_row_major(l: &DMatrix<f64>) -> Vec<f64> {
     let (nr, nc) = l.shape();
     let mut out = vec![0.0; nr * nc];

@@ -75,7 +75,7 @@ fn seek(plan: &Plan, scenario: &Scenario, goal: &Goal, knob: Knob) -> Result<Goa
     );
     if !(0.0..=1.0).contains(&p_goal) {
         return Err(Error::parameter(
-            "p_goal",
+            "goal.p",
             Problem::out_of_range(p_goal, "in [0, 1]"),
         ));
     }

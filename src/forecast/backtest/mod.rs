@@ -25,9 +25,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Method;
-use super::score::{
-    BrierDecomposition, ReliabilityBin, crps, interval_score, mase_scale, pinball, sape,
-};
+use super::score::{crps, interval_score, mase_scale, pinball, sape};
 use crate::error::{self, Error, Result};
 use crate::monitor::Monitor;
 

@@ -6,7 +6,14 @@ use std::io::Write;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::*;
+use super::{
+    Config, Metric, RELIABILITY_BINS, Row, SERIES_CHUNK, SeriesData, check_request,
+    forecast_series, stopped,
+};
+use crate::error::{Error, Result};
+use crate::forecast::Method;
+use crate::forecast::score::{BrierDecomposition, ReliabilityBin};
+use crate::monitor::Monitor;
 
 /// One cell of a leaderboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,9 +269,9 @@ pub fn target_calibration(rows: &[Row]) -> Vec<TargetCalibration> {
     board_of(rows).calibration()
 }
 
-/// Backtests every method on every series like [`backtest`] but keeps only
+/// Backtests every method on every series like [`backtest`](super::backtest) but keeps only
 /// the sums the leaderboard and the calibration need, so memory does not grow
-/// with the number of series. Errors as [`backtest`] does.
+/// with the number of series. Errors as [`backtest`](super::backtest) does.
 pub fn evaluate(
     methods: &[Box<dyn Method>],
     series: &[SeriesData],
@@ -273,7 +280,7 @@ pub fn evaluate(
     evaluate_with(methods, series, config, None)
 }
 
-/// [`evaluate`] watched by a [`Monitor`], as [`backtest_with`] is.
+/// [`evaluate`] watched by a [`Monitor`], as [`backtest_with`](super::backtest_with) is.
 pub fn evaluate_with(
     methods: &[Box<dyn Method>],
     series: &[SeriesData],

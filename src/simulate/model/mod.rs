@@ -3,7 +3,7 @@
 //! Like `rand_distr`'s distributions, each model is one small type in its own
 //! file behind one trait, [`GrowthModel`]. A model turns standard normal shocks
 //! `z` (one per path and year, already correlated across indicators by the
-//! engine) into yearly values, so correlation reaches every model the same way:
+//! path simulator) into yearly values, so correlation reaches every model the same way:
 //! non-normal models map `z` through their quantile function (a Gaussian copula).
 //! Randomness a model needs beyond `z` (shock occurrences, say) comes from the
 //! chunk's own RNG stream, so results stay reproducible.
