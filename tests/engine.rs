@@ -361,10 +361,28 @@ fn scenario_files_load_validate_and_repair() {
         .to_string();
     assert!(e.contains("positive semi-definite"), "{e}");
     // Bad parameters and unknown series are typed errors naming them.
-    let e = Scenario::from_toml_str(&text.replace("phi = 0.4", "phi = 1.5"), &p)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("indicator \"a\"") && e.contains("phi"), "{e}");
+    // A model its constructor refuses is that series' `model` field, as a
+    // check after parsing reports it, in TOML and JSON alike.
+    let e = Scenario::from_toml_str(&text.replace("phi = 0.4", "phi = 1.5"), &p).unwrap_err();
+    assert!(
+        matches!(&e, attain::Error::Indicator { id, field, .. } if id == "a" && field == "model"),
+        "{e:?}"
+    );
+    assert!(e.to_string().starts_with("indicator \"a\": model "), "{e}");
+    assert!(e.to_string().contains("phi"), "{e}");
+    let json = r#"{"name": "j", "models": {"a": {"model": "ar1", "growth_pct": 9, "phi": 1.5, "sd": 0.05}}}"#;
+    let j = Scenario::from_json_str(json, &p).unwrap_err();
+    assert_eq!(j.to_string(), e.to_string());
+    // A model for a series the plan lacks is named as such, before its
+    // parameters are looked at.
+    let bad_and_unknown = text
+        .replace("[models.a]", "[models.zz]")
+        .replace("phi = 0.4", "phi = 1.5");
+    let e = Scenario::from_toml_str(&bad_and_unknown, &p).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "indicator \"zz\": models names a series the plan does not have"
+    );
     let e = Scenario::from_toml_str(&text.replace("[models.a]", "[models.zz]"), &p)
         .unwrap_err()
         .to_string();

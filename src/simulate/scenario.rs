@@ -190,14 +190,10 @@ impl Scenario {
             ));
         }
         let known = |id: &str, field: &str| -> Result<()> {
-            if plan.series_index(id).is_none() {
-                return Err(Error::indicator(
-                    id,
-                    field,
-                    "names a series the plan does not have",
-                ));
+            match plan.series_index(id) {
+                Some(_) => Ok(()),
+                None => Err(not_in_plan(id, field)),
             }
-            Ok(())
         };
         // Models are checked when built or loaded; only their ids remain.
         for id in self.models.keys() {
@@ -274,14 +270,36 @@ impl Scenario {
 
     /// Parses and checks a scenario from TOML text against `plan`.
     pub fn from_toml_str(text: &str, plan: &Plan) -> Result<Self> {
-        let s: Scenario = toml::from_str(text).map_err(Error::codec)?;
+        let s: Scenario = toml::from_str(text).map_err(|e| {
+            let models = toml::from_str::<toml::Table>(text).ok().and_then(|mut t| {
+                match t.remove("models") {
+                    Some(toml::Value::Table(m)) => Some(m),
+                    _ => None,
+                }
+            });
+            models
+                .and_then(|m| model_error(m, plan))
+                .unwrap_or_else(|| Error::codec(e))
+        })?;
         s.validate(plan)?;
         Ok(s)
     }
 
     /// Parses and checks a scenario from JSON text against `plan`.
     pub fn from_json_str(text: &str, plan: &Plan) -> Result<Self> {
-        let s: Scenario = serde_json::from_str(text).map_err(Error::codec)?;
+        let s: Scenario = serde_json::from_str(text).map_err(|e| {
+            let models = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(
+                    |mut v| match v.get_mut("models").map(serde_json::Value::take) {
+                        Some(serde_json::Value::Object(m)) => Some(m),
+                        _ => None,
+                    },
+                );
+            models
+                .and_then(|m| model_error(m, plan))
+                .unwrap_or_else(|| Error::codec(e))
+        })?;
         s.validate(plan)?;
         Ok(s)
     }
@@ -305,6 +323,30 @@ impl Scenario {
     pub fn to_toml_string(&self) -> Result<String> {
         toml::to_string(self).map_err(Error::codec)
     }
+}
+
+/// A series the scenario names that the plan lacks.
+fn not_in_plan(id: &str, field: &str) -> Error {
+    Error::indicator(id, field, "names a series the plan does not have")
+}
+
+/// Why a scenario text that did not parse failed in its models, as the check
+/// after parsing reports it: the first model of a series the plan lacks, or
+/// whose parameters its constructor refuses, as that series' `model` field;
+/// `None` when the models are not the cause (the parser's error then stands,
+/// with its line).
+fn model_error<'de, V>(models: impl IntoIterator<Item = (String, V)>, plan: &Plan) -> Option<Error>
+where
+    V: serde::Deserializer<'de>,
+{
+    models.into_iter().find_map(|(id, v)| {
+        if plan.series_index(&id).is_none() {
+            return Some(not_in_plan(&id, "models"));
+        }
+        ModelSpec::deserialize(v)
+            .err()
+            .map(|e| Error::indicator(&id, "model", e.to_string().trim_end()))
+    })
 }
 
 /// Loads the models map, naming the series of a model whose parameters its
