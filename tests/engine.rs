@@ -431,6 +431,15 @@ fn goal_seek_finds_the_closed_form_growth() {
     let v = volatility_for(&p, &s, &goal(0.45)).unwrap();
     assert!(v.value > 1.0 && v.p >= 0.45);
     assert!(growth_for(&p, &s, &goal(1.5)).is_err());
+    // A model without a volatility says so, naming the series and the move.
+    let fixed = attain::simulate::model::Deterministic::new(8.0).unwrap();
+    let s = scenario(2_000, 6, &[("a", ModelSpec::Deterministic(fixed))]);
+    let e = volatility_for(&p, &s, &goal(0.5)).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "indicator \"a\": model cannot move its volatility by a factor to 0: it has no such \
+         parameter, or the move would leave it invalid"
+    );
 }
 
 #[test]

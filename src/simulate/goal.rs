@@ -99,7 +99,14 @@ fn seek(plan: &Plan, scenario: &Scenario, goal: &Goal, knob: Knob) -> Result<Goa
             return Err(Error::indicator(
                 id,
                 "model",
-                format!("has no {knob:?} parameter to move").to_lowercase(),
+                format!(
+                    "cannot move its {} to {x}: it has no such parameter, or the move \
+                     would leave it invalid",
+                    match knob {
+                        Knob::Growth => "growth by",
+                        Knob::Volatility => "volatility by a factor",
+                    }
+                ),
             ));
         }
         engine.set_model(id, m)?;
