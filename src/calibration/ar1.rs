@@ -1,6 +1,9 @@
 //! AR(1) persistence of annual log growth by least squares.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Ar1, MIN_AR1_YEARS, PHI_MAX, check_finite, is_constant, mean, pct, too_short, values};
+use crate::error::{Error, Result};
 
 /// AR(1) fit of annual log growth: `g_t = a + phi g_{t-1} + e_t`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

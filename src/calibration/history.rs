@@ -1,6 +1,9 @@
 //! A series' yearly history and its annual log growth.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::values;
+use crate::error::{Error, Result};
 
 /// What a history's values are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,9 @@
 //! The mean and standard deviation of annual log growth.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{LogNormal, MIN_YEARS, UncertainMean, check_finite, mean, pct, sample_sd, too_short};
+use crate::error::Result;
 
 /// Mean and standard deviation of annual log growth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

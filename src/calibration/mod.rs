@@ -27,7 +27,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nalgebra::{DMatrix, Matrix2};
-use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use crate::error::{Error, Problem, Result};

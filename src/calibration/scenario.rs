@@ -1,21 +1,24 @@
 //! A scenario built from calibrations, with what went into it.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Calibration, CorrelationFit, CorrelationRows, CorrelationSpec, ModelSpec, Scenario};
+use crate::error::{Error, Result};
 
 /// Which model a scenario built from calibrations uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelChoice {
-    /// [`LogNormal`] at the mean and sd of log growth.
+    /// [`LogNormal`](crate::simulate::model::LogNormal) at the mean and sd of log growth.
     LogNormal,
-    /// [`Ar1`]; series too short for the fit fall back to [`LogNormal`].
+    /// [`Ar1`](crate::simulate::model::Ar1); series too short for the fit fall back to [`LogNormal`](crate::simulate::model::LogNormal).
     Ar1,
-    /// [`UncertainMean`]: log-normal with the mean drawn per path.
+    /// [`UncertainMean`](crate::simulate::model::UncertainMean): log-normal with the mean drawn per path.
     UncertainMean,
-    /// [`StudentT`]; series too short for the fit fall back to [`LogNormal`].
+    /// [`StudentT`](crate::simulate::model::StudentT); series too short for the fit fall back to [`LogNormal`](crate::simulate::model::LogNormal).
     StudentT,
-    /// [`ShockMixture`]; series without flagged shock years fall back to
-    /// [`LogNormal`].
+    /// [`ShockMixture`](crate::simulate::model::ShockMixture); series without flagged shock years fall back to
+    /// [`LogNormal`](crate::simulate::model::LogNormal).
     ShockMixture,
 }
 
@@ -54,7 +57,7 @@ fn fallback(c: &Calibration, wanted: &str, e: Error) -> Result<(ModelSpec, Optio
 /// Builds scenario `name` with a `choice` model for every calibrated series and
 /// the estimated correlation (which need not cover every series: the others
 /// stay independent). Shock fits are reported in the calibrations but not
-/// turned into scenario shocks, which need a plan year ([`ShockFit::to_shock`]).
+/// turned into scenario shocks, which need a plan year ([`ShockFit::to_shock`](super::ShockFit::to_shock)).
 pub fn scenario_from(
     name: &str,
     calibrations: &[Calibration],

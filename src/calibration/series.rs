@@ -1,6 +1,12 @@
 //! Every fit of one series, and the fits it may skip (told by type).
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Ar1, Ar1Fit, History, LogGrowthFit, LogNormal, MIN_YEARS, ShockFit, ShockMixture, StudentT,
+    StudentTFit, UncertainMean, too_short, values,
+};
+use crate::error::{Error, Result};
 
 /// Every fit of one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

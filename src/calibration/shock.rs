@@ -1,6 +1,9 @@
 //! Shock probability and size from flagged years.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{BTreeMap, BTreeSet, Shock, check_finite, mean, pct, sample_sd, values};
+use crate::error::{Error, Result};
 
 /// Shock probability and size from flagged years.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,12 @@
 //! The correlation of log growth across series, shrunk toward the identity.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    BTreeMap, BTreeSet, Correlation, CorrelationRows, DMatrix, History, MIN_SHRINK_YEARS, Repair,
+    SHRINK_FLOOR,
+};
+use crate::error::{Error, Problem, Result};
 
 /// How a shrunk correlation's intensity was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,12 @@
 //! Student-t location, scale and degrees of freedom by maximum likelihood.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    DF_MAX, DF_MIN, MIN_T_YEARS, Matrix2, StudentT, check_finite, is_constant, ln_gamma, mean, pct,
+    sample_sd, too_short,
+};
+use crate::error::{Error, Result};
 
 /// Which bound of the degrees of freedom the likelihood ran into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
