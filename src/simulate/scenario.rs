@@ -270,36 +270,34 @@ impl Scenario {
 
     /// Parses and checks a scenario from TOML text against `plan`.
     pub fn from_toml_str(text: &str, plan: &Plan) -> Result<Self> {
-        let s: Scenario = toml::from_str(text).map_err(|e| {
-            let models = toml::from_str::<toml::Table>(text).ok().and_then(|mut t| {
-                match t.remove("models") {
-                    Some(toml::Value::Table(m)) => Some(m),
-                    _ => None,
-                }
-            });
-            models
-                .and_then(|m| model_error(m, plan))
-                .unwrap_or_else(|| Error::codec(e))
-        })?;
-        s.validate(plan)?;
-        Ok(s)
+        let models = || match toml::from_str::<toml::Table>(text).ok()?.remove("models") {
+            Some(toml::Value::Table(m)) => model_error(m, plan),
+            _ => None,
+        };
+        Self::checked(toml::from_str(text), models, plan)
     }
 
     /// Parses and checks a scenario from JSON text against `plan`.
     pub fn from_json_str(text: &str, plan: &Plan) -> Result<Self> {
-        let s: Scenario = serde_json::from_str(text).map_err(|e| {
-            let models = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(
-                    |mut v| match v.get_mut("models").map(serde_json::Value::take) {
-                        Some(serde_json::Value::Object(m)) => Some(m),
-                        _ => None,
-                    },
-                );
-            models
-                .and_then(|m| model_error(m, plan))
-                .unwrap_or_else(|| Error::codec(e))
-        })?;
+        let models = || match serde_json::from_str::<serde_json::Value>(text).ok()? {
+            serde_json::Value::Object(mut o) => match o.remove("models") {
+                Some(serde_json::Value::Object(m)) => model_error(m, plan),
+                _ => None,
+            },
+            _ => None,
+        };
+        Self::checked(serde_json::from_str(text), models, plan)
+    }
+
+    /// A parsed scenario checked against `plan`; a parse that failed in its
+    /// models says so as [`Scenario::validate`] would (`models` finds that),
+    /// any other failure is the parser's error.
+    fn checked<E: std::error::Error + Send + Sync + 'static>(
+        parsed: std::result::Result<Scenario, E>,
+        models: impl FnOnce() -> Option<Error>,
+        plan: &Plan,
+    ) -> Result<Self> {
+        let s = parsed.map_err(|e| models().unwrap_or_else(|| Error::codec(e)))?;
         s.validate(plan)?;
         Ok(s)
     }
