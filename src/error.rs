@@ -522,9 +522,15 @@ impl From<usize> for Value {
 
 /// Reads a whole text file, naming it in the error.
 pub(crate) fn read_text(path: &std::path::Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::File {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::File {
         path: path.to_path_buf(),
         source: Cause::new(e),
+    })?;
+    // Editors on Windows save UTF-8 with a byte-order mark; the TOML reader
+    // skips it, the JSON reader would refuse the file. It is no content.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
 }
 

@@ -635,6 +635,11 @@ fn bad_input_exits_2_naming_file_indicator_and_field() {
         &["simulate", &shipped(), "--paths", "10", "--se", "0.01"],
         &["--se"],
     );
+    // A negative tolerance is a value, and is refused as one.
+    bad_input(
+        &["simulate", &shipped(), "--se", "-0.01"],
+        &["target_se", "must be > 0, got -0.01"],
+    );
     bad_input(&["simulate", &shipped(), "--threads", "0"], &["--threads"]);
     bad_input(
         &["simulate", &shipped(), "--threads", "100000"],
@@ -662,7 +667,13 @@ fn bad_input_exits_2_naming_file_indicator_and_field() {
     std::fs::write(&data, "id,year,value\na,2000,1\na,2002,2\n").unwrap();
     bad_input(
         &["backtest", data.to_str().unwrap()],
-        &["data.csv", "\"a\"", "2001 is missing", "consecutive"],
+        &[
+            "data.csv",
+            "\"a\"",
+            "2001 is missing",
+            "consecutive",
+            "run with --fill-gaps",
+        ],
     );
     let hist = path("data/hunan_history.csv");
     bad_input(

@@ -734,3 +734,23 @@ fn file_and_format_errors_keep_their_source() {
     );
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn files_with_a_byte_order_mark_load_as_without() {
+    // Editors on Windows save UTF-8 with a BOM: JSON and TOML files alike load.
+    let shipped = Plan::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/hunan_14th_fyp_commerce.toml"
+    ))
+    .unwrap();
+    for (name, text) in [
+        ("plan.json", shipped.to_json_string().unwrap()),
+        ("plan.toml", shipped.to_toml_string().unwrap()),
+    ] {
+        let path = temp_file(name);
+        std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+        let loaded = Plan::load(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(loaded.unwrap(), shipped, "{name}");
+    }
+}

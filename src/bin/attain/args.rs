@@ -72,7 +72,7 @@ pub struct RunArgs {
     pub paths: Option<u64>,
     /// Run until every probability's standard error is below TOL (at most
     /// the scenario's paths).
-    #[arg(long, value_name = "TOL")]
+    #[arg(long, value_name = "TOL", allow_negative_numbers = true)]
     pub se: Option<f64>,
     /// Seed of the random streams (overrides the scenario's).
     #[arg(long, value_name = "S")]

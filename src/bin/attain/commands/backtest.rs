@@ -30,7 +30,16 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
     } else {
         Gaps::Refuse
     };
-    let yearly = yearly_series(&actuals, gaps).map_err(|e| e.in_file(&a.data))?;
+    let yearly = yearly_series(&actuals, gaps).map_err(|e| match &e {
+        // The library cannot name the program's flag; the program can.
+        attain::Error::Indicator { field, .. } if field == "year" && !a.fill_gaps => {
+            CliError::Input(format!(
+                "{}: {e}; run with --fill-gaps to fill them",
+                a.data.display()
+            ))
+        }
+        _ => e.in_file(&a.data).into(),
+    })?;
     let mut series: Vec<SeriesData> = yearly.iter().map(|y| y.data.clone()).collect();
     if let Some(g) = a.target_growth
         && !(g.is_finite() && g > -100.0)
