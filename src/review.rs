@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::plan::growth;
 use crate::plan::progress::{self, Progress};
+use crate::plan::series_index::SeriesIndex;
 use crate::plan::target::{Direction, Target};
 use crate::plan::{Indicator, Plan};
 use crate::simulate::attainment::Probability;
@@ -185,10 +186,11 @@ pub fn review_with(
     )?
     .run()?;
     let mut rows = Vec::new();
+    let index = plan.index();
     for ind in &plan.indicators {
         let series = filled.get(&ind.id).map(Vec::as_slice).unwrap_or(&[]);
         for (k, target) in ind.targets().enumerate() {
-            let mut row = review_row(plan, ind, target, series, n)?;
+            let mut row = review_row(plan, &index, ind, target, series, n)?;
             row.target_index = k;
             row.p_before = before.target(&ind.id, k).and_then(|t| t.attain);
             row.p_now = now.target(&ind.id, k).and_then(|t| t.attain);
@@ -261,6 +263,7 @@ fn fill_known(
 
 fn review_row(
     plan: &Plan,
+    index: &SeriesIndex,
     ind: &Indicator,
     target: &Target,
     series: &[Option<f64>],
@@ -294,7 +297,7 @@ fn review_row(
     row.achieved_growth_pct = growth::implied_growth(x0, xt, t as f64)
         .ok()
         .map(|g| 100.0 * g);
-    let level_target = target.level_due(&ind.id, Some(x0), &plan.index());
+    let level_target = target.level_due(&ind.id, Some(x0), index);
     if let Some((target, direction)) = level_target {
         row.progress =
             progress::progress(x0, target, xt, plan.base_year, plan.target_year, year).ok();

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::plan::growth;
+use crate::plan::series_index::SeriesIndex;
 use crate::plan::target::Target;
 use crate::plan::{Indicator, Plan};
 
@@ -49,11 +50,21 @@ pub struct RowCheck {
 /// Checks every indicator of `plan`, in table order.
 pub fn check_plan(plan: &Plan) -> Result<Vec<RowCheck>> {
     plan.validate()?;
-    plan.indicators.iter().map(|i| check_row(plan, i)).collect()
+    // One index for every row: building it clones every id.
+    let index = plan.index();
+    plan.indicators
+        .iter()
+        .map(|i| check_row_in(plan, &index, i))
+        .collect()
 }
 
 /// Checks one indicator of `plan`.
 pub fn check_row(plan: &Plan, ind: &Indicator) -> Result<RowCheck> {
+    check_row_in(plan, &plan.index(), ind)
+}
+
+/// [`check_row`] with the plan's series index built once by the caller.
+fn check_row_in(plan: &Plan, index: &SeriesIndex, ind: &Indicator) -> Result<RowCheck> {
     let n = plan.horizon()?;
     let years = n as f64;
     let named = |e: Error| match e {
@@ -71,11 +82,7 @@ pub fn check_row(plan: &Plan, ind: &Indicator) -> Result<RowCheck> {
         consistent: None,
         max_denominator_growth_pct: None,
         components_add_up: None,
-        threshold: ind
-            .target
-            .rule(&ind.id, &plan.index())
-            .ok()
-            .map(|r| r.threshold),
+        threshold: ind.target.rule(&ind.id, index).ok().map(|r| r.threshold),
     };
     let stated = ind.stated_growth.as_ref();
     let fill = |row: &mut RowCheck, c: growth::Consistency| {
