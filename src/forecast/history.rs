@@ -144,7 +144,10 @@ pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>>
             }
             Ok(YearlySeries {
                 first_year,
-                data: SeriesData::new(id, values),
+                data: SeriesData {
+                    first_year: Some(first_year),
+                    ..SeriesData::new(id, values)
+                },
                 filled,
                 unverified: unverified.get(id).copied().unwrap_or(0),
             })

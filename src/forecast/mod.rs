@@ -314,6 +314,29 @@ pub trait Method: Debug + Send + Sync {
     fn for_declared_growth(&self, _growth_pct: f64) -> Option<Box<dyn Method>> {
         None
     }
+
+    /// The method fitted on a whole panel at once, for methods that learn
+    /// across series or from their own past errors (a backtest calls it once
+    /// and then asks the [`PanelFits`] for each series and origin);
+    /// `horizons` is the largest horizon that will be asked for. `None`, the
+    /// default, for methods that fit each series on its own with
+    /// [`fit`](Self::fit).
+    fn for_panel(
+        &self,
+        _panel: &[backtest::SeriesData],
+        _horizons: usize,
+    ) -> Option<Result<Box<dyn PanelFits>>> {
+        None
+    }
+}
+
+/// A method's fits on a panel ([`Method::for_panel`]).
+pub trait PanelFits: Debug + Send + Sync {
+    /// The fit for series `series` of the panel on its first `origin` values.
+    /// It uses no value of any series dated after the year of that origin's
+    /// last value ([`SeriesData::year`](backtest::SeriesData::year)): a
+    /// backtest on it has no lookahead.
+    fn fit(&self, series: usize, origin: usize) -> Result<Box<dyn Fitted>>;
 }
 
 /// A fitted method, ready to forecast.

@@ -215,6 +215,7 @@ pub fn generate(
                 id: format!("{}{i}", process.name()),
                 values,
                 target_growth_pct: Some(target),
+                first_year: None,
             })
         })
         .collect()

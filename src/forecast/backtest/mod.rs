@@ -24,7 +24,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Method;
+use super::{Method, PanelFits};
 use super::score::{crps, interval_score, mase_scale, pinball, sape};
 use crate::error::{self, Error, Result};
 use crate::monitor::Monitor;
@@ -95,16 +95,28 @@ pub struct SeriesData {
     /// [`PlanPath::declared`](super::PlanPath::declared) follows this rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_growth_pct: Option<f64>,
+    /// Calendar year of the first value. Methods that learn across series
+    /// line the series up by year, and use at an origin only values dated
+    /// at or before its year; without years every series starts in year 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_year: Option<i32>,
 }
 
 impl SeriesData {
-    /// A series without a target.
+    /// A series without a target or calendar years.
     pub fn new(id: impl Into<String>, values: Vec<f64>) -> Self {
         SeriesData {
             id: id.into(),
             values,
             target_growth_pct: None,
+            first_year: None,
         }
+    }
+
+    /// Calendar year of `values[k]` (year 0 is the first without
+    /// [`first_year`](Self::first_year)); `i64`, so no series overflows it.
+    pub fn year(&self, k: usize) -> i64 {
+        i64::from(self.first_year.unwrap_or(0)) + k as i64
     }
 }
 
@@ -153,6 +165,12 @@ pub struct Row {
     pub p_target: Option<f64>,
     /// Whether it was met.
     pub met: Option<bool>,
+    /// Calendar year of the origin's last value ([`SeriesData::year`]); the
+    /// outcome year is `year + horizon`.
+    pub year: i64,
+    /// Probability integral transform: the predictive CDF at the actual
+    /// (uniform on [0, 1] for a calibrated method).
+    pub pit: Option<f64>,
     /// Why there is no forecast (series too short, fit failed, ...).
     pub problem: Option<String>,
 }
@@ -180,6 +198,8 @@ impl Row {
             threshold: None,
             p_target: None,
             met: None,
+            year: 0,
+            pit: None,
             problem: Some(why),
         }
     }
@@ -248,14 +268,16 @@ pub fn backtest_with(
 ) -> Result<Vec<Row>> {
     let config = check_request(methods, series, config)?;
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
+    let panel = panel_fits(methods, series, &config);
     let per_series: Vec<Vec<Row>> = series
         .par_iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(si, s)| {
             let mut rows = Vec::new();
             if monitor.is_some_and(Monitor::cancelled) {
                 return rows;
             }
-            forecast_series(methods, s, &config, |mi, mut r| {
+            forecast_series(methods, &panel, si, s, &config, |mi, mut r| {
                 r.method.clone_from(&names[mi]);
                 r.series.clone_from(&s.id);
                 rows.push(r);
@@ -318,6 +340,21 @@ fn check_request(
             format!("must be finite numbers, got {v} at position {i}"),
         ));
     }
+    if let Some(s) = series.iter().find(|s| {
+        i32::try_from(s.year(s.values.len()) + config.horizons as i64).is_err()
+    }) {
+        return Err(Error::indicator(
+            &s.id,
+            "first_year",
+            format!(
+                "{} with {} values and horizons up to {} runs past year {}",
+                s.first_year.unwrap_or(0),
+                s.values.len(),
+                config.horizons,
+                i32::MAX
+            ),
+        ));
+    }
     let Some(longest) = series.iter().max_by_key(|s| s.values.len()) else {
         return Err(Error::parameter("series", error::Problem::Empty));
     };
@@ -338,10 +375,34 @@ fn check_request(
     Ok(config)
 }
 
-/// Runs every method over one series, handing each row (with its method's
-/// index; names left empty) to `sink` in method, origin, horizon order.
+/// Each method's fits on the whole panel, for methods that learn across
+/// series ([`Method::for_panel`]); `Err` holds why the panel fit failed, so
+/// that every row of that method says so.
+pub(crate) type PanelFitsOf = Vec<Option<std::result::Result<Box<dyn PanelFits>, String>>>;
+
+/// Fits the methods that learn across series on `series` (in method order;
+/// each uses every thread itself).
+pub(crate) fn panel_fits(
+    methods: &[Box<dyn Method>],
+    series: &[SeriesData],
+    config: &Config,
+) -> PanelFitsOf {
+    methods
+        .iter()
+        .map(|m| {
+            m.for_panel(series, config.horizons)
+                .map(|r| r.map_err(|e| e.to_string()))
+        })
+        .collect()
+}
+
+/// Runs every method over series `si` of the panel, handing each row (with
+/// its method's index; names left empty) to `sink` in method, origin,
+/// horizon order.
 fn forecast_series(
     methods: &[Box<dyn Method>],
+    panel: &PanelFitsOf,
+    si: usize,
     s: &SeriesData,
     config: &Config,
     mut sink: impl FnMut(usize, Row),
@@ -349,21 +410,20 @@ fn forecast_series(
     let n = s.values.len();
     if n <= config.min_train {
         for mi in 0..methods.len() {
-            sink(
-                mi,
-                Row::problem(
-                    "",
-                    "",
-                    n,
-                    0,
-                    format!(
-                        "series of {n} values is too short: a backtest needs at least {} \
-                         ({} to train, 1 to score)",
-                        config.min_train + 1,
-                        config.min_train
-                    ),
+            let mut r = Row::problem(
+                "",
+                "",
+                n,
+                0,
+                format!(
+                    "series of {n} values is too short: a backtest needs at least {} \
+                     ({} to train, 1 to score)",
+                    config.min_train + 1,
+                    config.min_train
                 ),
             );
+            r.year = s.year(n.saturating_sub(1));
+            sink(mi, r);
         }
         return;
     }
@@ -385,15 +445,19 @@ fn forecast_series(
             let m = own[mi].as_ref().unwrap_or(&methods[mi]);
             let train = &s.values[..origin];
             let last_h = config.horizons.min(n - origin);
-            let fitted = m.fit(train);
+            let fitted = match &panel[mi] {
+                None => m.fit(train).map_err(|e| e.to_string()),
+                Some(Ok(p)) => p.fit(si, origin).map_err(|e| e.to_string()),
+                Some(Err(e)) => Err(e.clone()),
+            };
             (1..=last_h)
                 .map(|h| {
                     let actual = s.values[origin + h - 1];
                     let threshold = s
                         .target_growth_pct
                         .map(|g| train[origin - 1] * (1.0 + g / 100.0).powi(h as i32));
-                    match &fitted {
-                        Err(e) => Row::problem("", "", origin, h, e.to_string()),
+                    let mut r = match &fitted {
+                        Err(e) => Row::problem("", "", origin, h, e.clone()),
                         Ok(f) => score_one(f.as_ref(), h, actual, threshold).map_or_else(
                             |e| Row::problem("", "", origin, h, e.to_string()),
                             |mut r| {
@@ -402,7 +466,9 @@ fn forecast_series(
                                 r
                             },
                         ),
-                    }
+                    };
+                    r.year = s.year(origin - 1);
+                    r
                 })
                 .collect()
         })
@@ -425,6 +491,7 @@ fn score_one(f: &dyn super::Fitted, h: usize, actual: f64, threshold: Option<f64
     r.actual = Some(actual);
     r.point = Some(fc.point);
     r.crps = Some(c);
+    r.pit = Some(fc.predictive.cdf(actual)?);
     [
         &mut r.q025,
         &mut r.q05,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Config, Metric, RELIABILITY_BINS, Row, SERIES_CHUNK, SeriesData, check_request,
-    forecast_series, stopped,
+    forecast_series, panel_fits, stopped,
 };
 use crate::error::{Error, Result};
 use crate::forecast::Method;
@@ -289,17 +289,19 @@ pub fn evaluate_with(
 ) -> Result<Summary> {
     let config = check_request(methods, series, config)?;
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
+    let panel = panel_fits(methods, series, &config);
     let parts: Vec<(Board, Vec<Problem>)> = series
         .par_chunks(SERIES_CHUNK)
-        .map(|chunk| {
+        .enumerate()
+        .map(|(ci, chunk)| {
             let mut board = Board::new(names.clone(), config.horizons);
             let mut problems: Vec<Problem> = Vec::new();
-            for s in chunk {
+            for (k, s) in chunk.iter().enumerate() {
                 if monitor.is_some_and(Monitor::cancelled) {
                     break;
                 }
                 let start = problems.len();
-                forecast_series(methods, s, &config, |mi, row| {
+                forecast_series(methods, &panel, ci * SERIES_CHUNK + k, s, &config, |mi, row| {
                     if let Some(why) = &row.problem {
                         match problems[start..].iter_mut().find(|p| p.method == names[mi]) {
                             Some(p) => p.rows += 1,
@@ -349,7 +351,7 @@ fn write_csv<T: Serialize>(items: &[T], out: impl Write, what: &str) -> Result<(
 
 /// Writes backtest rows as CSV: one line per forecast with the columns of
 /// [`Row`] (`method, series, origin, horizon, actual, point, scale, crps,
-/// q025 ... q975, threshold, p_target, met, problem`).
+/// q025 ... q975, threshold, p_target, met, year, pit, problem`).
 pub fn write_rows_csv(rows: &[Row], out: impl Write) -> Result<()> {
     write_csv(rows, out, "backtest rows")
 }
