@@ -1,7 +1,7 @@
 //! The backtest harness on 10,000 synthetic series of 20 years (a third each
 //! i.i.d., AR(1) and shock-mixture growth), every closed-form method,
 //! horizons 1-5 from a 10-year minimum window: 9 origins x up to 5 horizons
-//! x 7 methods per series. The engine's simulation method runs on a tenth
+//! x 8 methods per series; then `ar1_growth` and `calibrated` alone. The engine's simulation method runs on a tenth
 //! of the series (its cost is Monte Carlo paths, measured by the engine bench).
 //!
 //! `cargo bench --bench backtest`; `ATTAIN_BENCH_SERIES` sets the number of
@@ -10,7 +10,7 @@
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{Config, SeriesData, evaluate};
 use attain::forecast::synthetic::{Process, generate};
-use attain::forecast::{Method, Simulated, standard_methods};
+use attain::forecast::{Ar1Growth, Calibrated, Method, Simulated, standard_methods};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// `n` series split over the standard mix of processes.
@@ -38,6 +38,15 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(n as u64));
     group.bench_function("closed_form_methods", |b| {
         b.iter(|| evaluate(&closed, &data, &config).unwrap())
+    });
+    // The goal: calibrated at most 3x ar1_growth on the same series.
+    let ar1: Vec<Box<dyn Method>> = vec![Box::new(Ar1Growth)];
+    group.bench_function("ar1_growth", |b| {
+        b.iter(|| evaluate(&ar1, &data, &config).unwrap())
+    });
+    let calibrated: Vec<Box<dyn Method>> = vec![Box::new(Calibrated::default())];
+    group.bench_function("calibrated", |b| {
+        b.iter(|| evaluate(&calibrated, &data, &config).unwrap())
     });
     let engine: Vec<Box<dyn Method>> = vec![Box::new(
         Simulated::new(ModelChoice::LogNormal, 1000, 1, 5).unwrap(),

@@ -3,7 +3,7 @@
 //! process's method winning on synthetic data, CSV output and bad requests.
 
 use attain::forecast::backtest::{
-    Config, Metric, Score, SeriesData, backtest, evaluate, leaderboard, target_calibration,
+    Config, Metric, Row, Score, SeriesData, backtest, evaluate, leaderboard, target_calibration,
     write_rows_csv, write_scores_csv,
 };
 use attain::forecast::score::brier_decomposition;
@@ -438,4 +438,50 @@ fn a_monitor_counts_series_and_stops_the_backtest() {
     assert_eq!(e.to_string(), "cancelled after 0 series");
     let e = evaluate_with(&methods, &series, &config, Some(&m)).unwrap_err();
     assert_eq!(e.to_string(), "cancelled after 0 series");
+}
+
+#[test]
+fn no_method_looks_ahead() {
+    // Every method, pooled or not: change every value dated after the
+    // origin year (in every series, with staggered calendar years), and no
+    // forecast made at or before that year may change.
+    let mut series = generate(&Process::STANDARD_MIX[1], 12, 24, 100.0, 8).unwrap();
+    for (i, s) in series.iter_mut().enumerate() {
+        s.first_year = Some(1990 + (i % 4) as i32);
+    }
+    let mut methods = attain::forecast::standard_methods();
+    methods.push(Box::new(attain::forecast::Calibrated::without(
+        attain::forecast::calibrated::Part::Pooling,
+    )));
+    let config = Config::new(4, 5).unwrap();
+    let before = backtest(&methods, &series, &config).unwrap();
+    let cut = 2004i64;
+    let mut changed = series.clone();
+    for s in &mut changed {
+        for k in 0..s.values.len() {
+            if s.year(k) > cut {
+                s.values[k] *= 1.0 + 0.5 * ((k % 3) as f64 - 1.0);
+            }
+        }
+    }
+    let after = backtest(&methods, &changed, &config).unwrap();
+    assert_eq!(before.len(), after.len());
+    let mut compared = 0;
+    for (a, b) in before.iter().zip(&after) {
+        if a.year <= cut && a.problem.is_none() {
+            let q = |r: &Row| {
+                [r.point, r.q025, r.q25, r.q50, r.q75, r.q975].map(|v| v.map(f64::to_bits))
+            };
+            assert_eq!(q(a), q(b), "{} {} origin {}", a.method, a.series, a.origin);
+            compared += 1;
+        }
+    }
+    assert!(compared > 1000, "{compared}");
+    // And the change is seen after the cut.
+    assert!(
+        before
+            .iter()
+            .zip(&after)
+            .any(|(a, b)| a.year > cut && a.q50 != b.q50)
+    );
 }

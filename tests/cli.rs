@@ -479,6 +479,7 @@ fn backtest_leaderboard_agrees_with_the_library() {
         "log_linear_trend",
         "ar1_growth",
         "damped_holt",
+        "calibrated",
     ];
     // One row per method for all horizons and for each of 2 horizons.
     assert_eq!(rows.len(), methods.len() * 3);

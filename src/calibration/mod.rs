@@ -67,7 +67,7 @@ mod scenario;
 mod series;
 mod shock;
 mod shrinkage;
-mod student_t;
+pub(crate) mod student_t;
 #[cfg(test)]
 mod tests;
 

@@ -96,7 +96,7 @@ pub(super) fn t_em(g: &[f64], df: f64, mut loc: f64, mut scale: f64) -> (f64, f6
 
 /// Trigamma function, by the recurrence up to 6 and the asymptotic series
 /// (absolute error below 1e-9).
-pub(super) fn trigamma(mut x: f64) -> f64 {
+pub(crate) fn trigamma(mut x: f64) -> f64 {
     let mut acc = 0.0;
     while x < 6.0 {
         acc += 1.0 / (x * x);

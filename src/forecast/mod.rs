@@ -14,7 +14,9 @@
 //! - [`Ar1Growth`]: AR(1) on annual log growth;
 //! - [`DampedHolt`]: damped-trend exponential smoothing of the logs;
 //! - [`Simulated`]: the engine's own Monte Carlo simulation of a scenario
-//!   calibrated on the history.
+//!   calibrated on the history;
+//! - [`Calibrated`]: pooled across the panel, with parameter uncertainty,
+//!   changing drift, shocks and recalibration from its own past errors.
 //!
 //! For methods that work in logs the point forecast is the predictive median
 //! (the growth path itself), not the log-normal mean: a plan's stated rate is a
@@ -37,10 +39,13 @@ pub mod history;
 pub mod score;
 pub mod synthetic;
 
+pub mod calibrated;
+
 mod ar1;
 mod cagr;
 mod damped;
 mod drift;
+mod mixture;
 mod naive;
 mod plan_path;
 mod simulated;
@@ -48,8 +53,10 @@ mod trend;
 
 pub use ar1::Ar1Growth;
 pub use cagr::Cagr;
+pub use calibrated::Calibrated;
 pub use damped::DampedHolt;
 pub use drift::RandomWalkDrift;
+pub use mixture::Component;
 pub use naive::Naive;
 pub use plan_path::PlanPath;
 pub use simulated::Simulated;
@@ -76,11 +83,13 @@ pub enum MethodKind {
     DampedHolt,
     /// [`Simulated`].
     Simulated,
+    /// [`Calibrated`].
+    Calibrated,
 }
 
 impl MethodKind {
     /// Every method, in leaderboard order.
-    pub const ALL: [MethodKind; 8] = [
+    pub const ALL: [MethodKind; 9] = [
         MethodKind::PlanPath,
         MethodKind::Naive,
         MethodKind::RandomWalkDrift,
@@ -89,6 +98,7 @@ impl MethodKind {
         MethodKind::Ar1Growth,
         MethodKind::DampedHolt,
         MethodKind::Simulated,
+        MethodKind::Calibrated,
     ];
 
     /// The method with its usual settings: the plan path at each series'
@@ -105,6 +115,7 @@ impl MethodKind {
             MethodKind::Ar1Growth => Some(Box::new(Ar1Growth)),
             MethodKind::DampedHolt => Some(Box::new(DampedHolt)),
             MethodKind::Simulated => None,
+            MethodKind::Calibrated => Some(Box::new(Calibrated::default())),
         }
     }
 }
@@ -139,6 +150,9 @@ pub enum Predictive {
     },
     /// Draws from the distribution (Monte Carlo), in any order.
     Samples(Vec<f64>),
+    /// A finite mixture of log-normals (a scale mixture in logs: shock
+    /// regimes, an uncertain spread), with a finite mean.
+    LogNormalMixture(Vec<Component>),
 }
 
 /// Standard normal quantile; `p` must lie in (0, 1).
@@ -172,6 +186,7 @@ impl Predictive {
         match self {
             Predictive::Normal { mean, sd } => scale_ok("sd", *mean, *sd),
             Predictive::LogNormal { mu, sigma } => scale_ok("sigma", *mu, *sigma),
+            Predictive::LogNormalMixture(cs) => mixture::validate(cs),
             Predictive::Samples(xs) => {
                 if xs.is_empty() {
                     return Err(Error::parameter("predictive", "has no samples"));
@@ -197,6 +212,7 @@ impl Predictive {
         Ok(match self {
             Predictive::Normal { mean, sd } => mean + sd * std_normal_quantile(p),
             Predictive::LogNormal { mu, sigma } => (mu + sigma * std_normal_quantile(p)).exp(),
+            Predictive::LogNormalMixture(cs) => mixture::quantile(cs, p),
             Predictive::Samples(xs) => {
                 let mut s = xs.clone();
                 s.sort_by(f64::total_cmp);
@@ -241,6 +257,7 @@ impl Predictive {
                     })
                 }
             }
+            Predictive::LogNormalMixture(cs) => mixture::cdf(cs, x),
             Predictive::Samples(xs) => {
                 xs.iter().filter(|&&v| v <= x).count() as f64 / xs.len() as f64
             }
@@ -476,10 +493,10 @@ mod tests {
     #[test]
     fn the_standard_methods_follow_the_list() {
         let names: Vec<String> = standard_methods().iter().map(|m| m.name()).collect();
-        assert_eq!(names.len(), 7);
+        assert_eq!(names.len(), 8);
         assert_eq!(
-            (names[0].as_str(), names[6].as_str()),
-            ("plan_path", "damped_holt")
+            (names[0].as_str(), names[7].as_str()),
+            ("plan_path", "calibrated")
         );
         assert!(MethodKind::Simulated.standard().is_none());
         assert_eq!(all_methods().len(), MethodKind::ALL.len() - 1);

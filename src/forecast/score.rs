@@ -218,6 +218,11 @@ pub fn crps(predictive: &Predictive, y: f64) -> Result<f64> {
         Predictive::Normal { mean, sd } => crps_normal(*mean, *sd, y),
         Predictive::LogNormal { mu, sigma } => crps_log_normal(*mu, *sigma, y),
         Predictive::Samples(xs) => crps_samples(xs, y),
+        Predictive::LogNormalMixture(cs) => {
+            predictive.validate()?;
+            finite("y", y)?;
+            finite("crps", super::mixture::crps(cs, y))
+        }
     }
 }
 

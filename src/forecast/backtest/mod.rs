@@ -24,8 +24,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Method, PanelFits};
 use super::score::{crps, interval_score, mase_scale, pinball, sape};
+use super::{Method, PanelFits};
 use crate::error::{self, Error, Result};
 use crate::monitor::Monitor;
 
@@ -340,9 +340,10 @@ fn check_request(
             format!("must be finite numbers, got {v} at position {i}"),
         ));
     }
-    if let Some(s) = series.iter().find(|s| {
-        i32::try_from(s.year(s.values.len()) + config.horizons as i64).is_err()
-    }) {
+    if let Some(s) = series
+        .iter()
+        .find(|s| i32::try_from(s.year(s.values.len()) + config.horizons as i64).is_err())
+    {
         return Err(Error::indicator(
             &s.id,
             "first_year",

@@ -301,20 +301,27 @@ pub fn evaluate_with(
                     break;
                 }
                 let start = problems.len();
-                forecast_series(methods, &panel, ci * SERIES_CHUNK + k, s, &config, |mi, row| {
-                    if let Some(why) = &row.problem {
-                        match problems[start..].iter_mut().find(|p| p.method == names[mi]) {
-                            Some(p) => p.rows += 1,
-                            None => problems.push(Problem {
-                                method: names[mi].clone(),
-                                series: s.id.clone(),
-                                rows: 1,
-                                first: why.clone(),
-                            }),
+                forecast_series(
+                    methods,
+                    &panel,
+                    ci * SERIES_CHUNK + k,
+                    s,
+                    &config,
+                    |mi, row| {
+                        if let Some(why) = &row.problem {
+                            match problems[start..].iter_mut().find(|p| p.method == names[mi]) {
+                                Some(p) => p.rows += 1,
+                                None => problems.push(Problem {
+                                    method: names[mi].clone(),
+                                    series: s.id.clone(),
+                                    rows: 1,
+                                    first: why.clone(),
+                                }),
+                            }
                         }
-                    }
-                    board.add(mi, &row);
-                });
+                        board.add(mi, &row);
+                    },
+                );
                 if let Some(m) = monitor {
                     m.advance(1);
                 }

@@ -1,0 +1,221 @@
+//! How honest are the predictive distributions at plan horizons? Rolling
+//! origin backtests of `rw_drift`, `ar1_growth` and `calibrated` (and
+//! `calibrated` with each of its parts removed, an ablation) on real annual
+//! panels, with coverage at 50, 80 and 95%, CRPS and the Brier score of the
+//! target probabilities by horizon.
+//!
+//! ```text
+//! cargo run --release --example calibration                    # the panels in data/panels
+//! cargo run --release --example calibration -- FILE...         # your own id,year,value files
+//! cargo run --release --example calibration -- --csv           # tidy CSV: file,method,horizon,forecasts,coverage50,...
+//! ```
+//! Options: `--horizon H` (default 5), `--min-train N` (default 5, as
+//! `attain backtest`), `--no-ablation` (only the three methods).
+//!
+//! The target of each series is growth at its average rate over the whole
+//! file, as `attain backtest` scores by default.
+
+use std::path::PathBuf;
+
+use attain::forecast::backtest::{Config, Row, SeriesData, backtest};
+use attain::forecast::calibrated::{Calibrated, Part};
+use attain::forecast::history::{Gaps, yearly_series};
+use attain::forecast::{Ar1Growth, Method, RandomWalkDrift};
+use attain::plan::actuals::Actuals;
+
+const PANELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/panels");
+
+struct Options {
+    files: Vec<PathBuf>,
+    csv: bool,
+    horizon: usize,
+    min_train: usize,
+    ablation: bool,
+}
+
+fn parse() -> Result<Options, Box<dyn std::error::Error>> {
+    let mut o = Options {
+        files: Vec::new(),
+        csv: false,
+        horizon: 5,
+        min_train: 5,
+        ablation: true,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--csv" => o.csv = true,
+            "--no-ablation" => o.ablation = false,
+            "--horizon" => o.horizon = args.next().ok_or("--horizon needs a value")?.parse()?,
+            "--min-train" => {
+                o.min_train = args.next().ok_or("--min-train needs a value")?.parse()?
+            }
+            f if !f.starts_with("--") => o.files.push(f.into()),
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    if o.files.is_empty() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(PANELS)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .collect();
+        files.sort();
+        o.files = files;
+    }
+    Ok(o)
+}
+
+/// Per method and horizon: forecasts, coverage 50/80/95, CRPS, Brier.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    n: usize,
+    c50: usize,
+    c80: usize,
+    c95: usize,
+    crps: f64,
+    brier: f64,
+    targets: usize,
+}
+
+fn tally(rows: &[Row], method: &str, h: usize) -> Tally {
+    let mut t = Tally::default();
+    for r in rows.iter().filter(|r| r.method == method && r.horizon == h) {
+        let (Some(a), Some(c)) = (r.actual, r.crps) else {
+            continue;
+        };
+        let within = |l: Option<f64>, u: Option<f64>| match (l, u) {
+            (Some(l), Some(u)) => usize::from(l <= a && a <= u),
+            _ => 0,
+        };
+        t.n += 1;
+        t.c50 += within(r.q25, r.q75);
+        t.c80 += within(r.q10, r.q90);
+        t.c95 += within(r.q025, r.q975);
+        t.crps += c;
+        if let (Some(p), Some(met)) = (r.p_target, r.met) {
+            t.brier += (p - f64::from(u8::from(met))).powi(2);
+            t.targets += 1;
+        }
+    }
+    t
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let o = parse()?;
+    let mut methods: Vec<Box<dyn Method>> = vec![
+        Box::new(RandomWalkDrift),
+        Box::new(Ar1Growth),
+        Box::new(Calibrated::default()),
+    ];
+    if o.ablation {
+        for p in Part::ALL {
+            methods.push(Box::new(Calibrated::without(p)));
+        }
+    }
+    let config = Config::new(o.horizon, o.min_train)?;
+    if o.csv {
+        println!("file,method,horizon,forecasts,coverage50,coverage80,coverage95,crps,brier");
+    }
+    for file in &o.files {
+        let name = file.file_stem().map_or_else(
+            || file.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let mut series: Vec<SeriesData> = yearly_series(&Actuals::read(file)?, Gaps::Refuse)?
+            .into_iter()
+            .map(|y| y.data)
+            .collect();
+        for s in &mut series {
+            // The target `attain backtest` scores: the whole file's average growth.
+            let n = s.values.len();
+            if n >= 2 && s.values[0] > 0.0 && s.values[n - 1] > 0.0 {
+                let g = (s.values[n - 1] / s.values[0]).powf(1.0 / (n - 1) as f64);
+                s.target_growth_pct = Some(100.0 * (g - 1.0));
+            }
+        }
+        let rows = backtest(&methods, &series, &config)?;
+        if !o.csv {
+            // What the model learned from the whole file (its last year).
+            let fit = Calibrated::default().fit_panel(&series, o.horizon)?;
+            let last = series
+                .iter()
+                .map(|s| s.year(s.values.len() - 1))
+                .max()
+                .unwrap_or(0);
+            if let Some(y) = fit.year(last) {
+                let pool = y.pool.map_or("none".to_string(), |p| {
+                    format!(
+                        "drift {:.4} (between sd {:.4}), log variance {:.2} (between sd {:.2})",
+                        p.drift_mean,
+                        p.drift_tau2.sqrt(),
+                        p.log_var_mean,
+                        p.log_var_tau2.sqrt()
+                    )
+                });
+                let shocks = y.shocks.map_or("none".to_string(), |s| {
+                    format!(
+                        "probability {:.3}, variance x{:.2} (calm x{:.2})",
+                        s.prob, s.shock, s.calm
+                    )
+                });
+                let recal: Vec<String> = y
+                    .recalibration
+                    .iter()
+                    .map(|(a, b)| format!("{:.2}", b / (a - 1.0).max(1e-9)))
+                    .collect();
+                println!(
+                    "\n{name}, learned by {last}: pool {pool}; persistence {:.2}; shocks {shocks}; \
+                     recalibration (mean squared scale by horizon) {}",
+                    y.phi,
+                    recal.join(" ")
+                );
+            }
+            println!(
+                "{name}: {} series\n{:<38} {:>2} {:>5} {:>5} {:>5} {:>5} {:>10} {:>6}",
+                series.len(),
+                "method",
+                "h",
+                "n",
+                "c50",
+                "c80",
+                "c95",
+                "crps",
+                "brier"
+            );
+        }
+        for m in &methods {
+            for h in 1..=o.horizon {
+                let t = tally(&rows, &m.name(), h);
+                if t.n == 0 {
+                    continue;
+                }
+                let n = t.n as f64;
+                let brier = (t.targets > 0).then(|| t.brier / t.targets as f64);
+                if o.csv {
+                    println!(
+                        "{name},{},{h},{},{},{},{},{},{}",
+                        m.name(),
+                        t.n,
+                        t.c50 as f64 / n,
+                        t.c80 as f64 / n,
+                        t.c95 as f64 / n,
+                        t.crps / n,
+                        brier.map_or(String::new(), |b| b.to_string())
+                    );
+                } else {
+                    println!(
+                        "{:<38} {h:>2} {:>5} {:>5.2} {:>5.2} {:>5.2} {:>10.4} {:>6.3}",
+                        m.name(),
+                        t.n,
+                        t.c50 as f64 / n,
+                        t.c80 as f64 / n,
+                        t.c95 as f64 / n,
+                        t.crps / n,
+                        brier.unwrap_or(f64::NAN)
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

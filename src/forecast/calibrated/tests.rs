@@ -1,0 +1,176 @@
+use super::*;
+use crate::forecast::backtest::{Config, Row, backtest};
+use crate::forecast::synthetic::{Process, generate};
+
+fn panel(process: &Process, count: usize, len: usize, seed: u64) -> Vec<SeriesData> {
+    generate(process, count, len, 100.0, seed).unwrap()
+}
+
+/// Coverage of the central `level` interval over `rows` at horizon `h`.
+fn coverage(rows: &[Row], h: usize, level: f64) -> (f64, usize) {
+    let sel: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.horizon == h && r.crps.is_some())
+        .collect();
+    let inside = sel
+        .iter()
+        .filter(|r| {
+            let (l, u) = if level == 0.8 {
+                (r.q10.unwrap(), r.q90.unwrap())
+            } else {
+                (r.q025.unwrap(), r.q975.unwrap())
+            };
+            let a = r.actual.unwrap();
+            l <= a && a <= u
+        })
+        .count();
+    (inside as f64 / sel.len() as f64, sel.len())
+}
+
+#[test]
+fn coverage_is_nominal_on_every_synthetic_process() {
+    // 300 series of 26 values; one scored origin per series and horizon
+    // (20 values to train), so that the forecasts are independent given the
+    // panel's pooled parts. Tolerance: 4.5 binomial standard errors.
+    let mut processes = Process::STANDARD_MIX.to_vec();
+    processes.push(Process::IidLogGrowth {
+        mean: 0.02,
+        sd: 0.1,
+    });
+    for (k, p) in processes.iter().enumerate() {
+        let s = panel(p, 300, 26, 40 + k as u64);
+        let rows = backtest(
+            &[Box::new(Calibrated::default()) as Box<dyn Method>],
+            &s,
+            &Config::new(5, 20).unwrap(),
+        )
+        .unwrap();
+        let first: Vec<Row> = rows.into_iter().filter(|r| r.origin == 20).collect();
+        for h in [1, 3, 5] {
+            for level in [0.8, 0.95] {
+                let (c, n) = coverage(&first, h, level);
+                assert_eq!(n, 300);
+                let tol = 4.5 * (level * (1.0 - level) / n as f64).sqrt();
+                assert!((c - level).abs() < tol, "{p:?} h{h} {level}: {c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn same_numbers_on_any_number_of_threads() {
+    let s = panel(&Process::STANDARD_MIX[2], 80, 18, 9);
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                backtest(
+                    &[Box::new(Calibrated::default()) as Box<dyn Method>],
+                    &s,
+                    &Config::new(4, 6).unwrap(),
+                )
+                .unwrap()
+            })
+    };
+    let one = run(1);
+    assert!(one.iter().all(|r| r.problem.is_none()));
+    for t in [2, 3, 16] {
+        let other = run(t);
+        assert_eq!(one.len(), other.len());
+        for (a, b) in one.iter().zip(&other) {
+            assert_eq!(a.q50.map(f64::to_bits), b.q50.map(f64::to_bits));
+            assert_eq!(a.crps.map(f64::to_bits), b.crps.map(f64::to_bits));
+        }
+    }
+}
+
+#[test]
+fn a_single_history_fits_unpooled() {
+    // Steady 5% growth with alternating +-1% noise: the median one year on
+    // lies near 1.05 times the last value, the interval brackets it.
+    let mut h = vec![100.0f64];
+    for t in 0..15 {
+        let g = 0.05 + if t % 2 == 0 { 0.01 } else { -0.01 };
+        h.push(h.last().unwrap() * f64::exp(g));
+    }
+    let f = Calibrated::default().fit(&h).unwrap();
+    let fc = f.forecast(1).unwrap();
+    let last = *h.last().unwrap();
+    assert!((fc.point / last - 1.05).abs() < 0.02, "{}", fc.point / last);
+    let q = fc.predictive.quantiles(&[0.1, 0.9]).unwrap();
+    assert!(q[0] < fc.point && fc.point < q[1]);
+    // Spread grows with the horizon.
+    let q5 = f
+        .forecast(5)
+        .unwrap()
+        .predictive
+        .quantiles(&[0.1, 0.9])
+        .unwrap();
+    assert!(q5[1] / q5[0] > q[1] / q[0]);
+    assert!(Calibrated::default().fit(&h[..2]).is_err());
+    let mut bad = h.clone();
+    bad[3] = 0.0;
+    assert!(Calibrated::default().fit(&bad).is_err());
+}
+
+#[test]
+fn a_series_with_a_non_positive_value_is_used_up_to_it() {
+    let mut s = panel(&Process::STANDARD_MIX[0], 5, 14, 2);
+    s[1].values[9] = -1.0;
+    let fits = Calibrated::default().fit_panel(&s, 3).unwrap();
+    assert!(fits.fit(1, 9).is_ok());
+    let e = fits.fit(1, 10).unwrap_err().to_string();
+    assert!(e.contains("history[9]") && e.contains("> 0"), "{e}");
+    assert!(fits.fit(0, 14).is_ok());
+    assert!(fits.fit(9, 5).is_err());
+    assert!(fits.fit(0, 2).is_err());
+}
+
+#[test]
+fn the_panel_reports_what_it_learned() {
+    // AR(1) growth with persistence 0.7: the pooled, bias-corrected
+    // persistence is near it; i.i.d. growth gives a small one.
+    let ar = panel(&Process::STANDARD_MIX[1], 200, 30, 5);
+    let fits = Calibrated::default().fit_panel(&ar, 3).unwrap();
+    let last = fits.year(29).unwrap();
+    assert!((last.phi - 0.7).abs() < 0.1, "{}", last.phi);
+    assert!(last.pool.is_some());
+    let iid = panel(&Process::STANDARD_MIX[0], 200, 30, 6);
+    let fits = Calibrated::default().fit_panel(&iid, 3).unwrap();
+    assert!(fits.year(29).unwrap().phi < 0.1);
+    // Past errors have entered the recalibration by the last year.
+    let (shape, _) = fits.year(29).unwrap().recalibration[0];
+    assert!(shape > 100.0, "{shape}");
+    assert_eq!(fits.horizons(), 3);
+}
+
+#[test]
+fn bad_settings_are_errors() {
+    let s = panel(&Process::STANDARD_MIX[0], 3, 10, 1);
+    for c in [
+        Calibrated {
+            decay: 0.0,
+            ..Calibrated::default()
+        },
+        Calibrated {
+            nodes: 0,
+            ..Calibrated::default()
+        },
+        Calibrated {
+            prior_dof: f64::NAN,
+            ..Calibrated::default()
+        },
+        Calibrated {
+            cap: -1.0,
+            ..Calibrated::default()
+        },
+    ] {
+        assert!(c.fit_panel(&s, 2).is_err(), "{c:?}");
+    }
+    assert_eq!(
+        Calibrated::without(Part::Shocks).name(),
+        "calibrated-no_shocks"
+    );
+}

@@ -1,0 +1,257 @@
+//! Finite mixtures of log-normals: the predictive of a level whose log is a
+//! scale mixture of normals (a shock regime, an uncertain spread), with a
+//! finite mean, so that the CRPS exists and has a closed form.
+
+use serde::{Deserialize, Serialize};
+
+use super::{std_normal_cdf, std_normal_quantile};
+use crate::error::{Error, Result};
+
+/// One component: with probability `weight`, `ln X ~ N(mu, sigma^2)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    /// Mixing weight, `>= 0`; the weights sum to 1.
+    pub weight: f64,
+    /// Mean of the log level.
+    pub mu: f64,
+    /// Standard deviation of the log level, `>= 0` (0 is a point mass).
+    pub sigma: f64,
+}
+
+/// Checks a mixture: non-empty, finite, scales `>= 0`, weights `>= 0`
+/// summing to 1 (within 1e-9).
+pub(crate) fn validate(cs: &[Component]) -> Result<()> {
+    if cs.is_empty() {
+        return Err(Error::parameter("predictive", "mixture has no components"));
+    }
+    for (k, c) in cs.iter().enumerate() {
+        if !c.mu.is_finite() {
+            return Err(Error::parameter(
+                &format!("component[{k}].mu"),
+                format!("must be finite, got {}", c.mu),
+            ));
+        }
+        if !(c.sigma.is_finite() && c.sigma >= 0.0) {
+            return Err(Error::parameter(
+                &format!("component[{k}].sigma"),
+                format!("must be finite and >= 0, got {}", c.sigma),
+            ));
+        }
+        if !(c.weight.is_finite() && c.weight >= 0.0) {
+            return Err(Error::parameter(
+                &format!("component[{k}].weight"),
+                format!("must be finite and >= 0, got {}", c.weight),
+            ));
+        }
+    }
+    let total: f64 = cs.iter().map(|c| c.weight).sum();
+    if (total - 1.0).abs() > 1e-9 {
+        return Err(Error::parameter(
+            "predictive",
+            format!("mixture weights must sum to 1, got {total}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `P(ln X <= l)` of one component.
+fn component_cdf(c: &Component, l: f64) -> f64 {
+    if c.sigma == 0.0 {
+        if l >= c.mu { 1.0 } else { 0.0 }
+    } else {
+        std_normal_cdf((l - c.mu) / c.sigma)
+    }
+}
+
+/// `P(X <= x)` of a checked mixture.
+pub(crate) fn cdf(cs: &[Component], x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let l = x.ln();
+    cs.iter().map(|c| c.weight * component_cdf(c, l)).sum()
+}
+
+/// The `p`-quantile of a checked mixture, `p` in (0, 1): the root of the CDF
+/// in logs, bracketed by the components' own `p`-quantiles (the mixture's
+/// CDF is their weighted mean, so it crosses `p` between the smallest and
+/// the largest), by bisection to the last bits.
+pub(crate) fn quantile(cs: &[Component], p: f64) -> f64 {
+    let z = std_normal_quantile(p);
+    let (mut lo, mut hi) = cs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+            let q = c.mu + c.sigma * z;
+            (a.min(q), b.max(q))
+        });
+    if cs.len() == 1 || hi - lo <= 0.0 {
+        return lo.exp();
+    }
+    let f = |l: f64| -> f64 { cs.iter().map(|c| c.weight * component_cdf(c, l)).sum() };
+    // Regula falsi (Illinois) on the bracket: a few steps for smooth
+    // mixtures; bisection bounds the count for point masses.
+    let (mut flo, mut fhi) = (f(lo) - p, f(hi) - p);
+    if flo >= 0.0 {
+        return lo.exp();
+    }
+    if fhi <= 0.0 {
+        return hi.exp();
+    }
+    let mut side = 0i8;
+    for it in 0..200 {
+        let mid = if it % 8 == 7 {
+            0.5 * (lo + hi)
+        } else {
+            let m = (lo * fhi - hi * flo) / (fhi - flo);
+            if m > lo && m < hi { m } else { 0.5 * (lo + hi) }
+        };
+        let fm = f(mid) - p;
+        if fm == 0.0 || hi - lo <= 4.0 * f64::EPSILON * (1.0 + mid.abs()) {
+            return mid.exp();
+        }
+        if fm < 0.0 {
+            lo = mid;
+            flo = fm;
+            if side == -1 {
+                fhi *= 0.5;
+            }
+            side = -1;
+        } else {
+            hi = mid;
+            fhi = fm;
+            if side == 1 {
+                flo *= 0.5;
+            }
+            side = 1;
+        }
+    }
+    (0.5 * (lo + hi)).exp()
+}
+
+/// `E|e^D - 1|` for `D ~ N(m, v)`.
+fn abs_exp_minus_one(m: f64, v: f64) -> f64 {
+    if v <= 0.0 {
+        return (m.exp() - 1.0).abs();
+    }
+    let s = v.sqrt();
+    (m + 0.5 * v).exp() * (2.0 * std_normal_cdf((m + v) / s) - 1.0)
+        - (2.0 * std_normal_cdf(m / s) - 1.0)
+}
+
+/// CRPS of a checked mixture at `y`: `E|X - y| - E|X - X'| / 2`, every term
+/// in closed form. For log-normal `X_k`, `E|X_k - y| = E X_k - y +
+/// 2 [y Phi(w) - E X_k Phi(w - sigma_k)]`, `w = (ln y - mu_k) / sigma_k`; and
+/// `E|X_j - X_k| = E X_k E|e^D - 1|` with `D ~ N(mu_j - mu_k - sigma_k^2,
+/// sigma_j^2 + sigma_k^2)` (the expectation under `X_k`'s size-biased law).
+pub(crate) fn crps(cs: &[Component], y: f64) -> f64 {
+    let means: Vec<f64> = cs
+        .iter()
+        .map(|c| (c.mu + 0.5 * c.sigma * c.sigma).exp())
+        .collect();
+    let mut to_y = 0.0;
+    for (c, &m) in cs.iter().zip(&means) {
+        let e = if y <= 0.0 {
+            m - y
+        } else if c.sigma == 0.0 {
+            (m - y).abs()
+        } else {
+            let w = (y.ln() - c.mu) / c.sigma;
+            m - y + 2.0 * (y * std_normal_cdf(w) - m * std_normal_cdf(w - c.sigma))
+        };
+        to_y += c.weight * e;
+    }
+    let mut spread = 0.0;
+    for (j, cj) in cs.iter().enumerate() {
+        for (k, ck) in cs.iter().enumerate().skip(j) {
+            let d = means[k]
+                * abs_exp_minus_one(
+                    cj.mu - ck.mu - ck.sigma * ck.sigma,
+                    cj.sigma * cj.sigma + ck.sigma * ck.sigma,
+                );
+            let w = cj.weight * ck.weight;
+            spread += if j == k { w * d } else { 2.0 * w * d };
+        }
+    }
+    to_y - 0.5 * spread
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::score::{crps_log_normal, crps_samples};
+    use crate::simulate::model::testutil::normals;
+
+    fn two() -> Vec<Component> {
+        vec![
+            Component {
+                weight: 0.7,
+                mu: 4.6,
+                sigma: 0.05,
+            },
+            Component {
+                weight: 0.3,
+                mu: 4.5,
+                sigma: 0.2,
+            },
+        ]
+    }
+
+    #[test]
+    fn one_component_is_the_log_normal() {
+        let c = [Component {
+            weight: 1.0,
+            mu: 1.0,
+            sigma: 0.3,
+        }];
+        for y in [0.5, 2.7, 4.0, -1.0] {
+            let a = crps(&c, y);
+            let b = crps_log_normal(1.0, 0.3, y).unwrap();
+            assert!((a - b).abs() < 1e-12, "{y}: {a} {b}");
+        }
+        // exp(1 + 0.3 * 1.2815515655446004), scipy
+        assert!((quantile(&c, 0.9) - 3.9926911197855035).abs() < 1e-12);
+    }
+
+    #[test]
+    fn quantile_inverts_the_cdf() {
+        let c = two();
+        for p in [1e-6, 0.025, 0.1, 0.5, 0.9, 0.975, 1.0 - 1e-9] {
+            let q = quantile(&c, p);
+            assert!((cdf(&c, q) - p).abs() < 1e-12, "{p}");
+        }
+    }
+
+    #[test]
+    fn crps_matches_monte_carlo() {
+        // 400,000 draws: the sample CRPS converges at 1/sqrt(n) (its
+        // standard error here is about 0.004); within 0.02 of the closed form.
+        let c = two();
+        let z = normals(5, 800_000);
+        let draws: Vec<f64> = (0..400_000)
+            .map(|i| {
+                // Phi of a standard normal is uniform: component 0 with 0.7.
+                let k = usize::from(std_normal_cdf(z[2 * i]) >= 0.7);
+                (c[k].mu + c[k].sigma * z[2 * i + 1]).exp()
+            })
+            .collect();
+        for y in [80.0, 99.0, 120.0] {
+            let exact = crps(&c, y);
+            let mc = crps_samples(&draws, y).unwrap();
+            assert!(
+                (exact - mc).abs() < 0.02 * exact.max(1.0),
+                "{y}: {exact} {mc}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_mixtures_are_errors() {
+        assert!(validate(&[]).is_err());
+        let mut c = two();
+        c[0].weight = 0.5;
+        assert!(validate(&c).unwrap_err().to_string().contains("sum to 1"));
+        let mut c = two();
+        c[1].sigma = -1.0;
+        assert!(validate(&c).unwrap_err().to_string().contains("sigma"));
+    }
+}
