@@ -530,7 +530,9 @@ fn climatology_and_brier_skill_by_hand() {
     let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];
     let config = Config::new(2, 2).unwrap();
     let rows = backtest(&methods, &panel, &config).unwrap();
-    let got: Vec<(&str, usize, usize, i64, Option<bool>, Option<f64>)> = rows
+    // (series, origin, horizon, origin year, met, p_climate)
+    type Seen<'a> = (&'a str, usize, usize, i64, Option<bool>, Option<f64>);
+    let got: Vec<Seen> = rows
         .iter()
         .map(|r| {
             (

@@ -436,7 +436,6 @@ fn target_level(last: f64, growth_pct: f64, h: usize) -> f64 {
 /// Runs every method over series `si` of the panel, handing each row (with
 /// its method's index; names left empty) to `sink` in method, origin,
 /// horizon order.
-#[allow(clippy::too_many_arguments)]
 fn forecast_series(
     methods: &[Box<dyn Method>],
     panel: &PanelFitsOf,
