@@ -3,8 +3,9 @@
 //! process's method winning on synthetic data, CSV output and bad requests.
 
 use attain::forecast::backtest::{
-    Config, Metric, Row, Score, SeriesData, backtest, evaluate, leaderboard, target_calibration,
-    write_rows_csv, write_scores_csv,
+    Climatology, Config, Metric, PitHistogram, Row, Score, SeriesData, backtest, evaluate,
+    leaderboard, pit_histograms, target_calibration, write_pit_csv, write_rows_csv,
+    write_scores_csv,
 };
 use attain::forecast::score::brier_decomposition;
 use attain::forecast::synthetic::{Process, generate};
@@ -438,6 +439,283 @@ fn a_monitor_counts_series_and_stops_the_backtest() {
     assert_eq!(e.to_string(), "cancelled after 0 series");
     let e = evaluate_with(&methods, &series, &config, Some(&m)).unwrap_err();
     assert_eq!(e.to_string(), "cancelled after 0 series");
+}
+
+#[test]
+fn pit_histograms_by_hand() {
+    // Naive on 1, 2, 3, 5 (min_train 2, H 2): origin 2 forecasts N(2, 1) at
+    // h1 (actual 3, PIT Phi(1) = 0.841: bin 8) and N(2, 2) at h2 (actual 5,
+    // PIT Phi(3 / sqrt 2) = 0.983: bin 9); origin 3 N(3, 1) (actual 5, PIT
+    // Phi(2) = 0.977: bin 9).
+    let s = [SeriesData::new("x", vec![1.0, 2.0, 3.0, 5.0])];
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];
+    let rows = backtest(&methods, &s, &Config::new(2, 2).unwrap()).unwrap();
+    close(rows[0].pit.unwrap(), 0.8413447460685429, 1e-10);
+    let pit = pit_histograms(&rows);
+    let bins = |h: Option<usize>| pit.iter().find(|p| p.horizon == h).unwrap();
+    assert_eq!(pit.len(), 3);
+    assert_eq!(bins(Some(1)).counts, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    assert_eq!(bins(Some(2)).counts, [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    let all = bins(None);
+    assert_eq!(all.counts, [0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
+    assert_eq!((all.count, all.missing), (3, 0));
+    // Expected 0.3 a bin: 8 * 0.3 + 0.7^2 / 0.3 + 1.7^2 / 0.3 = 41/3; its
+    // chi-square(9) upper tail from the regularized gamma Q(4.5, 41/6).
+    close(all.chi2.unwrap(), 41.0 / 3.0, 1e-12);
+    close(all.p_value.unwrap(), 0.1346863858048507, 1e-9);
+    // Shares 0 (eight bins), 1/3, 2/3: (0.8 + 7/30 + 17/30) / 10 = 0.16.
+    close(all.calibration_error.unwrap(), 0.16, 1e-15);
+    // A flat histogram is uniform; chi2 = 9 (the mean) has p = 0.437.
+    let flat = PitHistogram::from_counts("m", None, vec![5; 10], 2);
+    assert_eq!(
+        (flat.chi2, flat.p_value, flat.calibration_error, flat.count),
+        (Some(0.0), Some(1.0), Some(0.0), 50)
+    );
+    // Expected 10 a bin, every bin 3 off: 10 * 3^2 / 10 = 9; shares 0.03
+    // off 0.1.
+    let nine = PitHistogram::from_counts("m", None, vec![13, 7, 13, 7, 13, 7, 13, 7, 13, 7], 0);
+    close(nine.chi2.unwrap(), 9.0, 1e-12);
+    close(nine.p_value.unwrap(), 0.43727418891386716, 1e-9);
+    close(nine.calibration_error.unwrap(), 0.03, 1e-15);
+    let empty = PitHistogram::from_counts("m", Some(1), vec![0; 10], 4);
+    assert_eq!(
+        (empty.chi2, empty.p_value, empty.calibration_error),
+        (None, None, None)
+    );
+    // Tidy CSV: one line per bin.
+    let mut buf = Vec::new();
+    write_pit_csv(&pit, &mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "method,horizon,bin,lower,upper,count,share,n,missing,chi2,p_value,calibration_error"
+    );
+    assert_eq!(lines.len(), 1 + 3 * 10);
+    // Horizon 1's bin 8: one of its two PITs; chi2 8 * 0.2 + 2 * 0.8^2 / 0.2
+    // = 8 (p = Q(4.5, 4) = 0.534), error (0.8 + 2 * 0.4) / 10 = 0.16.
+    let f: Vec<&str> = lines[9].split(',').collect();
+    assert_eq!(
+        f[..9],
+        ["naive", "1", "8", "0.8", "0.9", "1", "0.5", "2", "0"]
+    );
+    let num = |k: usize| f[k].parse::<f64>().unwrap();
+    close(num(9), 8.0, 1e-12);
+    close(num(10), 0.5341462169096917, 1e-9);
+    close(num(11), 0.16, 1e-15);
+}
+
+/// A panel with years and a 0% target (the value does not fall), for the
+/// climatology by hand.
+fn years_panel() -> Vec<SeriesData> {
+    let mut a = SeriesData::new("a", vec![1.0, 2.0, 1.0, 3.0, 4.0]);
+    a.first_year = Some(2000);
+    a.target_growth_pct = Some(0.0);
+    let mut b = SeriesData::new("b", vec![5.0, 4.0, 3.0]);
+    b.first_year = Some(2001);
+    b.target_growth_pct = Some(0.0);
+    vec![a, b]
+}
+
+#[test]
+fn climatology_and_brier_skill_by_hand() {
+    // Outcomes (min_train 2, H 2), by origin year -> outcome year:
+    //   a origin 2 (2001, value 2): h1 2002 = 1 no; h2 2003 = 3 yes
+    //   a origin 3 (2002, 1): h1 2003 yes; h2 2004 yes
+    //   a origin 4 (2003, 3): h1 2004 yes
+    //   b origin 2 (2002, 4): h1 2003 = 3 no
+    // Climatology at h1, origin year T: h1 outcomes dated <= T. T = 2001:
+    // none; 2002: a's 2002 (no) -> 0; 2003: + a yes, b no -> 1/3. At h2 no
+    // outcome is dated by 2002, the last origin year with an h2 forecast.
+    let panel = years_panel();
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];
+    let config = Config::new(2, 2).unwrap();
+    let rows = backtest(&methods, &panel, &config).unwrap();
+    // (series, origin, horizon, origin year, met, p_climate)
+    type Seen<'a> = (&'a str, usize, usize, i64, Option<bool>, Option<f64>);
+    let got: Vec<Seen> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.series.as_str(),
+                r.origin,
+                r.horizon,
+                r.year,
+                r.met,
+                r.p_climate,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a", 2, 1, 2001, Some(false), None),
+            ("a", 2, 2, 2001, Some(true), None),
+            ("a", 3, 1, 2002, Some(true), Some(0.0)),
+            ("a", 3, 2, 2002, Some(true), None),
+            ("a", 4, 1, 2003, Some(true), Some(1.0 / 3.0)),
+            ("b", 2, 1, 2002, Some(false), Some(0.0)),
+        ]
+    );
+    // Naive's predictive is symmetric about the last value, the target level
+    // with 0% growth: every p_target is 1/2, every Brier term 1/4.
+    assert!(rows.iter().all(|r| r.p_target == Some(0.5)));
+    // Climatology terms on the three rows that have one: (0 - 1)^2,
+    // (1/3 - 1)^2, (0 - 0)^2: mean 13/27. Skill 1 - (3/4) / (13/9) = 25/52.
+    let b = leaderboard(&rows);
+    let climate = get(&b, "naive", Some(1), Metric::BrierClimate);
+    close(climate.value.unwrap(), 13.0 / 27.0, 1e-15);
+    assert_eq!((climate.count, climate.missing), (3, 1));
+    let skill = get(&b, "naive", Some(1), Metric::BrierSkill);
+    close(skill.value.unwrap(), 25.0 / 52.0, 1e-15);
+    assert_eq!((skill.count, skill.missing), (3, 1));
+    assert_eq!(get(&b, "naive", Some(1), Metric::Brier).count, 4);
+    // h2: no climatology yet; all horizons: the h1 rows again.
+    let h2 = get(&b, "naive", Some(2), Metric::BrierSkill);
+    assert_eq!((h2.value, h2.count, h2.missing), (None, 0, 2));
+    let all = get(&b, "naive", None, Metric::BrierSkill);
+    close(all.value.unwrap(), 25.0 / 52.0, 1e-15);
+    assert_eq!((all.count, all.missing), (3, 3));
+    // The calibration carries the same numbers, and the stream agrees.
+    let cal = target_calibration(&rows);
+    let c1 = cal.iter().find(|c| c.horizon == Some(1)).unwrap();
+    close(c1.brier_climate.unwrap(), 13.0 / 27.0, 1e-15);
+    close(c1.brier_skill.unwrap(), 25.0 / 52.0, 1e-15);
+    assert_eq!(c1.skill_count, 3);
+    let c2 = cal.iter().find(|c| c.horizon == Some(2)).unwrap();
+    assert_eq!(
+        (c2.brier_climate, c2.brier_skill, c2.skill_count),
+        (None, None, 0)
+    );
+    let summary = evaluate(&methods, &panel, &config).unwrap();
+    assert_eq!(summary.calibration, cal);
+    assert_eq!(summary.pit, pit_histograms(&rows));
+    // The climatology is the data's, not the method's: another method's
+    // forecasts carry the same p_climate (its problem rows carry none).
+    let drift: Vec<Box<dyn Method>> = vec![Box::new(RandomWalkDrift)];
+    let other = backtest(&drift, &panel, &config).unwrap();
+    let mut same = 0;
+    for (a, b) in rows.iter().zip(&other) {
+        if b.problem.is_none() {
+            assert_eq!(a.p_climate, b.p_climate);
+            same += usize::from(b.p_climate.is_some());
+        }
+    }
+    assert_eq!(same, 2);
+    // Climatology::probability is what the rows hold.
+    let table = Climatology::new(&panel, &config);
+    assert_eq!(table.probability(1, 2003), Some(1.0 / 3.0));
+    assert_eq!(table.past_outcomes(1, 2003), (1, 3));
+}
+
+#[test]
+fn climatology_does_not_look_ahead() {
+    // Series with years and the average-growth target; then every value
+    // dated after 2010 is changed. Forecasts made by 2010 keep their
+    // climatology; later ones see the new outcomes.
+    let mut series = generate(
+        &Process::IidLogGrowth {
+            mean: 0.05,
+            sd: 0.04,
+        },
+        30,
+        20,
+        100.0,
+        5,
+    )
+    .unwrap();
+    for (k, s) in series.iter_mut().enumerate() {
+        s.first_year = Some(1995 + (k % 4) as i32);
+        s.target_growth_pct = Some(5.0);
+    }
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive)];
+    let config = Config::new(3, 4).unwrap();
+    let before = backtest(&methods, &series, &config).unwrap();
+    let mut changed = series.clone();
+    for s in &mut changed {
+        for k in 0..s.values.len() {
+            if s.year(k) > 2010 {
+                s.values[k] *= if k % 2 == 0 { 0.5 } else { 1.7 };
+            }
+        }
+    }
+    let after = backtest(&methods, &changed, &config).unwrap();
+    assert_eq!(before.len(), after.len());
+    let (mut early, mut moved) = (0, 0);
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!((a.year, a.horizon), (b.year, b.horizon));
+        if a.year <= 2010 {
+            assert!(a.p_climate.is_some() || a.year < 2002, "{a:?}");
+            assert_eq!(a.p_climate, b.p_climate, "{a:?}");
+            early += 1;
+        } else if a.p_climate != b.p_climate {
+            moved += 1;
+        }
+    }
+    // Both kinds exist, so the test can fail either way.
+    assert!(early > 100 && moved > 100, "{early} {moved}");
+    // And the table itself: look-ups up to 2010 are unchanged.
+    let (t0, t1) = (
+        Climatology::new(&series, &config),
+        Climatology::new(&changed, &config),
+    );
+    for h in 1..=3 {
+        for year in 1995..=2010 {
+            assert_eq!(t0.past_outcomes(h, year), t1.past_outcomes(h, year));
+        }
+        assert_ne!(t0.past_outcomes(h, 2014), t1.past_outcomes(h, 2014));
+    }
+}
+
+#[test]
+fn calibration_report_is_the_same_on_any_thread_count() {
+    // More series than one chunk of the stream, with years and targets, so
+    // partial PIT counts and climatology sums merge.
+    let mut series = mixed_series();
+    for (k, s) in series.iter_mut().enumerate() {
+        s.first_year = Some(2000 + (k % 5) as i32);
+        s.target_growth_pct = Some(6.0);
+    }
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive), Box::new(RandomWalkDrift)];
+    let config = Config::new(3, 6).unwrap();
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| evaluate(&methods, &series, &config).unwrap())
+    };
+    let one = run(1);
+    for threads in [2, 5] {
+        let other = run(threads);
+        assert_eq!(one.pit, other.pit);
+        for (a, b) in one.calibration.iter().zip(&other.calibration) {
+            assert_eq!(
+                a.brier_skill.map(f64::to_bits),
+                b.brier_skill.map(f64::to_bits)
+            );
+            assert_eq!(
+                a.brier_climate.map(f64::to_bits),
+                b.brier_climate.map(f64::to_bits)
+            );
+        }
+        assert_eq!(one, other);
+    }
+    // The stream's histograms are the rows' (integer counts: exactly).
+    let rows = backtest(&methods, &series, &config).unwrap();
+    assert_eq!(one.pit, pit_histograms(&rows));
+    let skill = one
+        .calibration
+        .iter()
+        .find(|c| c.method == "rw_drift" && c.horizon.is_none())
+        .unwrap();
+    assert!(skill.skill_count > 0 && skill.brier_skill.is_some());
+    let b = leaderboard(&rows);
+    close(
+        get(&b, "rw_drift", None, Metric::BrierSkill).value.unwrap(),
+        skill.brier_skill.unwrap(),
+        1e-12,
+    );
 }
 
 #[test]

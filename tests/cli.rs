@@ -548,6 +548,116 @@ fn backtest_leaderboard_agrees_with_the_library() {
         json["calibration"].as_array().unwrap().len(),
         methods.len() * 3
     );
+    // PIT histograms: in JSON, by method and horizon (each, then all).
+    let pit = json["pit"].as_array().unwrap();
+    assert_eq!(pit.len(), methods.len() * 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn backtest_reports_calibration() {
+    let dir = scratch("backtest_pit");
+    let (text, series) = backtest_data();
+    let data = dir.join("data.csv");
+    std::fs::write(&data, text).unwrap();
+    let (charts, pit_csv) = (dir.join("charts"), dir.join("pit.csv"));
+    let run = |metric: &str| {
+        csv_rows(&ok(&[
+            "backtest",
+            data.to_str().unwrap(),
+            "--horizon",
+            "2",
+            "--metric",
+            metric,
+            "--format",
+            "csv",
+            "--quiet",
+        ]))
+    };
+    // The new columns come after the old ones (forecasts, problems).
+    let csv = ok(&[
+        "backtest",
+        data.to_str().unwrap(),
+        "--horizon",
+        "2",
+        "--format",
+        "csv",
+        "--chart",
+        charts.to_str().unwrap(),
+        "--pit-csv",
+        pit_csv.to_str().unwrap(),
+    ]);
+    assert!(csv.lines().next().unwrap().ends_with(
+        "brier,forecasts,problems,coverage50,brier_climate,brier_skill,\
+         pit_error,pit_chi2,pit_p_value,coverage_error"
+    ));
+    // The library's histograms (naive and rw_drift at horizon 1), to the bit.
+    let lib: Vec<Box<dyn attain::forecast::Method>> = vec![
+        Box::new(attain::forecast::Naive),
+        Box::new(attain::forecast::RandomWalkDrift),
+    ];
+    let series: Vec<SeriesData> = series
+        .into_iter()
+        .map(|mut s| {
+            s.first_year = Some(2000);
+            s
+        })
+        .collect();
+    let rows = backtest(&lib, &series, &Config::new(2, 5).unwrap()).unwrap();
+    let hist = attain::forecast::backtest::pit_histograms(&rows);
+    let pit_rows = csv_rows(&std::fs::read_to_string(&pit_csv).unwrap());
+    // 7 methods (calibrated too), 3 horizon blocks, 10 bins.
+    assert_eq!(pit_rows.len(), 7 * 3 * 10);
+    for h in &hist {
+        let lines: Vec<_> = pit_rows
+            .iter()
+            .filter(|r| {
+                r["method"] == h.method
+                    && r["horizon"] == h.horizon.map_or(String::new(), |h| h.to_string())
+            })
+            .collect();
+        let counts: Vec<usize> = lines.iter().map(|r| r["count"].parse().unwrap()).collect();
+        assert_eq!(counts, h.counts, "{}", h.method);
+        assert_eq!(num(lines[0], "chi2"), h.chi2);
+        assert_eq!(num(lines[0], "p_value"), h.p_value);
+        let shares: f64 = lines.iter().map(|r| num(r, "share").unwrap()).sum();
+        assert!((shares - 1.0).abs() < 1e-12);
+    }
+    let pit_svg = svg(&charts.join("pit.svg"));
+    assert!(pit_svg.contains("rw_drift") && pit_svg.contains("uniform"));
+    for h in ["pit_h1.svg", "pit_h2.svg"] {
+        assert!(svg(&charts.join(h)).contains("damped_holt"));
+    }
+    // --metric pit ranks by the PIT calibration error, coverage by the mean
+    // coverage error (its three coverages' distances from nominal).
+    for (metric, column) in [("pit", "pit_error"), ("coverage", "coverage_error")] {
+        let rows = run(metric);
+        for h in ["", "1", "2"] {
+            let block: Vec<f64> = rows
+                .iter()
+                .filter(|r| r["horizon"] == h)
+                .map(|r| num(r, column).unwrap())
+                .collect();
+            assert_eq!(block.len(), 7);
+            assert!(
+                block.windows(2).all(|w| w[0] <= w[1]),
+                "{metric} {h}: {block:?}"
+            );
+        }
+        let r = &rows[0];
+        let cov = (num(r, "coverage50").unwrap() - 0.5).abs()
+            + (num(r, "coverage80").unwrap() - 0.8).abs()
+            + (num(r, "coverage95").unwrap() - 0.95).abs();
+        assert!((num(r, "coverage_error").unwrap() - cov / 3.0).abs() < 1e-12);
+    }
+    // The skill is ranked highest first.
+    let rows = run("brier_skill");
+    let skill: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["horizon"].is_empty())
+        .map(|r| num(r, "brier_skill").unwrap())
+        .collect();
+    assert!(skill.windows(2).all(|w| w[0] >= w[1]), "{skill:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -61,6 +61,12 @@ fn digest(result: &impl serde::Serialize) -> (usize, u64) {
 /// many numbers the result holds and their digest.
 const PINS: &[(&str, f64, usize, u64)] = &[
     ("backtest", 0.13604714243188154, 2668, 0xee76e6e9de4fc758),
+    (
+        "backtest_calibration",
+        0.13393939393939394,
+        744,
+        0xad74775f45bda369,
+    ),
     ("deterministic", 1.0, 69, 0xcd73229ed3938984),
     ("log_normal", 0.5975341796875, 71, 0x19be7c70e7f86f0b),
     ("ar1", 0.5731201171875, 71, 0xb7180c67c119bd41),
@@ -175,7 +181,53 @@ fn backtest() {
         .iter()
         .find(|s| s.method == "rw_drift" && s.horizon == Some(1) && s.metric == Metric::Mase)
         .unwrap();
-    pin("backtest", mase.value.unwrap(), digest(&summary));
+    // The summary as it was before the calibration report: its numbers keep
+    // their pin; what was added has a pin of its own.
+    let (before, added) = split_calibration_report(&summary);
+    // (Every target here was met, so the climatology's Brier is 0 and the
+    // skill undefined: the PIT's calibration error is the value written out.)
+    let pit_error = summary
+        .pit
+        .iter()
+        .find(|p| p.method == "rw_drift" && p.horizon.is_none())
+        .and_then(|p| p.calibration_error)
+        .unwrap();
+    let moved: Vec<String> = [
+        check("backtest", mase.value.unwrap(), digest(&before)),
+        check("backtest_calibration", pit_error, digest(&added)),
+    ]
+    .into_iter()
+    .filter_map(Result::err)
+    .collect();
+    assert!(moved.is_empty(), "{}", moved.join("\n"));
+}
+
+/// The summary's JSON split into what it held before the calibration report
+/// (scores of the first 17 metrics, the Brier decompositions, problems,
+/// series) and what the report added (PIT histograms, the newer metrics, the
+/// Brier skill fields).
+fn split_calibration_report(
+    summary: &attain::forecast::backtest::Summary,
+) -> (serde_json::Value, serde_json::Value) {
+    let added_metrics = ["coverage50", "brier_climate", "brier_skill"];
+    let added_fields = ["brier_climate", "brier_skill", "skill_count"];
+    let mut before = serde_json::to_value(summary).unwrap();
+    let obj = before.as_object_mut().unwrap();
+    let pit = obj.remove("pit").unwrap();
+    let scores = obj["scores"].as_array_mut().unwrap();
+    let (new, old): (Vec<_>, Vec<_>) = scores
+        .drain(..)
+        .partition(|s| added_metrics.contains(&s["metric"].as_str().unwrap()));
+    *scores = old;
+    let mut fields = Vec::new();
+    for c in obj["calibration"].as_array_mut().unwrap() {
+        let c = c.as_object_mut().unwrap();
+        fields.push(serde_json::Value::Array(
+            added_fields.iter().map(|f| c.remove(*f).unwrap()).collect(),
+        ));
+    }
+    let added = serde_json::json!({ "pit": pit, "scores": new, "calibration": fields });
+    (before, added)
 }
 
 /// Every growth model, one indicator each, fan summaries included.

@@ -161,12 +161,25 @@ pub struct BacktestArgs {
     /// most 1,000,000).
     #[arg(long, value_name = "N")]
     pub engine_paths: Option<u64>,
-    /// Metric that ranks the methods and the score-by-horizon chart shows.
+    /// What ranks the methods and the score-by-horizon chart shows: a
+    /// metric (mae, mase, crps, coverage80, brier, brier_skill, ...; a
+    /// coverage ranks by its distance from nominal), or a calibration:
+    /// `pit` (the PIT histogram's mean absolute deviation from uniform) or
+    /// `coverage` (the mean distance of the 50, 80 and 95% coverages from
+    /// nominal).
     #[arg(long, default_value = "mase")]
     pub metric: String,
-    /// Write SVG charts into DIR (created if missing).
+    /// Write SVG charts into DIR (created if missing): the reliability
+    /// diagram, the score by horizon, and the PIT histograms (`pit.svg` for
+    /// all horizons, `pit_h1.svg` ... for each).
     #[arg(long, value_name = "DIR")]
     pub chart: Option<PathBuf>,
+    /// Also write the PIT histograms as tidy CSV to FILE: `method, horizon,
+    /// bin, lower, upper, count, share, n, missing, chi2, p_value,
+    /// calibration_error`, one line per method, horizon (empty: all) and
+    /// bin; the p-value is nominal (overlapping origins' PITs are dependent).
+    #[arg(long, value_name = "FILE")]
+    pub pit_csv: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -1,5 +1,5 @@
 //! SVG charts drawn with plotters: fan charts, the probability chart, the
-//! reliability diagram and scores by horizon.
+//! reliability diagram, scores by horizon and PIT histograms.
 //!
 //! Text is written as SVG `<text>` with the font family list [`FONT`]: the
 //! viewer picks the first it has, so Chinese names render wherever a CJK font
@@ -655,6 +655,92 @@ pub fn score_chart(
             })
             .collect();
         method_lines(&mut chart, lines)?;
+        drawn(root.present())?;
+    }
+    Ok(svg)
+}
+
+/// One method's panel of the PIT chart.
+pub struct PitPanel {
+    /// Method name.
+    pub method: String,
+    /// PITs per equal bin of [0, 1].
+    pub counts: Vec<usize>,
+    /// Mean absolute deviation of the bin shares from uniform.
+    pub calibration_error: Option<f64>,
+    /// The chi-square test's nominal p-value.
+    pub p_value: Option<f64>,
+}
+
+/// PIT histograms, a panel per method: the share of forecasts in each bin,
+/// with the uniform share (a calibrated method's) as a dashed line. The
+/// panels share the y axis, so heights compare across methods.
+pub fn pit_chart(title: &str, panels: &[PitPanel]) -> Result<String, CliError> {
+    let cols = panels.len().clamp(1, 3);
+    let rows = panels.len().div_ceil(cols).max(1);
+    let share = |p: &PitPanel, c: usize| {
+        let n: usize = p.counts.iter().sum();
+        if n == 0 { 0.0 } else { c as f64 / n as f64 }
+    };
+    let top = panels
+        .iter()
+        .flat_map(|p| p.counts.iter().map(move |&c| share(p, c)))
+        .chain(panels.iter().map(|p| 1.0 / p.counts.len().max(1) as f64))
+        .fold(0.0f64, f64::max)
+        * 1.15;
+    let mut svg = String::new();
+    {
+        let (w, h) = (340 * cols as u32 + 20, 260 * rows as u32 + 50);
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        drawn(root.fill(&WHITE))?;
+        let root = drawn(root.titled(title, font(18)))?;
+        for (area, (k, p)) in root
+            .split_evenly((rows, cols))
+            .iter()
+            .zip(panels.iter().enumerate())
+        {
+            let n: usize = p.counts.iter().sum();
+            let stats = match (p.calibration_error, p.p_value) {
+                (Some(e), Some(pv)) => format!("n = {n}, error {e:.3}, p = {pv:.3}"),
+                _ => format!("n = {n}"),
+            };
+            let mut chart = drawn(
+                ChartBuilder::on(area)
+                    .caption(format!("{} ({stats})", p.method), font(13))
+                    .margin(8)
+                    .x_label_area_size(30)
+                    .y_label_area_size(44)
+                    .build_cartesian_2d(0.0..1.0, 0.0..top.max(0.01)),
+            )?;
+            drawn(
+                chart
+                    .configure_mesh()
+                    .x_labels(6)
+                    .y_labels(5)
+                    .x_desc("PIT")
+                    .y_desc("share")
+                    .label_style(font(11))
+                    .axis_desc_style(font(12))
+                    .light_line_style(WHITE)
+                    .draw(),
+            )?;
+            let colour = METHOD_COLOURS[k % METHOD_COLOURS.len()];
+            let bins = p.counts.len().max(1) as f64;
+            drawn(
+                chart.draw_series(p.counts.iter().enumerate().map(|(b, &c)| {
+                    Rectangle::new(
+                        [(b as f64 / bins, 0.0), ((b + 1) as f64 / bins, share(p, c))],
+                        colour.mix(0.7).filled(),
+                    )
+                })),
+            )?;
+            drawn(chart.draw_series(DashedLineSeries::new(
+                [(0.0, 1.0 / bins), (1.0, 1.0 / bins)],
+                6,
+                4,
+                BLACK.mix(0.6).stroke_width(1),
+            )))?;
+        }
         drawn(root.present())?;
     }
     Ok(svg)

@@ -42,11 +42,25 @@ pub enum Metric {
     Pinball95,
     /// Brier score of the target probabilities.
     Brier,
+    /// Share of actuals inside the central 50% interval (after the others
+    /// in [`Metric::ALL`], so existing leaderboard columns keep their place).
+    Coverage50,
+    /// Brier score of the climatology ([`Row::p_climate`](super::Row::p_climate):
+    /// the share of target outcomes met in the years before the origin), on
+    /// the rows where the method gave a target probability and a
+    /// climatology exists: the reference of [`Metric::BrierSkill`].
+    BrierClimate,
+    /// Brier skill against the climatology, `1 - Brier / Brier_climate`
+    /// over the rows where both exist (1 is perfect, 0 no better than the
+    /// base rate of past outcomes, below 0 worse). Its term is the method's
+    /// Brier term on those rows; the score is 1 minus the mean of the terms
+    /// over the mean of [`Metric::BrierClimate`]'s, not a mean of terms.
+    BrierSkill,
 }
 
 impl Metric {
     /// Every metric, in leaderboard order.
-    pub const ALL: [Metric; 17] = [
+    pub const ALL: [Metric; 20] = [
         Metric::Mae,
         Metric::Rmse,
         Metric::Mape,
@@ -64,6 +78,9 @@ impl Metric {
         Metric::Pinball75,
         Metric::Pinball95,
         Metric::Brier,
+        Metric::Coverage50,
+        Metric::BrierClimate,
+        Metric::BrierSkill,
     ];
 
     /// The metric's name as in CSV and JSON (`"mae"`, `"coverage80"`, ...).
@@ -86,13 +103,16 @@ impl Metric {
             Metric::Pinball75 => "pinball75",
             Metric::Pinball95 => "pinball95",
             Metric::Brier => "brier",
+            Metric::Coverage50 => "coverage50",
+            Metric::BrierClimate => "brier_climate",
+            Metric::BrierSkill => "brier_skill",
         }
     }
 
     /// The metrics a leaderboard shows first (the others stay in its CSV and
-    /// JSON): errors in units and in percent, MASE, CRPS, both coverages and
-    /// the Brier score.
-    pub const HEADLINE: [Metric; 7] = [
+    /// JSON): errors in units and in percent, MASE, CRPS, the three
+    /// coverages, the Brier score and its skill against the climatology.
+    pub const HEADLINE: [Metric; 9] = [
         Metric::Mae,
         Metric::Mape,
         Metric::Mase,
@@ -100,6 +120,8 @@ impl Metric {
         Metric::Coverage80,
         Metric::Coverage95,
         Metric::Brier,
+        Metric::Coverage50,
+        Metric::BrierSkill,
     ];
 
     /// The metric of this name ([`Metric::name`]), if any.
@@ -111,6 +133,7 @@ impl Metric {
     /// others, which are best at their lowest.
     pub fn nominal(self) -> Option<f64> {
         match self {
+            Metric::Coverage50 => Some(0.5),
             Metric::Coverage80 => Some(0.8),
             Metric::Coverage95 => Some(0.95),
             _ => None,
@@ -118,15 +141,20 @@ impl Metric {
     }
 
     /// Whether a lower value is better (false for coverage, where the
-    /// nominal level is best).
+    /// nominal level is best, and for the Brier skill, best at 1).
     pub fn lower_is_better(self) -> bool {
-        self.nominal().is_none()
+        self.nominal().is_none() && self != Metric::BrierSkill
     }
 
     /// How far `value` is from the best: the distance from the nominal rate
-    /// for coverage, the value itself otherwise. Ranks methods, lowest first.
+    /// for coverage, `1 - value` for the Brier skill, the value itself
+    /// otherwise. Ranks methods, lowest first.
     pub fn badness(self, value: f64) -> f64 {
-        self.nominal().map_or(value, |n| (value - n).abs())
+        match (self, self.nominal()) {
+            (_, Some(n)) => (value - n).abs(),
+            (Metric::BrierSkill, None) => 1.0 - value,
+            _ => value,
+        }
     }
 
     /// Position in [`Metric::ALL`].

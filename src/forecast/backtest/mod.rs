@@ -14,6 +14,12 @@
 //! was); [`Row::term`] turns it into each [`Metric`]'s per-forecast term and
 //! [`leaderboard`] averages the terms by method, horizon and metric.
 //!
+//! Calibration is reported three ways: coverage of the 50%, 80% and 95%
+//! intervals (metrics), the histogram of the probability integral transform
+//! with a chi-square test of uniformity ([`pit_histograms`]), and for target
+//! probabilities the Brier score, its decomposition and its skill against a
+//! [`Climatology`] of past outcomes ([`target_calibration`]).
+//!
 //! [`backtest`] returns every row (small data sets, CSV output); [`evaluate`]
 //! streams the same forecasts into a [`Summary`] without keeping them, for
 //! thousands of series. Both run series in parallel (rayon) and give the same
@@ -29,13 +35,15 @@ use super::{Method, PanelFits};
 use crate::error::{self, Error, Result};
 use crate::monitor::Monitor;
 
+mod climate;
 mod metric;
 mod summary;
 
+pub use climate::Climatology;
 pub use metric::Metric;
 pub use summary::{
-    Problem, Score, Summary, TargetCalibration, evaluate, evaluate_with, leaderboard,
-    target_calibration, write_rows_csv, write_scores_csv,
+    PitHistogram, Problem, Score, Summary, TargetCalibration, evaluate, evaluate_with, leaderboard,
+    pit_histograms, target_calibration, write_pit_csv, write_rows_csv, write_scores_csv,
 };
 
 /// Quantiles kept per forecast: the 95% and 80% interval ends and the pinball
@@ -44,6 +52,9 @@ pub const QUANTILES: [f64; 9] = [0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0
 
 /// Bins of the reliability tables of target probabilities.
 pub const RELIABILITY_BINS: usize = 10;
+
+/// Equal bins of the PIT histograms on [0, 1].
+pub const PIT_BINS: usize = 10;
 
 /// Series per unit of parallel work in [`evaluate`]; fixed, so sums merge in
 /// the same order on any number of threads.
@@ -171,6 +182,12 @@ pub struct Row {
     /// Probability integral transform: the predictive CDF at the actual
     /// (uniform on [0, 1] for a calibrated method).
     pub pit: Option<f64>,
+    /// The climatology's probability of the target ([`Climatology`]): the
+    /// share met among all series' outcomes at this horizon known by the
+    /// origin's year; `None` without a target or before any such outcome.
+    /// The same for every method.
+    #[serde(default)]
+    pub p_climate: Option<f64>,
     /// Why there is no forecast (series too short, fit failed, ...).
     pub problem: Option<String>,
 }
@@ -200,6 +217,7 @@ impl Row {
             met: None,
             year: 0,
             pit: None,
+            p_climate: None,
             problem: Some(why),
         }
     }
@@ -208,7 +226,7 @@ impl Row {
     /// of the terms (for RMSE the squared error, then the root of the mean).
     /// `None` when the row has no forecast or the term is undefined (MAPE of
     /// an actual of 0, MASE of a constant training window, Brier of a series
-    /// without a target).
+    /// without a target, the climatology's Brier before any past outcome).
     pub fn term(&self, metric: Metric) -> Option<f64> {
         let (a, p) = (self.actual?, self.point?);
         let e = a - p;
@@ -228,6 +246,7 @@ impl Row {
             Metric::Mase => self.scale.map(|s| e.abs() / s),
             Metric::Crps => self.crps,
             Metric::CrpsScaled => Some(self.crps? / self.scale?),
+            Metric::Coverage50 => within(self.q25, self.q75),
             Metric::Coverage80 => within(self.q10, self.q90),
             Metric::Coverage95 => within(self.q025, self.q975),
             Metric::Winkler80 => winkler(self.q10, self.q90, 0.8),
@@ -240,6 +259,15 @@ impl Row {
             Metric::Brier => {
                 let (pt, met) = (self.p_target?, self.met?);
                 Some((pt - if met { 1.0 } else { 0.0 }).powi(2))
+            }
+            // Both on the same rows, so the skill compares like with like.
+            Metric::BrierClimate => {
+                let (_, pc, met) = (self.p_target?, self.p_climate?, self.met?);
+                Some((pc - if met { 1.0 } else { 0.0 }).powi(2))
+            }
+            Metric::BrierSkill => {
+                self.p_climate?;
+                self.term(Metric::Brier)
             }
         }
     }
@@ -269,6 +297,7 @@ pub fn backtest_with(
     let config = check_request(methods, series, config)?;
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
     let panel = panel_fits(methods, series, &config);
+    let climate = Climatology::new(series, &config);
     let per_series: Vec<Vec<Row>> = series
         .par_iter()
         .enumerate()
@@ -277,7 +306,7 @@ pub fn backtest_with(
             if monitor.is_some_and(Monitor::cancelled) {
                 return rows;
             }
-            forecast_series(methods, &panel, si, s, &config, |mi, mut r| {
+            forecast_series(methods, &panel, &climate, si, s, &config, |mi, mut r| {
                 r.method.clone_from(&names[mi]);
                 r.series.clone_from(&s.id);
                 rows.push(r);
@@ -397,12 +426,20 @@ pub(crate) fn panel_fits(
         .collect()
 }
 
+/// The target level `h` years after a last value of `last` at `growth_pct`
+/// a year: one expression for the rows and the climatology, so both judge
+/// an outcome alike.
+fn target_level(last: f64, growth_pct: f64, h: usize) -> f64 {
+    last * (1.0 + growth_pct / 100.0).powi(i32::try_from(h).unwrap_or(i32::MAX))
+}
+
 /// Runs every method over series `si` of the panel, handing each row (with
 /// its method's index; names left empty) to `sink` in method, origin,
 /// horizon order.
 fn forecast_series(
     methods: &[Box<dyn Method>],
     panel: &PanelFitsOf,
+    climate: &Climatology,
     si: usize,
     s: &SeriesData,
     config: &Config,
@@ -456,7 +493,7 @@ fn forecast_series(
                     let actual = s.values[origin + h - 1];
                     let threshold = s
                         .target_growth_pct
-                        .map(|g| train[origin - 1] * (1.0 + g / 100.0).powi(h as i32));
+                        .map(|g| target_level(train[origin - 1], g, h));
                     let mut r = match &fitted {
                         Err(e) => Row::problem("", "", origin, h, e.clone()),
                         Ok(f) => score_one(f.as_ref(), h, actual, threshold).map_or_else(
@@ -469,6 +506,9 @@ fn forecast_series(
                         ),
                     };
                     r.year = s.year(origin - 1);
+                    if r.met.is_some() {
+                        r.p_climate = climate.probability(h, r.year);
+                    }
                     r
                 })
                 .collect()
@@ -547,6 +587,17 @@ mod tests {
             Some(2.5f64.sqrt())
         );
         assert_eq!(get(&b, "naive", None, Metric::Mase).value, Some(2.0));
+        // 50% intervals: N(2, 1)'s is 2 -+ 0.674, missing 3 (h1); N(2, 2)'s
+        // 2 -+ 0.954, missing 5; N(3, 1)'s 3 -+ 0.674, missing 5. Widened
+        // to hold 3, the first row counts.
+        assert_eq!(get(&b, "naive", None, Metric::Coverage50).value, Some(0.0));
+        let mut wide = rows[0].clone();
+        wide.q75 = Some(3.0);
+        assert_eq!(wide.term(Metric::Coverage50), Some(1.0));
+        wide.q25 = Some(3.5);
+        assert_eq!(wide.term(Metric::Coverage50), Some(0.0));
+        wide.q25 = None;
+        assert_eq!(wide.term(Metric::Coverage50), None);
         // MAPE h1: (1/3 + 2/5) / 2 = 11/30.
         let mape = get(&b, "naive", Some(1), Metric::Mape).value.unwrap();
         assert!((mape - 11.0 / 30.0).abs() < 1e-15);
@@ -655,11 +706,37 @@ mod tests {
         let rows = backtest(&methods, &s, &Config::new(1, 60).unwrap()).unwrap();
         assert_eq!(rows.len(), n);
         let b = leaderboard(&rows);
-        for (metric, nominal) in [(Metric::Coverage95, 0.95), (Metric::Coverage80, 0.8)] {
+        // The 50% interval: t(58)'s coverage is 0.4985; tolerance 0.0503.
+        for (metric, nominal) in [
+            (Metric::Coverage95, 0.95),
+            (Metric::Coverage80, 0.8),
+            (Metric::Coverage50, 0.5),
+        ] {
             let cov = get(&b, "rw_drift", Some(1), metric).value.unwrap();
             let tol = 4.5 * (nominal * (1.0 - nominal) / n as f64).sqrt();
             assert!((cov - nominal).abs() < tol, "{metric:?}: {cov}");
         }
+        // The forecasts are independent, so the PIT test's p-value is a real
+        // one here: not small for the right model (this seed: 0.945), and
+        // the histogram is close to flat.
+        let pit = pit_histograms(&rows);
+        let all = pit.iter().find(|p| p.horizon.is_none()).unwrap();
+        assert_eq!(all.count, n);
+        assert!(all.p_value.unwrap() > 0.01, "{all:?}");
+        assert!(all.calibration_error.unwrap() < 0.02, "{all:?}");
+        // Intervals half as wide fail it: the PITs pile up at both ends.
+        // (The same actual under a predictive of half the spread sits at
+        // twice the z-score.)
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let std = Normal::standard();
+        let mut narrow = rows.clone();
+        for r in &mut narrow {
+            r.pit = Some(std.cdf(2.0 * std.inverse_cdf(r.pit.unwrap())));
+        }
+        let bad = pit_histograms(&narrow);
+        let bad = bad.iter().find(|p| p.horizon.is_none()).unwrap();
+        assert!(bad.p_value.unwrap() < 1e-10, "{bad:?}");
+        assert!(bad.counts[0] > 3 * n / 20 && bad.counts[9] > 3 * n / 20);
         // The median is the 0.5-quantile and the point.
         assert!(
             rows.iter()
@@ -681,6 +758,12 @@ mod tests {
         );
         assert!((under - 0.1).abs() < 1e-12 && (over - 0.1).abs() < 1e-12);
         assert!((Metric::Coverage95.badness(1.0) - 0.05).abs() < 1e-12);
+        assert!((Metric::Coverage50.badness(0.3) - 0.2).abs() < 1e-12);
+        assert_eq!(Metric::BrierSkill.badness(0.25), 0.75);
+        assert!(!Metric::BrierSkill.lower_is_better() && Metric::BrierClimate.lower_is_better());
+        assert_eq!(Metric::from_name("coverage50"), Some(Metric::Coverage50));
+        // ALL is in declaration order (the dense board indexes by it).
+        assert!(Metric::ALL.iter().enumerate().all(|(k, m)| m.index() == k));
         assert_eq!(Metric::Mae.badness(2.0), 2.0);
         assert!(!Metric::Coverage95.lower_is_better() && Metric::Brier.lower_is_better());
     }

@@ -1,14 +1,16 @@
 //! Leaderboards and the streaming summary: per-forecast terms averaged by
-//! method, horizon and metric, target calibration, and CSV output.
+//! method, horizon and metric, target calibration, PIT histograms, and CSV
+//! output.
 
 use std::io::Write;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::{
-    Config, Metric, RELIABILITY_BINS, Row, SERIES_CHUNK, SeriesData, check_request,
-    forecast_series, panel_fits, stopped,
+    Climatology, Config, Metric, PIT_BINS, RELIABILITY_BINS, Row, SERIES_CHUNK, SeriesData,
+    check_request, forecast_series, panel_fits, stopped,
 };
 use crate::error::{Error, Result};
 use crate::forecast::Method;
@@ -43,6 +45,99 @@ pub struct TargetCalibration {
     /// Brier score, its Murphy decomposition and the reliability table over
     /// [`RELIABILITY_BINS`] bins.
     pub decomposition: BrierDecomposition,
+    /// Mean Brier score of the climatology ([`Metric::BrierClimate`]) on the
+    /// forecasts that have one; `None` when none has.
+    #[serde(default)]
+    pub brier_climate: Option<f64>,
+    /// Brier skill against the climatology, `1 - Brier / Brier_climate` on
+    /// those forecasts ([`Metric::BrierSkill`]); `None` without any, or when
+    /// the climatology's score is 0.
+    #[serde(default)]
+    pub brier_skill: Option<f64>,
+    /// Forecasts in the skill: those with a target probability and a
+    /// climatology (early origins have no past outcome to learn from).
+    #[serde(default)]
+    pub skill_count: usize,
+}
+
+/// The histogram of one method's probability integral transforms (PIT, the
+/// predictive CDF at the actual) at one horizon or all together, and how far
+/// it is from uniform, which it is for a calibrated method: a U shape says
+/// the intervals are too narrow, a hump too wide, a slope biased.
+///
+/// The chi-square p-value is nominal: it assumes independent PITs, but
+/// forecasts from overlapping origins of one series (and at several horizons)
+/// share actuals and errors, so the effective sample is smaller than
+/// `count` and the p-value too small. Compare methods by
+/// [`calibration_error`](Self::calibration_error), which does not depend on
+/// the sample size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PitHistogram {
+    /// Method name.
+    pub method: String,
+    /// Horizon; `None` for all horizons together.
+    pub horizon: Option<usize>,
+    /// PITs in each of [`PIT_BINS`] equal bins of [0, 1] (bin `k` holds
+    /// `[k/10, (k+1)/10)`, the last also 1).
+    pub counts: Vec<usize>,
+    /// PITs counted.
+    pub count: usize,
+    /// Rows without a PIT (problems).
+    pub missing: usize,
+    /// Pearson's chi-square statistic against the uniform:
+    /// `sum (O_k - n/10)^2 / (n/10)`, 9 degrees of freedom; `None` when
+    /// `count` is 0.
+    pub chi2: Option<f64>,
+    /// Its upper-tail probability under the chi-square with 9 degrees of
+    /// freedom (nominal; see above).
+    pub p_value: Option<f64>,
+    /// Mean absolute deviation of the bin shares from the uniform's 0.1:
+    /// 0 for a flat histogram, at most 0.18 (everything in one bin).
+    pub calibration_error: Option<f64>,
+}
+
+impl PitHistogram {
+    /// The histogram of these bin counts (any length; the test has one
+    /// degree of freedom fewer than the bins) with its statistics.
+    pub fn from_counts(
+        method: impl Into<String>,
+        horizon: Option<usize>,
+        counts: Vec<usize>,
+        missing: usize,
+    ) -> PitHistogram {
+        let count: usize = counts.iter().sum();
+        let bins = counts.len();
+        let (chi2, p_value, calibration_error) = if count > 0 && bins > 0 {
+            let n = count as f64;
+            let expected = n / bins as f64;
+            let chi2: f64 = counts
+                .iter()
+                .map(|&o| (o as f64 - expected).powi(2) / expected)
+                .sum();
+            let p = (bins > 1)
+                .then(|| ChiSquared::new((bins - 1) as f64).ok())
+                .flatten()
+                .map(|d| d.sf(chi2));
+            let error = counts
+                .iter()
+                .map(|&o| (o as f64 / n - 1.0 / bins as f64).abs())
+                .sum::<f64>()
+                / bins as f64;
+            (Some(chi2), p, Some(error))
+        } else {
+            (None, None, None)
+        };
+        PitHistogram {
+            method: method.into(),
+            horizon,
+            counts,
+            count,
+            missing,
+            chi2,
+            p_value,
+            calibration_error,
+        }
+    }
 }
 
 /// Forecasts that could not be made, per method and series.
@@ -59,7 +154,7 @@ pub struct Problem {
 }
 
 /// What [`evaluate`] returns: the leaderboard, the target-probability
-/// calibration, and the problems, without the rows.
+/// calibration, the PIT histograms, and the problems, without the rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Scores by method, horizon (each, then all) and metric.
@@ -71,6 +166,9 @@ pub struct Summary {
     pub problems: Vec<Problem>,
     /// Series evaluated.
     pub series: usize,
+    /// PIT histograms by method and horizon (each, then all).
+    #[serde(default)]
+    pub pit: Vec<PitHistogram>,
 }
 
 /// Sum, count and missing count of one leaderboard cell.
@@ -89,15 +187,24 @@ struct Bin {
     met: f64,
 }
 
+/// PIT counts of one method and horizon slot.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Pit {
+    counts: [usize; PIT_BINS],
+    missing: usize,
+}
+
 /// Running sums of a leaderboard: one cell per method, horizon slot
 /// (`0..H` for horizons `1..=H`, `H` for all) and metric, and one reliability
-/// table per method and horizon slot. Dense, so adding a row does no lookup.
+/// table and PIT histogram per method and horizon slot. Dense, so adding a
+/// row does no lookup; the PIT counts are integers, so they merge exactly.
 #[derive(Debug, Clone)]
 struct Board {
     methods: Vec<String>,
     horizons: usize,
     cells: Vec<Cell>,
     bins: Vec<[Bin; RELIABILITY_BINS]>,
+    pits: Vec<Pit>,
 }
 
 impl Board {
@@ -108,6 +215,7 @@ impl Board {
             horizons,
             cells: vec![Cell::default(); slots * Metric::ALL.len()],
             bins: vec![[Bin::default(); RELIABILITY_BINS]; slots],
+            pits: vec![Pit::default(); slots],
         }
     }
 
@@ -138,6 +246,18 @@ impl Board {
                 b.met += if met { 1.0 } else { 0.0 };
             }
         }
+        // A CDF is in [0, 1]; rounding may step just outside it.
+        let bin = row
+            .pit
+            .filter(|p| !p.is_nan())
+            .map(|p| ((p.clamp(0.0, 1.0) * PIT_BINS as f64) as usize).min(PIT_BINS - 1));
+        for slot in [Some(all), one].into_iter().flatten() {
+            let pit = &mut self.pits[slot];
+            match bin {
+                Some(k) => pit.counts[k] += 1,
+                None => pit.missing += 1,
+            }
+        }
     }
 
     /// Adds `other`'s sums (same methods and horizons) after this board's.
@@ -154,6 +274,28 @@ impl Board {
                 x.met += y.met;
             }
         }
+        for (a, b) in self.pits.iter_mut().zip(&other.pits) {
+            for (x, y) in a.counts.iter_mut().zip(&b.counts) {
+                *x += y;
+            }
+            a.missing += b.missing;
+        }
+    }
+
+    /// The cell of `metric` in `slot`.
+    fn cell(&self, slot: usize, metric: Metric) -> Cell {
+        self.cells[slot * Metric::ALL.len() + metric.index()]
+    }
+
+    /// Brier skill in `slot`: both sums run over the same rows, so the ratio
+    /// of sums is the ratio of means. `None` without rows or when the
+    /// climatology is perfect (nothing to improve on).
+    fn skill(&self, slot: usize) -> Option<f64> {
+        let (b, c) = (
+            self.cell(slot, Metric::BrierSkill),
+            self.cell(slot, Metric::BrierClimate),
+        );
+        (b.count > 0 && c.sum > 0.0).then(|| 1.0 - b.sum / c.sum)
     }
 
     /// Horizon of slot `h` (`None` for all).
@@ -179,10 +321,10 @@ impl Board {
                         method: method.clone(),
                         horizon: self.horizon(h),
                         metric,
-                        value: if metric == Metric::Rmse {
-                            mean.map(f64::sqrt)
-                        } else {
-                            mean
+                        value: match metric {
+                            Metric::Rmse => mean.map(f64::sqrt),
+                            Metric::BrierSkill => self.skill(slot),
+                            _ => mean,
                         },
                         count: c.count,
                         missing: c.missing,
@@ -221,12 +363,36 @@ impl Board {
                 if let Ok(decomposition) =
                     BrierDecomposition::from_table(brier.sum / brier.count.max(1) as f64, table)
                 {
+                    let climate = self.cell(slot, Metric::BrierClimate);
                     out.push(TargetCalibration {
                         method: method.clone(),
                         horizon: self.horizon(h),
                         decomposition,
+                        brier_climate: (climate.count > 0)
+                            .then(|| climate.sum / climate.count as f64),
+                        brier_skill: self.skill(slot),
+                        skill_count: climate.count,
                     });
                 }
+            }
+        }
+        out
+    }
+
+    fn pit_histograms(&self) -> Vec<PitHistogram> {
+        let mut out = Vec::new();
+        for (mi, method) in self.methods.iter().enumerate() {
+            for h in 0..=self.horizons {
+                let pit = self.pits[mi * (self.horizons + 1) + h];
+                if pit.counts.iter().sum::<usize>() + pit.missing == 0 {
+                    continue;
+                }
+                out.push(PitHistogram::from_counts(
+                    method.clone(),
+                    self.horizon(h),
+                    pit.counts.to_vec(),
+                    pit.missing,
+                ));
             }
         }
         out
@@ -269,9 +435,17 @@ pub fn target_calibration(rows: &[Row]) -> Vec<TargetCalibration> {
     board_of(rows).calibration()
 }
 
+/// The histograms of the rows' PITs by method (in order of first
+/// appearance) and horizon (each, then all together), with their uniformity
+/// statistics.
+pub fn pit_histograms(rows: &[Row]) -> Vec<PitHistogram> {
+    board_of(rows).pit_histograms()
+}
+
 /// Backtests every method on every series like [`backtest`](super::backtest) but keeps only
 /// the sums the leaderboard and the calibration need, so memory does not grow
-/// with the number of series. Errors as [`backtest`](super::backtest) does.
+/// with the number of series (the climatology grows with the years and
+/// horizons only). Errors as [`backtest`](super::backtest) does.
 pub fn evaluate(
     methods: &[Box<dyn Method>],
     series: &[SeriesData],
@@ -290,6 +464,7 @@ pub fn evaluate_with(
     let config = check_request(methods, series, config)?;
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
     let panel = panel_fits(methods, series, &config);
+    let climate = Climatology::new(series, &config);
     let parts: Vec<(Board, Vec<Problem>)> = series
         .par_chunks(SERIES_CHUNK)
         .enumerate()
@@ -301,27 +476,21 @@ pub fn evaluate_with(
                     break;
                 }
                 let start = problems.len();
-                forecast_series(
-                    methods,
-                    &panel,
-                    ci * SERIES_CHUNK + k,
-                    s,
-                    &config,
-                    |mi, row| {
-                        if let Some(why) = &row.problem {
-                            match problems[start..].iter_mut().find(|p| p.method == names[mi]) {
-                                Some(p) => p.rows += 1,
-                                None => problems.push(Problem {
-                                    method: names[mi].clone(),
-                                    series: s.id.clone(),
-                                    rows: 1,
-                                    first: why.clone(),
-                                }),
-                            }
+                let si = ci * SERIES_CHUNK + k;
+                forecast_series(methods, &panel, &climate, si, s, &config, |mi, row| {
+                    if let Some(why) = &row.problem {
+                        match problems[start..].iter_mut().find(|p| p.method == names[mi]) {
+                            Some(p) => p.rows += 1,
+                            None => problems.push(Problem {
+                                method: names[mi].clone(),
+                                series: s.id.clone(),
+                                rows: 1,
+                                first: why.clone(),
+                            }),
                         }
-                        board.add(mi, &row);
-                    },
-                );
+                    }
+                    board.add(mi, &row);
+                });
                 if let Some(m) = monitor {
                     m.advance(1);
                 }
@@ -341,6 +510,7 @@ pub fn evaluate_with(
         calibration: board.calibration(),
         problems,
         series: series.len(),
+        pit: board.pit_histograms(),
     })
 }
 
@@ -358,7 +528,7 @@ fn write_csv<T: Serialize>(items: &[T], out: impl Write, what: &str) -> Result<(
 
 /// Writes backtest rows as CSV: one line per forecast with the columns of
 /// [`Row`] (`method, series, origin, horizon, actual, point, scale, crps,
-/// q025 ... q975, threshold, p_target, met, year, pit, problem`).
+/// q025 ... q975, threshold, p_target, met, year, pit, p_climate, problem`).
 pub fn write_rows_csv(rows: &[Row], out: impl Write) -> Result<()> {
     write_csv(rows, out, "backtest rows")
 }
@@ -367,4 +537,50 @@ pub fn write_rows_csv(rows: &[Row], out: impl Write) -> Result<()> {
 /// missing`, horizon empty for all horizons together.
 pub fn write_scores_csv(scores: &[Score], out: impl Write) -> Result<()> {
     write_csv(scores, out, "leaderboard")
+}
+
+/// One line of the PIT histograms' CSV.
+#[derive(Serialize)]
+struct PitLine<'a> {
+    method: &'a str,
+    horizon: Option<usize>,
+    bin: usize,
+    lower: f64,
+    upper: f64,
+    count: usize,
+    share: Option<f64>,
+    n: usize,
+    missing: usize,
+    chi2: Option<f64>,
+    p_value: Option<f64>,
+    calibration_error: Option<f64>,
+}
+
+/// Writes PIT histograms as tidy CSV, one line per bin: `method, horizon,
+/// bin, lower, upper, count, share, n, missing, chi2, p_value,
+/// calibration_error` (horizon empty for all horizons together; the
+/// histogram's statistics repeat on each of its bins, so one file holds
+/// everything).
+pub fn write_pit_csv(histograms: &[PitHistogram], out: impl Write) -> Result<()> {
+    let bins = histograms.iter().flat_map(|h| {
+        let k = h.counts.len().max(1) as f64;
+        h.counts
+            .iter()
+            .enumerate()
+            .map(move |(bin, &count)| PitLine {
+                method: &h.method,
+                horizon: h.horizon,
+                bin,
+                lower: bin as f64 / k,
+                upper: (bin + 1) as f64 / k,
+                count,
+                share: (h.count > 0).then(|| count as f64 / h.count as f64),
+                n: h.count,
+                missing: h.missing,
+                chi2: h.chi2,
+                p_value: h.p_value,
+                calibration_error: h.calibration_error,
+            })
+    });
+    write_csv(&bins.collect::<Vec<_>>(), out, "PIT histograms")
 }

@@ -1,11 +1,12 @@
 //! `attain backtest`: rolling-origin backtests of the forecast methods on
-//! `id,year,value` data, the leaderboard, and the target probabilities'
-//! Brier score and reliability.
+//! `id,year,value` data, the leaderboard, the target probabilities' Brier
+//! score, reliability and skill against the climatology, and the PIT
+//! histograms.
 
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{
-    Config, Metric, Row, Score, SeriesData, TargetCalibration, backtest_with, leaderboard,
-    target_calibration,
+    Config, Metric, PitHistogram, Row, Score, SeriesData, TargetCalibration, backtest_with,
+    leaderboard, pit_histograms, target_calibration, write_pit_csv,
 };
 use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::{Method, MethodKind, PlanPath, Simulated};
@@ -14,14 +15,14 @@ use serde_json::json;
 
 use super::{check_interrupt, emit};
 use crate::args::BacktestArgs;
-use crate::chart::{self, Chart, Reliability};
-use crate::error::CliError;
+use crate::chart::{self, Chart, PitPanel, Reliability};
+use crate::error::{CliError, write_file};
 use crate::output::{Cell, Output, Table, col, hidden, json_head, to_value};
 use crate::progress;
 
 /// Runs `attain backtest`.
 pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
-    let metric = parse_metric(&a.metric)?;
+    let metric = RankBy::parse(&a.metric)?;
     // The library's reader and grouping: an `id,year,value` file without a
     // plan, one series per id, gaps refused or filled as asked.
     let actuals = Actuals::read(&a.data)?;
@@ -68,7 +69,13 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
     check_interrupt()?;
     let board = leaderboard(&rows);
     let calibration = target_calibration(&rows);
-    let mut out = output(a, &series, &rows, &board, &calibration, metric)?;
+    let pit = pit_histograms(&rows);
+    let report = Report {
+        board: &board,
+        calibration: &calibration,
+        pit: &pit,
+    };
+    let mut out = output(a, &series, &rows, &report, metric)?;
     out.json.insert(
         "filled_years".into(),
         json!(
@@ -80,11 +87,110 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
         ),
     );
     emit(&out, &a.output)?;
+    if let Some(path) = &a.pit_csv {
+        let mut buf = Vec::new();
+        write_pit_csv(&pit, &mut buf).map_err(|e| CliError::Failure(e.to_string()))?;
+        write_file(path, &String::from_utf8_lossy(&buf))?;
+    }
     if let Some(dir) = &a.chart {
-        let charts = charts(&board, &calibration, metric, a.horizon)?;
+        let charts = charts(&report, metric, a.horizon)?;
         chart::write_all(dir, &charts)?;
     }
     Ok(())
+}
+
+/// What a backtest reports, for the table, JSON and charts.
+pub struct Report<'a> {
+    /// The leaderboard.
+    pub board: &'a [Score],
+    /// Target-probability calibration.
+    pub calibration: &'a [TargetCalibration],
+    /// PIT histograms.
+    pub pit: &'a [PitHistogram],
+}
+
+impl Report<'_> {
+    /// The score of `method` at horizon `h` (`None`: all) in `metric`.
+    fn score(&self, method: &str, h: Option<usize>, metric: Metric) -> Option<&Score> {
+        self.board
+            .iter()
+            .find(|s| s.method == method && s.horizon == h && s.metric == metric)
+    }
+
+    /// The PIT histogram of `method` at `h`.
+    fn pit(&self, method: &str, h: Option<usize>) -> Option<&PitHistogram> {
+        self.pit
+            .iter()
+            .find(|p| p.method == method && p.horizon == h)
+    }
+
+    /// Mean distance of the 50, 80 and 95% coverages from their nominal
+    /// rates; `None` unless all three exist.
+    fn coverage_error(&self, method: &str, h: Option<usize>) -> Option<f64> {
+        let ms = [Metric::Coverage50, Metric::Coverage80, Metric::Coverage95];
+        let mut sum = 0.0;
+        for m in ms {
+            sum += m.badness(self.score(method, h, m)?.value?);
+        }
+        Some(sum / ms.len() as f64)
+    }
+}
+
+/// What ranks the methods: a metric, or a calibration summary that is not
+/// a mean of per-forecast terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankBy {
+    /// A leaderboard metric, by [`Metric::badness`].
+    Metric(Metric),
+    /// The PIT histogram's calibration error (mean absolute deviation of
+    /// the bin shares from uniform), lowest first.
+    Pit,
+    /// The mean distance of the 50, 80 and 95% coverages from nominal,
+    /// lowest first.
+    Coverage,
+}
+
+impl RankBy {
+    /// `--metric`'s value: a metric name, `pit` or `coverage`.
+    pub fn parse(s: &str) -> Result<RankBy, CliError> {
+        match s {
+            "pit" => Ok(RankBy::Pit),
+            "coverage" => Ok(RankBy::Coverage),
+            _ => Metric::from_name(s).map(RankBy::Metric).ok_or_else(|| {
+                let names: Vec<&str> = Metric::ALL.into_iter().map(Metric::name).collect();
+                CliError::Input(format!(
+                    "--metric: unknown metric \"{s}\" (one of {}, or pit, coverage)",
+                    names.join(", ")
+                ))
+            }),
+        }
+    }
+
+    /// The name as `--metric` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RankBy::Metric(m) => m.name(),
+            RankBy::Pit => "pit",
+            RankBy::Coverage => "coverage",
+        }
+    }
+
+    /// What the chart shows: the metric's value or the calibration error.
+    fn value(self, report: &Report, method: &str, h: Option<usize>) -> Option<f64> {
+        match self {
+            RankBy::Metric(m) => report.score(method, h, m)?.value,
+            RankBy::Pit => report.pit(method, h)?.calibration_error,
+            RankBy::Coverage => report.coverage_error(method, h),
+        }
+    }
+
+    /// How far `value` is from the best, lowest first.
+    fn badness(self, value: f64) -> f64 {
+        match self {
+            RankBy::Metric(m) => m.badness(value),
+            RankBy::Pit | RankBy::Coverage => value,
+        }
+    }
 }
 
 /// Average annual growth over a whole series, percent (the default target:
@@ -95,16 +201,6 @@ fn average_growth_pct(values: &[f64]) -> Option<f64> {
     let years = values.len().checked_sub(1).filter(|&n| n > 0)? as f64;
     let g = 100.0 * ((last / first).powf(1.0 / years) - 1.0);
     (first > 0.0 && last > 0.0 && g.is_finite()).then_some(g)
-}
-
-fn parse_metric(s: &str) -> Result<Metric, CliError> {
-    Metric::from_name(s).ok_or_else(|| {
-        let names: Vec<&str> = Metric::ALL.into_iter().map(Metric::name).collect();
-        CliError::Input(format!(
-            "--metric: unknown metric \"{s}\" (one of {})",
-            names.join(", ")
-        ))
-    })
 }
 
 /// Most paths per forecast of `--engine-paths`.
@@ -149,22 +245,36 @@ fn simulated(paths: u64, horizon: usize) -> Result<Simulated, CliError> {
         .map_err(|e| CliError::Input(format!("--engine-paths: {e}")))
 }
 
+/// Metrics of the first CSV layout, before `forecasts, problems`; later
+/// metrics follow those two, so that columns are only ever added at the end.
+const FIRST_LAYOUT_METRICS: usize = 17;
+
 /// The leaderboard: one row per method and horizon (empty: all horizons),
-/// every metric a column, ranked within each horizon by `rank_by`.
-pub fn table(board: &[Score], rank_by: Metric, horizons: usize) -> Table {
+/// every metric a column, then the PIT histogram's statistics and the mean
+/// coverage error, ranked within each horizon by `rank_by`.
+pub fn table(report: &Report, rank_by: RankBy, horizons: usize) -> Table {
     let mut columns = vec![
         col("rank", "rank", 0),
         col("method", "method", 0),
         col("horizon", "h", 0),
     ];
-    for m in Metric::ALL {
-        columns.push(if Metric::HEADLINE.contains(&m) {
+    let metric_col = |m: Metric| {
+        if Metric::HEADLINE.contains(&m) {
             col(m.name(), m.name(), 3)
         } else {
             hidden(m.name())
-        });
-    }
+        }
+    };
+    let (first, later) = Metric::ALL.split_at(FIRST_LAYOUT_METRICS.min(Metric::ALL.len()));
+    columns.extend(first.iter().map(|&m| metric_col(m)));
     columns.extend([col("forecasts", "n", 0), col("problems", "problems", 0)]);
+    columns.extend(later.iter().map(|&m| metric_col(m)));
+    columns.extend([
+        col("pit_error", "pit_error", 3),
+        hidden("pit_chi2"),
+        hidden("pit_p_value"),
+        hidden("coverage_error"),
+    ]);
     let mut t = Table::new(
         format!(
             "Forecast leaderboard, ranked by {} within each horizon",
@@ -172,17 +282,13 @@ pub fn table(board: &[Score], rank_by: Metric, horizons: usize) -> Table {
         ),
         columns,
     );
-    let methods = method_names(board);
-    let value = |method: &str, h: Option<usize>, metric: Metric| {
-        board
-            .iter()
-            .find(|s| s.method == method && s.horizon == h && s.metric == metric)
-    };
+    let methods = method_names(report.board);
+    let value = |method: &str, h: Option<usize>, metric: Metric| report.score(method, h, metric);
     for h in std::iter::once(None).chain((1..=horizons).map(Some)) {
         let mut ranked: Vec<(&str, Option<f64>)> = methods
             .iter()
             .map(|&m| {
-                let v = value(m, h, rank_by).and_then(|s| s.value);
+                let v = rank_by.value(report, m, h);
                 (m, v.map(|v| rank_by.badness(v)))
             })
             .collect();
@@ -206,10 +312,17 @@ pub fn table(board: &[Score], rank_by: Metric, horizons: usize) -> Table {
                 Cell::Text(method.to_string()),
                 Cell::int(h.map(|h| h as i64)),
             ];
-            for m in Metric::ALL {
-                row.push(Cell::num(value(method, h, m).and_then(|s| s.value)));
-            }
+            let metric_cell = |m: &Metric| Cell::num(value(method, h, *m).and_then(|s| s.value));
+            row.extend(first.iter().map(metric_cell));
             row.extend([Cell::Int(crps.count as i64), Cell::Int(crps.missing as i64)]);
+            row.extend(later.iter().map(metric_cell));
+            let pit = report.pit(method, h);
+            row.extend([
+                Cell::num(pit.and_then(|p| p.calibration_error)),
+                Cell::num(pit.and_then(|p| p.chi2)),
+                Cell::num(pit.and_then(|p| p.p_value)),
+                Cell::num(report.coverage_error(method, h)),
+            ]);
             t.push(row);
         }
     }
@@ -218,6 +331,10 @@ pub fn table(board: &[Score], rank_by: Metric, horizons: usize) -> Table {
          gave that the level h years on is at least the origin's value grown at the series' target growth."
             .into(),
         "n: forecasts scored; problems: forecasts a method could not make (series too short, failed fits)."
+            .into(),
+        "brier_skill: 1 - brier / brier of the climatology (the share of targets met in outcomes known at \
+         each origin). pit_error: mean |share - 0.1| over the 10 bins of the PIT histogram (0: uniform, \
+         calibrated)."
             .into(),
     ];
     t
@@ -239,9 +356,8 @@ fn output(
     a: &BacktestArgs,
     series: &[SeriesData],
     rows: &[Row],
-    board: &[Score],
-    calibration: &[TargetCalibration],
-    rank_by: Metric,
+    report: &Report,
+    rank_by: RankBy,
 ) -> Result<Output, CliError> {
     let mut json = json_head("backtest");
     json.insert("data_file".into(), json!(a.data.display().to_string()));
@@ -258,42 +374,34 @@ fn output(
     json.insert("min_train".into(), json!(a.min_train));
     json.insert("plan_growth_pct".into(), json!(a.plan_growth));
     json.insert("rank_by".into(), json!(rank_by.name()));
-    json.insert("leaderboard".into(), to_value(&board)?);
-    json.insert("calibration".into(), to_value(&calibration)?);
+    json.insert("leaderboard".into(), to_value(&report.board)?);
+    json.insert("calibration".into(), to_value(&report.calibration)?);
+    json.insert("pit".into(), to_value(&report.pit)?);
     json.insert(
         "problems".into(),
         json!(rows.iter().filter(|r| r.problem.is_some()).count()),
     );
     Ok(Output {
-        table: table(board, rank_by, a.horizon),
+        table: table(report, rank_by, a.horizon),
         extra: Vec::new(),
         json,
     })
 }
 
-/// The reliability diagram and the score-by-horizon chart.
-fn charts(
-    board: &[Score],
-    calibration: &[TargetCalibration],
-    rank_by: Metric,
-    horizons: usize,
-) -> Result<Vec<Chart>, CliError> {
-    let by_h: Vec<(String, Vec<(usize, f64)>)> = method_names(board)
+/// The reliability diagram, the score-by-horizon chart and the PIT
+/// histograms (all horizons, then each).
+fn charts(report: &Report, rank_by: RankBy, horizons: usize) -> Result<Vec<Chart>, CliError> {
+    let by_h: Vec<(String, Vec<(usize, f64)>)> = method_names(report.board)
         .into_iter()
         .map(|m| {
             let pts = (1..=horizons)
-                .filter_map(|h| {
-                    board
-                        .iter()
-                        .find(|s| s.method == m && s.horizon == Some(h) && s.metric == rank_by)
-                        .and_then(|s| s.value)
-                        .map(|v| (h, v))
-                })
+                .filter_map(|h| rank_by.value(report, m, Some(h)).map(|v| (h, v)))
                 .collect();
             (m.to_string(), pts)
         })
         .collect();
-    let reliability: Vec<Reliability> = calibration
+    let reliability: Vec<Reliability> = report
+        .calibration
         .iter()
         .filter(|c| c.horizon.is_none())
         .map(|c| Reliability {
@@ -304,7 +412,38 @@ fn charts(
         })
         .collect();
     let name = rank_by.name();
-    Ok(vec![
+    let pit_chart = |h: Option<usize>| -> Result<Chart, CliError> {
+        let panels: Vec<PitPanel> = report
+            .pit
+            .iter()
+            .filter(|p| p.horizon == h)
+            .map(|p| PitPanel {
+                method: p.method.clone(),
+                counts: p.counts.clone(),
+                calibration_error: p.calibration_error,
+                p_value: p.p_value,
+            })
+            .collect();
+        let (file, when) = match h {
+            Some(h) => (format!("pit_h{h}.svg"), format!("{h} year(s) ahead")),
+            None => ("pit.svg".to_string(), "all horizons".to_string()),
+        };
+        Ok(Chart {
+            file,
+            caption: format!("PIT histograms, {when}"),
+            svg: chart::pit_chart(
+                &format!(
+                    "PIT histograms, {when} (dashed: uniform; p-values nominal, origins overlap)"
+                ),
+                &panels,
+            )?,
+        })
+    };
+    let mut pits = vec![pit_chart(None)?];
+    for h in 1..=horizons {
+        pits.push(pit_chart(Some(h))?);
+    }
+    let mut charts = vec![
         Chart {
             file: "reliability.svg".into(),
             caption: "Reliability of the target probabilities".into(),
@@ -318,7 +457,9 @@ fn charts(
             caption: format!("{name} by horizon and method"),
             svg: chart::score_chart(&format!("{name} by horizon"), name, &by_h)?,
         },
-    ])
+    ];
+    charts.extend(pits);
+    Ok(charts)
 }
 
 #[cfg(test)]
