@@ -190,28 +190,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     continue;
                 }
                 let n = t.n as f64;
+                let (c50, c80, c95) = (t.c50 as f64 / n, t.c80 as f64 / n, t.c95 as f64 / n);
+                let (crps, method) = (t.crps / n, m.name());
                 let brier = (t.targets > 0).then(|| t.brier / t.targets as f64);
                 if o.csv {
+                    let brier = brier.map_or(String::new(), |b| b.to_string());
                     println!(
-                        "{name},{},{h},{},{},{},{},{},{}",
-                        m.name(),
-                        t.n,
-                        t.c50 as f64 / n,
-                        t.c80 as f64 / n,
-                        t.c95 as f64 / n,
-                        t.crps / n,
-                        brier.map_or(String::new(), |b| b.to_string())
+                        "{name},{method},{h},{},{c50},{c80},{c95},{crps},{brier}",
+                        t.n
                     );
                 } else {
+                    let brier = brier.unwrap_or(f64::NAN);
                     println!(
-                        "{:<38} {h:>2} {:>5} {:>5.2} {:>5.2} {:>5.2} {:>10.4} {:>6.3}",
-                        m.name(),
-                        t.n,
-                        t.c50 as f64 / n,
-                        t.c80 as f64 / n,
-                        t.c95 as f64 / n,
-                        t.crps / n,
-                        brier.unwrap_or(f64::NAN)
+                        "{method:<38} {h:>2} {:>5} {c50:>5.2} {c80:>5.2} {c95:>5.2} {crps:>10.4} \
+                         {brier:>6.3}",
+                        t.n
                     );
                 }
             }
