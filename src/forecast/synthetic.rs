@@ -46,6 +46,20 @@ pub enum Process {
         /// Log growth a shock adds (negative for a bad year).
         impact: f64,
     },
+    /// Drift breaks: log growth is `d_t + sd e_t`, and with probability
+    /// `probability` each year the drift `d_t` moves for good by a normal
+    /// step of standard deviation `break_sd` (from `mean` at the start): the
+    /// growth regime changes that five-year plans live through.
+    DriftBreaks {
+        /// Drift of the first year.
+        mean: f64,
+        /// Standard deviation of log growth about the drift, `>= 0`.
+        sd: f64,
+        /// Probability of a break each year, in `[0, 1]`.
+        probability: f64,
+        /// Standard deviation of a break, `>= 0`.
+        break_sd: f64,
+    },
 }
 
 impl Process {
@@ -83,6 +97,16 @@ impl Process {
                 ))
             }
         };
+        let probability_ok = |p: f64| {
+            if (0.0..=1.0).contains(&p) {
+                Ok(())
+            } else {
+                Err(Error::parameter(
+                    "probability",
+                    Problem::out_of_range(p, "in [0, 1]"),
+                ))
+            }
+        };
         match *self {
             Process::IidLogGrowth { mean, sd } => {
                 finite("mean", mean)?;
@@ -106,10 +130,21 @@ impl Process {
             } => {
                 finite("mean", mean)?;
                 finite("impact", impact)?;
-                if !(0.0..=1.0).contains(&probability) {
+                probability_ok(probability)?;
+                sd_ok(sd)
+            }
+            Process::DriftBreaks {
+                mean,
+                sd,
+                probability,
+                break_sd,
+            } => {
+                finite("mean", mean)?;
+                probability_ok(probability)?;
+                if !(break_sd.is_finite() && break_sd >= 0.0) {
                     return Err(Error::parameter(
-                        "probability",
-                        Problem::out_of_range(probability, "in [0, 1]"),
+                        "break_sd",
+                        Problem::out_of_range(break_sd, "finite and >= 0"),
                     ));
                 }
                 sd_ok(sd)
@@ -117,12 +152,13 @@ impl Process {
         }
     }
 
-    /// Short name for tables (`"iid"`, `"ar1"`, `"shock"`).
+    /// Short name for tables (`"iid"`, `"ar1"`, `"shock"`, `"breaks"`).
     pub fn name(&self) -> &'static str {
         match self {
             Process::IidLogGrowth { .. } => "iid",
             Process::Ar1Growth { .. } => "ar1",
             Process::ShockMixture { .. } => "shock",
+            Process::DriftBreaks { .. } => "breaks",
         }
     }
 
@@ -131,7 +167,8 @@ impl Process {
     pub fn median_growth_pct(&self) -> f64 {
         let (Process::IidLogGrowth { mean, .. }
         | Process::Ar1Growth { mean, .. }
-        | Process::ShockMixture { mean, .. }) = *self;
+        | Process::ShockMixture { mean, .. }
+        | Process::DriftBreaks { mean, .. }) = *self;
         100.0 * mean.exp_m1()
     }
 
@@ -161,6 +198,23 @@ impl Process {
                     if u < probability { g + impact } else { g }
                 })
                 .collect(),
+            Process::DriftBreaks {
+                mean,
+                sd,
+                probability,
+                break_sd,
+            } => {
+                let mut drift = mean;
+                (0..len)
+                    .map(|_| {
+                        let u: f64 = rng.random();
+                        if u < probability {
+                            drift += break_sd * rng.sample::<f64, _>(StandardNormal);
+                        }
+                        drift + sd * rng.sample::<f64, _>(StandardNormal)
+                    })
+                    .collect()
+            }
         }
     }
 }
@@ -302,6 +356,41 @@ mod tests {
         assert!(
             (share - 0.1).abs() < 4.5 * (0.09 / g.len() as f64).sqrt(),
             "{share}"
+        );
+    }
+
+    #[test]
+    fn drift_breaks_arrive_at_their_rate_and_persist() {
+        // Without noise about the drift, growth changes only at a break:
+        // count the years whose growth differs from the year before.
+        let p = Process::DriftBreaks {
+            mean: 0.05,
+            sd: 0.0,
+            probability: 0.1,
+            break_sd: 0.02,
+        };
+        let s = generate(&p, 100, 31, 10.0, 3).unwrap();
+        let (mut breaks, mut pairs) = (0usize, 0usize);
+        for x in &s {
+            let g = log_growths(x);
+            breaks += g.windows(2).filter(|w| (w[1] - w[0]).abs() > 1e-9).count();
+            pairs += g.len() - 1;
+        }
+        let share = breaks as f64 / pairs as f64;
+        assert!(
+            (share - 0.1).abs() < 4.5 * (0.09 / pairs as f64).sqrt(),
+            "{share}"
+        );
+        assert_eq!(p.name(), "breaks");
+        assert!(
+            Process::DriftBreaks {
+                mean: 0.05,
+                sd: 0.0,
+                probability: 0.1,
+                break_sd: -1.0,
+            }
+            .validate()
+            .is_err()
         );
     }
 

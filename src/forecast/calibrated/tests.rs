@@ -37,6 +37,13 @@ fn coverage_is_nominal_on_every_synthetic_process() {
         mean: 0.02,
         sd: 0.1,
     });
+    // A break in the drift every ten years on average.
+    processes.push(Process::DriftBreaks {
+        mean: 0.06,
+        sd: 0.03,
+        probability: 0.1,
+        break_sd: 0.03,
+    });
     for (k, p) in processes.iter().enumerate() {
         let s = panel(p, 300, 26, 40 + k as u64);
         let rows = backtest(
