@@ -133,6 +133,9 @@ const MAX_SHOCK_RESIDUALS: usize = 4000;
 /// (95% coverage 0.99 with all errors, 0.97 from 8 values).
 const MIN_RECAL_VALUES: usize = 8;
 
+/// Most calendar years one panel may span.
+pub const MAX_YEARS: usize = 10_000;
+
 /// Horizons the recalibration learns when a single history is fitted
 /// without a backtest's horizon; longer ones use the last.
 const FIT_HORIZONS: usize = 10;
@@ -529,6 +532,14 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         .max()
         .unwrap_or(first_year);
     let span = usize::try_from(last_year - first_year + 1).unwrap_or(0);
+    // The walk keeps a slot per year: a panel spread over more years than
+    // any history is a typo, not a reason to allocate gigabytes.
+    if span > MAX_YEARS {
+        return Err(Error::parameter(
+            "panel",
+            format!("spans {first_year} to {last_year}: at most {MAX_YEARS} years for calibrated"),
+        ));
+    }
     // Past errors by horizon and outcome year: weight count and capped z^2.
     let mut errors = vec![vec![(0.0f64, 0.0f64); span + horizons + 1]; horizons];
     let mut running = vec![(0.0f64, 0.0f64); horizons];

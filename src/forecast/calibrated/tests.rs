@@ -181,3 +181,15 @@ fn bad_settings_are_errors() {
         "calibrated-no_shocks"
     );
 }
+
+#[test]
+fn a_panel_over_absurdly_many_years_is_an_error() {
+    let mut s = panel(&Process::STANDARD_MIX[0], 2, 10, 1);
+    s[0].first_year = Some(-1_000_000_000);
+    s[1].first_year = Some(1_000_000_000);
+    let e = Calibrated::default()
+        .fit_panel(&s, 2)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("at most 10000 years"), "{e}");
+}
