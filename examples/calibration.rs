@@ -126,12 +126,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|y| y.data)
             .collect();
         for s in &mut series {
-            // The target `attain backtest` scores: the whole file's average growth.
-            let n = s.values.len();
-            if n >= 2 && s.values[0] > 0.0 && s.values[n - 1] > 0.0 {
-                let g = (s.values[n - 1] / s.values[0]).powf(1.0 / (n - 1) as f64);
-                s.target_growth_pct = Some(100.0 * (g - 1.0));
-            }
+            // The target `attain backtest` scores by default.
+            s.target_growth_pct = s.average_growth_pct();
         }
         let rows = backtest(&methods, &series, &config)?;
         if !o.csv {

@@ -491,9 +491,7 @@ fn backtest_leaderboard_agrees_with_the_library() {
     let series: Vec<SeriesData> = series
         .into_iter()
         .map(|mut s| {
-            let n = (s.values.len() - 1) as f64;
-            let g = (s.values[s.values.len() - 1] / s.values[0]).powf(1.0 / n) - 1.0;
-            s.target_growth_pct = Some(100.0 * g);
+            s.target_growth_pct = s.average_growth_pct();
             s
         })
         .collect();

@@ -87,16 +87,17 @@ impl Process {
 
     /// Checks the parameters, naming the offending one.
     pub fn validate(&self) -> Result<()> {
-        let sd_ok = |sd: f64| {
-            if sd.is_finite() && sd >= 0.0 {
+        let scale_ok = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
                 Err(Error::parameter(
-                    "sd",
-                    Problem::out_of_range(sd, "finite and >= 0"),
+                    name,
+                    Problem::out_of_range(v, "finite and >= 0"),
                 ))
             }
         };
+        let sd_ok = |sd: f64| scale_ok("sd", sd);
         let probability_ok = |p: f64| {
             if (0.0..=1.0).contains(&p) {
                 Ok(())
@@ -141,12 +142,7 @@ impl Process {
             } => {
                 finite("mean", mean)?;
                 probability_ok(probability)?;
-                if !(break_sd.is_finite() && break_sd >= 0.0) {
-                    return Err(Error::parameter(
-                        "break_sd",
-                        Problem::out_of_range(break_sd, "finite and >= 0"),
-                    ));
-                }
+                scale_ok("break_sd", break_sd)?;
                 sd_ok(sd)
             }
         }

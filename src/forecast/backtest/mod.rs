@@ -124,6 +124,17 @@ impl SeriesData {
         }
     }
 
+    /// Average annual growth over the whole series, percent (the default
+    /// target of `attain backtest`: "grows at least as fast as it did on
+    /// average"); `None` where it has no growth (fewer than two values,
+    /// first or last value not positive).
+    pub fn average_growth_pct(&self) -> Option<f64> {
+        let (first, last) = (*self.values.first()?, *self.values.last()?);
+        let years = self.values.len().checked_sub(1).filter(|&n| n > 0)? as f64;
+        let g = 100.0 * ((last / first).powf(1.0 / years) - 1.0);
+        (first > 0.0 && last > 0.0 && g.is_finite()).then_some(g)
+    }
+
     /// Calendar year of `values[k]` (year 0 is the first without
     /// [`first_year`](Self::first_year)); `i64`, so no series overflows it.
     pub fn year(&self, k: usize) -> i64 {
@@ -741,6 +752,19 @@ mod tests {
         assert!(
             rows.iter()
                 .all(|r| (r.q50.unwrap() - r.point.unwrap()).abs() < 1e-9 * r.point.unwrap())
+        );
+    }
+
+    #[test]
+    fn the_average_growth_is_the_whole_series_cagr() {
+        let g = SeriesData::new("x", vec![100.0, 110.0, 121.0])
+            .average_growth_pct()
+            .unwrap();
+        assert!((g - 10.0).abs() < 1e-12);
+        assert_eq!(SeriesData::new("x", vec![100.0]).average_growth_pct(), None);
+        assert_eq!(
+            SeriesData::new("x", vec![0.0, 1.0]).average_growth_pct(),
+            None
         );
     }
 

@@ -353,38 +353,29 @@ fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<
     let mu = raw.log_level + hf * p.drift + raw.deviation * carry;
     let growth_var = factor * p.var;
     let param_var = hf * hf * p.drift_var;
-    match shocks {
-        Some(s) => {
-            let calm_w = (1.0 - s.prob).powi(h as i32);
-            let calm_var = growth_var * s.calm;
-            if calm_w < 1.0 - 1e-12 {
-                let rest_var = ((growth_var - calm_w * calm_var) / (1.0 - calm_w)).max(calm_var);
-                vec![
-                    Component {
-                        weight: calm_w,
-                        mu,
-                        sigma: (calm_var + param_var).sqrt(),
-                    },
-                    Component {
-                        weight: 1.0 - calm_w,
-                        mu,
-                        sigma: (rest_var + param_var).sqrt(),
-                    },
-                ]
-            } else {
-                vec![Component {
-                    weight: 1.0,
-                    mu,
-                    sigma: (growth_var + param_var).sqrt(),
-                }]
-            }
-        }
-        None => vec![Component {
-            weight: 1.0,
+    // (weight, variance) of the calm years' part and of the rest, when a
+    // shock can occur within h years.
+    let split = shocks
+        .map(|s| ((1.0 - s.prob).powi(h as i32), growth_var * s.calm))
+        .filter(|(calm_w, _)| *calm_w < 1.0 - 1e-12);
+    let parts = match split {
+        Some((calm_w, calm_var)) => vec![
+            (calm_w, calm_var),
+            (
+                1.0 - calm_w,
+                ((growth_var - calm_w * calm_var) / (1.0 - calm_w)).max(calm_var),
+            ),
+        ],
+        None => vec![(1.0, growth_var)],
+    };
+    parts
+        .into_iter()
+        .map(|(weight, var)| Component {
+            weight,
             mu,
-            sigma: (growth_var + param_var).sqrt(),
-        }],
-    }
+            sigma: (var + param_var).sqrt(),
+        })
+        .collect()
 }
 
 impl Fitted for Fit {
@@ -447,12 +438,12 @@ impl Sums {
             let g = log_levels[t + 1] - log_levels[t];
             s1[t + 1] = s1[t] + g;
             s2[t + 1] = s2[t] + g * g;
-            let prev = if t > 0 {
-                log_levels[t] - log_levels[t - 1]
+            let lagged = if t > 0 {
+                g * (log_levels[t] - log_levels[t - 1])
             } else {
                 0.0
             };
-            s11[t + 1] = s11[t] + if t > 0 { g * prev } else { 0.0 };
+            s11[t + 1] = s11[t] + lagged;
         }
         Sums {
             first_year: s.year(0),
@@ -577,13 +568,12 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         // 3. Pooled persistence, bias-corrected (Kendall: E phi_hat ~ phi -
         // (1 + 3 phi) / n).
         let phi = if cfg.has(Part::ChangingDrift) {
-            let (cross, ss, n): (f64, f64, f64) = active
+            let (cross, ss, n, series) = active
                 .iter()
                 .filter(|(_, (g, _, _))| g.n >= 3)
-                .fold((0.0, 0.0, 0.0), |(a, b, c), (_, (g, x, s))| {
-                    (a + x, b + s, c + g.n as f64)
+                .fold((0.0, 0.0, 0.0, 0usize), |(a, b, c, k), (_, (g, x, s))| {
+                    (a + x, b + s, c + g.n as f64, k + 1)
                 });
-            let series = active.iter().filter(|(_, (g, _, _))| g.n >= 3).count();
             if ss > 0.0 && series > 0 {
                 let raw = cross / ss;
                 let nbar = n / series as f64;
@@ -639,37 +629,33 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         });
         // 5. Raw fits of the series observed this year, and their errors at
         // later outcome years.
-        let observed: Vec<(usize, Raw)> = active
+        // A series with stats `g` has `g.n + 1` values dated <= year.
+        let observed: Vec<(usize, usize, Raw)> = active
             .iter()
             .zip(&pooled)
-            .filter(|((i, _), _)| {
-                let s = &sums[*i];
-                s.first_year + s.count_at(year) as i64 - 1 == year
-            })
+            .filter(|((i, (g, _, _)), _)| sums[*i].first_year + g.n as i64 == year)
             .map(|((i, (g, _, _)), p)| {
-                let s = &sums[*i];
-                let k = s.count_at(year);
+                let k = g.n + 1;
                 let mut p = *p;
                 if !cfg.has(Part::ParameterUncertainty) {
                     p.drift_var = 0.0;
                 }
                 let raw = Raw {
                     year: yi,
-                    log_level: s.log_levels[k - 1],
+                    log_level: sums[*i].log_levels[k - 1],
                     pooled: p,
-                    deviation: s.growth(g.n - 1) - p.drift,
+                    deviation: sums[*i].growth(g.n - 1) - p.drift,
                 };
-                (*i, raw)
+                (*i, k, raw)
             })
             .collect();
         let zs: Vec<Vec<(usize, f64)>> = observed
             .par_iter()
-            .map(|(i, raw)| {
-                let s = &sums[*i];
-                let k = s.count_at(year);
+            .filter(|(_, k, _)| *k >= MIN_RECAL_VALUES)
+            .map(|(i, k, raw)| {
                 let values = &panel[*i].values;
                 (1..=horizons)
-                    .filter(|h| k + h - 1 < values.len() && k >= MIN_RECAL_VALUES)
+                    .filter(|h| k + h - 1 < values.len())
                     .map(|h| {
                         let cs = raw_components(raw, model.phi, model.shocks, h);
                         (h, raw_z(&cs, values[k + h - 1]))
@@ -677,13 +663,15 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                     .collect()
             })
             .collect();
-        for ((i, raw), z) in observed.into_iter().zip(zs) {
-            raws[i].push(raw);
+        for z in zs {
             for (h, z) in z {
                 let e = &mut errors[h - 1][yi + h];
                 e.0 += 1.0;
                 e.1 += (z * z).min(cfg.cap);
             }
+        }
+        for (i, _, raw) in observed {
+            raws[i].push(raw);
         }
         years.push(model);
     }

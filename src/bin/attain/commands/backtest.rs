@@ -50,7 +50,7 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
         )));
     }
     for s in &mut series {
-        s.target_growth_pct = a.target_growth.or_else(|| average_growth_pct(&s.values));
+        s.target_growth_pct = a.target_growth.or_else(|| s.average_growth_pct());
     }
     let config = Config::new(a.horizon, a.min_train)
         .map_err(|e| CliError::Input(format!("command line: {e}")))?;
@@ -191,16 +191,6 @@ impl RankBy {
             RankBy::Pit | RankBy::Coverage => value,
         }
     }
-}
-
-/// Average annual growth over a whole series, percent (the default target:
-/// "grows at least as fast as it did on average"); `None` where it has no
-/// growth (fewer than two values, values not positive).
-fn average_growth_pct(values: &[f64]) -> Option<f64> {
-    let (first, last) = (*values.first()?, *values.last()?);
-    let years = values.len().checked_sub(1).filter(|&n| n > 0)? as f64;
-    let g = 100.0 * ((last / first).powf(1.0 / years) - 1.0);
-    (first > 0.0 && last > 0.0 && g.is_finite()).then_some(g)
 }
 
 /// Most paths per forecast of `--engine-paths`.
@@ -460,17 +450,4 @@ fn charts(report: &Report, rank_by: RankBy, horizons: usize) -> Result<Vec<Chart
     ];
     charts.extend(pits);
     Ok(charts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_target_is_the_average_growth() {
-        let g = average_growth_pct(&[100.0, 110.0, 121.0]).unwrap();
-        assert!((g - 10.0).abs() < 1e-12);
-        assert_eq!(average_growth_pct(&[100.0]), None);
-        assert_eq!(average_growth_pct(&[0.0, 1.0]), None);
-    }
 }
