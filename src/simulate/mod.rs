@@ -23,7 +23,9 @@ pub(crate) mod paths;
 pub(crate) mod quantile;
 pub(crate) mod rng;
 pub mod scenario;
+pub mod source;
 
 pub use attainment::Attainment;
 pub use engine::{Engine, RunOptions};
 pub use scenario::Scenario;
+pub use source::Source;
