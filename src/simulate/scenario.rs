@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
 use crate::simulate::model::{LogNormal, ModelSpec};
+use crate::simulate::source::Source;
 
 /// Standard deviation of annual log growth the default scenario assumes for
 /// every simulated series: 5% a year, a middling volatility for provincial
@@ -111,6 +112,10 @@ pub struct Scenario {
     /// Bad (or good) years.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shocks: Vec<Shock>,
+    /// What the scenario rests on; set by whoever builds or loads it, never
+    /// read from the file (a file cannot vouch for its own origin).
+    #[serde(skip)]
+    pub source: Source,
 }
 
 fn default_paths() -> u64 {
@@ -138,6 +143,7 @@ impl Scenario {
             sampling: Sampling::Plain,
             default_sd: DEFAULT_SD,
             growth_shift_pp: 0.0,
+            source: Source::PlanOnly,
             models: BTreeMap::new(),
             starts: BTreeMap::new(),
             correlation: None,

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// What the models behind a set of probabilities came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// Calibrated on the fly from a history file.
@@ -29,6 +29,7 @@ pub enum Source {
     },
     /// No history and no scenario: the plan's stated rates, with a spread
     /// from the stored reference class.
+    #[default]
     PlanOnly,
 }
 

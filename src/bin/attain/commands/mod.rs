@@ -14,6 +14,7 @@ use attain::Plan;
 use attain::simulate::attainment::Attainment;
 use attain::simulate::engine::{Engine, RunOptions};
 use attain::simulate::scenario::Scenario;
+use attain::simulate::source::Source;
 
 use crate::args::{Command, OutputArgs, RunArgs};
 use crate::error::{CliError, write_file};
@@ -40,7 +41,13 @@ pub fn load_plan(path: &Path) -> Result<Plan, CliError> {
 /// line's paths, standard error and seed over it, checked against the plan.
 pub fn load_scenario(run: &RunArgs, plan: &Plan) -> Result<Scenario, CliError> {
     let mut s = match &run.scenario {
-        Some(path) => Scenario::load(path, plan)?,
+        Some(path) => {
+            let mut s = Scenario::load(path, plan)?;
+            s.source = Source::Scenario {
+                file: path.display().to_string(),
+            };
+            s
+        }
         None => Scenario::named("baseline"),
     };
     if let Some(n) = run.paths {
