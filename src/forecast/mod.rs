@@ -236,6 +236,12 @@ impl Predictive {
                     }
                 })
                 .collect()
+        } else if let Predictive::LogNormalMixture(cs) = self {
+            self.validate()?;
+            if let Some(&p) = ps.iter().find(|p| !(**p > 0.0 && **p < 1.0)) {
+                return Err(Error::parameter("p", Problem::out_of_range(p, "in (0, 1)")));
+            }
+            Ok(mixture::quantiles(cs, ps))
         } else {
             ps.iter().map(|&p| self.quantile(p)).collect()
         }

@@ -21,8 +21,9 @@
 //!    values), weighted by `decay^(T - year)`
 //!    and capped at `z^2 <= cap`, update a conjugate inverse-gamma prior
 //!    `IG(prior_dof/2, prior_dof/2)` on the squared scale of the errors. The
-//!    predictive mixes the model over `nodes` equal-probability quantiles of
-//!    that posterior (a discretised Student-t with a finite mean). Without
+//!    predictive mixes the model over a `nodes`-point Gauss-Laguerre
+//!    quadrature of that posterior (a discretised Student-t with a finite
+//!    mean, so the CRPS exists). Without
 //!    past errors the prior alone widens the model (its fallback).
 //!
 //! The predictive is a [`Predictive::LogNormalMixture`]; its median is the
@@ -32,7 +33,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Gamma};
 
 use super::backtest::SeriesData;
 use super::mixture::{self, Component};
@@ -99,7 +99,7 @@ pub struct Calibrated {
     /// Cap on a squared past error, so one catastrophe does not set the
     /// spread for decades.
     pub cap: f64,
-    /// Quantile nodes of the recalibration posterior in the predictive.
+    /// Quadrature nodes of the recalibration posterior in the predictive.
     pub nodes: usize,
 }
 
@@ -110,7 +110,7 @@ impl Default for Calibrated {
             decay: 0.9,
             prior_dof: 4.0,
             cap: 16.0,
-            nodes: 8,
+            nodes: 4,
         }
     }
 }
@@ -236,9 +236,9 @@ pub struct YearModel {
     /// Recalibration posterior `IG(shape, scale)` of the squared error scale,
     /// per horizon `1..=H`: `(shape, scale)`.
     pub recalibration: Vec<(f64, f64)>,
-    /// Its quantile nodes (squared scale multipliers), per horizon.
+    /// Its quadrature nodes `(weight, squared scale multiplier)`, per horizon.
     #[serde(skip)]
-    nodes: Vec<Vec<f64>>,
+    nodes: Vec<Vec<(f64, f64)>>,
 }
 
 /// One series' model at one origin, before the panel's parts are applied.
@@ -383,19 +383,18 @@ impl Fitted for Fit {
         check_horizon(horizon)?;
         let raw = self.components(horizon);
         let nodes = &self.year.nodes[(horizon - 1).min(self.year.nodes.len() - 1)];
-        let j = nodes.len() as f64;
         let cs: Vec<Component> = nodes
             .iter()
-            .flat_map(|&c2| {
+            .flat_map(|&(w, c2)| {
                 raw.iter().map(move |c| Component {
-                    weight: c.weight / j,
+                    weight: c.weight * w,
                     mu: c.mu,
                     sigma: c.sigma * c2.sqrt(),
                 })
             })
             .collect();
         let predictive = Predictive::LogNormalMixture(cs);
-        predictive.validate()?;
+        // Validates too.
         let point = predictive.quantile(0.5)?;
         if !point.is_finite() {
             return Err(Error::NoSolution(format!(
@@ -479,18 +478,46 @@ impl Sums {
     }
 }
 
-/// `nodes` equal-probability quantiles of `IG(shape, scale)`: the reciprocals
-/// of `Gamma(shape, rate = scale)` quantiles.
-fn ig_nodes(shape: f64, scale: f64, nodes: usize) -> Vec<f64> {
-    let Ok(g) = Gamma::new(shape, scale) else {
-        return vec![1.0];
-    };
-    (0..nodes)
-        .map(|k| {
-            let u = (k as f64 + 0.5) / nodes as f64;
-            1.0 / g.inverse_cdf(u)
+/// A `nodes`-point quadrature of `IG(shape, scale)`: `(weight, value)`
+/// pairs whose weighted sums integrate smooth functions of the squared
+/// scale. The precision `1 / c` is `Gamma(shape, rate = scale)`, so the
+/// points are generalized Gauss-Laguerre (`alpha = shape - 1`), found by
+/// Golub-Welsch: the eigenvalues of the Jacobi matrix, with the squared
+/// first components of its eigenvectors as weights. Four points integrate
+/// the predictive's CDF more closely than four equal-probability quantiles,
+/// and than eight once the posterior holds a few errors (test), at half the
+/// cost per forecast of eight.
+fn ig_nodes(shape: f64, scale: f64, nodes: usize) -> Vec<(f64, f64)> {
+    let alpha = shape - 1.0;
+    if !(alpha > -1.0 && scale > 0.0 && scale.is_finite() && alpha.is_finite()) || nodes == 0 {
+        return vec![(1.0, 1.0)];
+    }
+    let mut j = nalgebra::DMatrix::<f64>::zeros(nodes, nodes);
+    for k in 0..nodes {
+        let kf = k as f64;
+        j[(k, k)] = 2.0 * kf + alpha + 1.0;
+        if k + 1 < nodes {
+            let off = ((kf + 1.0) * (kf + 1.0 + alpha)).sqrt();
+            j[(k, k + 1)] = off;
+            j[(k + 1, k)] = off;
+        }
+    }
+    let eig = j.symmetric_eigen();
+    let mut out: Vec<(f64, f64)> = (0..nodes)
+        .filter_map(|k| {
+            let x = eig.eigenvalues[k];
+            let w = eig.eigenvectors[(0, k)].powi(2);
+            (x > 0.0 && w > 0.0).then_some((w, scale / x))
         })
-        .collect()
+        .collect();
+    let total: f64 = out.iter().map(|(w, _)| w).sum();
+    if out.is_empty() || !total.is_finite() {
+        return vec![(1.0, 1.0)];
+    }
+    out.iter_mut().for_each(|(w, _)| *w /= total);
+    // Fixed order (largest scale first), whatever order the solver returns.
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
 }
 
 /// Standardized error of a raw forecast: `Phi^-1` of its CDF at the actual,
@@ -553,7 +580,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             nodes.push(if cfg.has(Part::Recalibration) {
                 ig_nodes(shape, scale, cfg.nodes)
             } else {
-                vec![1.0]
+                vec![(1.0, 1.0)]
             });
         }
         // 2. Every series' statistics from its values dated <= year.
