@@ -199,40 +199,65 @@ fn the_quadrature_integrates_the_recalibration_posterior() {
     use statrs::distribution::{ContinuousCDF, Gamma, StudentsT};
     // N(0, c) with c ~ IG(a, b) is Student's t with 2a degrees of freedom
     // and scale sqrt(b / a): the predictive the nodes discretise. Worst CDF
-    // error of 4 Gauss-Laguerre points against n equal-probability
-    // quantiles (the earlier scheme): better than 4 of those always, and
-    // than 8 once the posterior holds a few errors (shape >= 3).
+    // error of n Gauss-Laguerre points, against n equal-probability
+    // quantiles (the earlier scheme) once the posterior holds a few errors
+    // (a >= 3), and against a bound (the prior alone, a = 2, is the
+    // hardest: its t4 tails).
     let cdf = |nodes: &[(f64, f64)], x: f64| -> f64 {
         nodes
             .iter()
             .map(|(w, c)| w * 0.5 * libm::erfc(-x / (2.0 * c).sqrt()))
             .sum()
     };
-    let cases: [(f64, f64, usize, f64); 4] = [
-        (2.0, 2.0, 4, 5e-3),
-        (3.0, 2.0, 8, 2e-3),
-        (6.0, 3.5, 8, 3e-4),
-        (40.0, 30.0, 8, 1e-5),
+    let cases: [(f64, f64, f64); 4] = [
+        (2.0, 1.0, 0.015),
+        (3.0, 2.0, 0.008),
+        (6.0, 3.5, 0.0025),
+        (40.0, 30.0, 1e-4),
     ];
-    for (a, b, equal_n, bound) in cases {
+    for (a, b, bound) in cases {
         let t = StudentsT::new(0.0, (b / a).sqrt(), 2.0 * a).unwrap();
-        let gauss = super::ig_nodes(a, b, 4);
-        assert_eq!(gauss.len(), 4);
-        assert!((gauss.iter().map(|n| n.0).sum::<f64>() - 1.0).abs() < 1e-12);
         let g = Gamma::new(a, b).unwrap();
-        let w = 1.0 / equal_n as f64;
-        let equal: Vec<(f64, f64)> = (0..equal_n)
-            .map(|k| (w, 1.0 / g.inverse_cdf((k as f64 + 0.5) * w)))
-            .collect();
-        let (mut worst_gauss, mut worst_equal) = (0.0f64, 0.0f64);
-        for x in [0.3, 0.8, 1.3, 2.0, 3.0, 4.0] {
-            worst_gauss = worst_gauss.max((cdf(&gauss, x) - t.cdf(x)).abs());
-            worst_equal = worst_equal.max((cdf(&equal, x) - t.cdf(x)).abs());
+        for n in [2usize, 4] {
+            let gauss = super::ig_nodes(a, b, n);
+            assert_eq!(gauss.len(), n);
+            assert!((gauss.iter().map(|n| n.0).sum::<f64>() - 1.0).abs() < 1e-12);
+            let w = 1.0 / n as f64;
+            let equal: Vec<(f64, f64)> = (0..n)
+                .map(|k| (w, 1.0 / g.inverse_cdf((k as f64 + 0.5) * w)))
+                .collect();
+            let (mut worst_gauss, mut worst_equal) = (0.0f64, 0.0f64);
+            for x in [0.3, 0.8, 1.3, 2.0, 3.0, 4.0] {
+                worst_gauss = worst_gauss.max((cdf(&gauss, x) - t.cdf(x)).abs());
+                worst_equal = worst_equal.max((cdf(&equal, x) - t.cdf(x)).abs());
+            }
+            assert!(worst_gauss < bound, "{a} {b} {n}: {worst_gauss}");
+            assert!(
+                a < 3.0 || worst_gauss < worst_equal,
+                "{a} {b} {n}: {worst_gauss} {worst_equal}"
+            );
         }
-        assert!(worst_gauss < bound, "{a} {b}: {worst_gauss}");
-        assert!(
-            worst_gauss < worst_equal,
-            "{a} {b}: {worst_gauss} {worst_equal}"
-        );
     }
+}
+
+#[test]
+fn the_shape_keeps_the_scale_and_matches_the_kurtosis() {
+    let nodes = vec![(0.25, 0.8), (0.75, 1.1)];
+    // A normal's kurtosis (or less) leaves the nodes alone.
+    assert_eq!(super::with_shape(nodes.clone(), 3.0, 0.1), nodes);
+    assert_eq!(super::with_shape(nodes.clone(), 2.5, 0.1), nodes);
+    // Kurtosis 4.5 with p = 0.1: a^2 = 0.5 * 0.1 / 0.9.
+    let split = super::with_shape(vec![(1.0, 1.0)], 4.5, 0.1);
+    let m2: f64 = split.iter().map(|(w, c)| w * c).sum();
+    let m4: f64 = split.iter().map(|(w, c)| 3.0 * w * c * c).sum();
+    assert!((m2 - 1.0).abs() < 1e-12, "{m2}");
+    assert!((m4 / (m2 * m2) - 4.5).abs() < 1e-12, "{m4}");
+    let two = super::with_shape(nodes.clone(), 4.5, 0.1);
+    assert_eq!(two.len(), 4);
+    assert!((two.iter().map(|n| n.0).sum::<f64>() - 1.0).abs() < 1e-12);
+    // Shrinkage toward 3 with the prior's weight: 10 errors of kurtosis 6
+    // and a prior of 4 give (60 + 12) / 14.
+    let k = super::shrunk_kurtosis((10.0, 10.0), 60.0, 4.0);
+    assert!((k - 72.0 / 14.0).abs() < 1e-12, "{k}");
+    assert_eq!(super::shrunk_kurtosis((0.0, 0.0), 0.0, 4.0), 3.0);
 }
