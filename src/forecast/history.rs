@@ -146,6 +146,7 @@ pub fn yearly_series(actuals: &Actuals, gaps: Gaps) -> Result<Vec<YearlySeries>>
                 first_year,
                 data: SeriesData {
                     first_year: Some(first_year),
+                    filled: filled.iter().map(|y| (y - first_year) as usize).collect(),
                     ..SeriesData::new(id, values)
                 },
                 filled,
@@ -182,6 +183,12 @@ mod tests {
         assert_eq!(s[0].unverified, 1);
         // 100 -> 133.1 over three years is 10% a year: 110, 121 filled.
         assert_eq!(s[1].filled, vec![2018, 2019]);
+        // The same, as indices into the values.
+        let first = s[1].first_year;
+        assert_eq!(
+            s[1].data.filled,
+            vec![(2018 - first) as usize, (2019 - first) as usize]
+        );
         let v = &s[1].data.values;
         assert!(
             (v[1] - 110.0).abs() < 1e-9 && (v[2] - 121.0).abs() < 1e-9,

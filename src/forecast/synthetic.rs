@@ -266,6 +266,7 @@ pub fn generate(
                 values,
                 target_growth_pct: Some(target),
                 first_year: None,
+                filled: Vec::new(),
             })
         })
         .collect()

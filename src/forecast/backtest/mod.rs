@@ -111,6 +111,11 @@ pub struct SeriesData {
     /// at or before its year; without years every series starts in year 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_year: Option<i32>,
+    /// Indices of values filled into gaps, not observed (ascending). They
+    /// carry a gap's total change, so drifts use them; no volatility or
+    /// persistence is learned from a growth that touches one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filled: Vec<usize>,
 }
 
 impl SeriesData {
@@ -121,6 +126,7 @@ impl SeriesData {
             values,
             target_growth_pct: None,
             first_year: None,
+            filled: Vec::new(),
         }
     }
 

@@ -278,7 +278,7 @@ pub struct CalibratedPanel {
     years: Vec<Arc<YearModel>>,
     /// Per series: positive prefix length, and the raw fit at each origin
     /// `MIN_VALUES..=len`.
-    series: Vec<(usize, Vec<Raw>)>,
+    series: Vec<(usize, Vec<Option<Raw>>)>,
     horizons: usize,
     ids: Vec<String>,
 }
@@ -302,7 +302,8 @@ impl CalibratedPanel {
     /// Series `series`'s pooled estimates at origin `origin` (values).
     pub fn pooled(&self, series: usize, origin: usize) -> Option<Pooled> {
         let (_, raws) = self.series.get(series)?;
-        raws.get(origin.checked_sub(MIN_VALUES)?).map(|r| r.pooled)
+        raws.get(origin.checked_sub(MIN_VALUES)?)
+            .and_then(|r| r.map(|r| r.pooled))
     }
 }
 
@@ -327,7 +328,16 @@ impl PanelFits for CalibratedPanel {
                 "must be > 0 for calibrated (it works in logs)",
             ));
         }
-        let raw = raws[origin - MIN_VALUES];
+        let Some(raw) = raws[origin - MIN_VALUES] else {
+            return Err(Error::indicator(
+                &self.ids[series],
+                "history",
+                format!(
+                    "calibrated needs at least 2 observed year-on-year growths in the first \
+                     {origin} values (filled values are not observations)"
+                ),
+            ));
+        };
         Ok(Box::new(Fit {
             raw,
             year: Arc::clone(&self.years[raw.year]),
@@ -427,17 +437,27 @@ impl Fitted for Fit {
 }
 
 /// Prefix sums of one series' log growths, for its statistics at any origin
-/// in O(1).
+/// in O(1). A growth that touches a filled value is not observed: it counts
+/// toward the drift (the gap's total change is real) but not toward the
+/// variance, the persistence or the shocks.
 struct Sums {
     first_year: i64,
     /// Values before the first that is not positive (or all).
     valid: usize,
     log_levels: Vec<f64>,
-    /// `s1[k]`, `s2[k]`: sums of the first `k` growths and their squares;
-    /// `s11[k]`: of `g_t g_(t-1)` among them.
+    /// Whether growth `t` (from value `t` to `t + 1`) was observed.
+    observed: Vec<bool>,
+    /// `s1[k]`: sum of the first `k` growths. Over the observed ones among
+    /// them: `count`, `o1`, `o2` (their count, sum and sum of squares); over
+    /// observed consecutive pairs: `p11` (`sum g_t g_(t-1)`), `pa`
+    /// (`sum g_t + g_(t-1)`) and `pn` (their count).
     s1: Vec<f64>,
-    s2: Vec<f64>,
-    s11: Vec<f64>,
+    count: Vec<usize>,
+    o1: Vec<f64>,
+    o2: Vec<f64>,
+    p11: Vec<f64>,
+    pa: Vec<f64>,
+    pn: Vec<usize>,
 }
 
 impl Sums {
@@ -449,25 +469,46 @@ impl Sums {
             .unwrap_or(s.values.len());
         let log_levels: Vec<f64> = s.values[..valid].iter().map(|v| v.ln()).collect();
         let n = valid.saturating_sub(1);
-        let (mut s1, mut s2, mut s11) = (vec![0.0; n + 1], vec![0.0; n + 1], vec![0.0; n + 1]);
+        let mut filled = vec![false; valid];
+        for &k in &s.filled {
+            if let Some(f) = filled.get_mut(k) {
+                *f = true;
+            }
+        }
+        let observed: Vec<bool> = (0..n).map(|t| !filled[t] && !filled[t + 1]).collect();
+        let zeros = || vec![0.0; n + 1];
+        let (mut s1, mut o1, mut o2, mut p11, mut pa) =
+            (zeros(), zeros(), zeros(), zeros(), zeros());
+        let (mut count, mut pn) = (vec![0usize; n + 1], vec![0usize; n + 1]);
         for t in 0..n {
             let g = log_levels[t + 1] - log_levels[t];
             s1[t + 1] = s1[t] + g;
-            s2[t + 1] = s2[t] + g * g;
-            let lagged = if t > 0 {
-                g * (log_levels[t] - log_levels[t - 1])
+            let seen = observed[t];
+            count[t + 1] = count[t] + usize::from(seen);
+            o1[t + 1] = o1[t] + if seen { g } else { 0.0 };
+            o2[t + 1] = o2[t] + if seen { g * g } else { 0.0 };
+            let pair = seen && t > 0 && observed[t - 1];
+            let before = if pair {
+                log_levels[t] - log_levels[t - 1]
             } else {
                 0.0
             };
-            s11[t + 1] = s11[t] + lagged;
+            p11[t + 1] = p11[t] + g * before;
+            pa[t + 1] = pa[t] + if pair { g + before } else { 0.0 };
+            pn[t + 1] = pn[t] + usize::from(pair);
         }
         Sums {
             first_year: s.year(0),
             valid,
             log_levels,
+            observed,
             s1,
-            s2,
-            s11,
+            count,
+            o1,
+            o2,
+            p11,
+            pa,
+            pn,
         }
     }
 
@@ -481,17 +522,31 @@ impl Sums {
     }
 
     /// Statistics of the first `k` values (`k >= MIN_VALUES`), with the
-    /// lag-one cross product and the sum of squares about the mean.
-    fn stats(&self, k: usize) -> (GrowthStats, f64, f64) {
+    /// lag-one cross product and the sum of squares about the observed
+    /// growths' mean; `None` with fewer than two observed growths.
+    fn stats(&self, k: usize) -> Option<(GrowthStats, f64, f64)> {
         let n = k - 1;
-        let nf = n as f64;
-        let mean = self.s1[n] / nf;
-        let ss = (self.s2[n] - nf * mean * mean).max(0.0);
-        let var = (ss / (nf - 1.0)).max(pool::VAR_FLOOR);
-        // sum_{t=2..n} (g_t - m)(g_(t-1) - m)
-        let cross = self.s11[n] - mean * (2.0 * self.s1[n] - self.growth(0) - self.growth(n - 1))
-            + (nf - 1.0) * mean * mean;
-        (GrowthStats { n, mean, var }, cross, ss)
+        let var_n = self.count[n];
+        if var_n < 2 {
+            return None;
+        }
+        let mean = self.s1[n] / n as f64;
+        let nv = var_n as f64;
+        let m = self.o1[n] / nv;
+        let ss = (self.o2[n] - nv * m * m).max(0.0);
+        let var = (ss / (nv - 1.0)).max(pool::VAR_FLOOR);
+        // sum over observed pairs of (g_t - m)(g_(t-1) - m)
+        let cross = self.p11[n] - m * self.pa[n] + self.pn[n] as f64 * m * m;
+        Some((
+            GrowthStats {
+                n,
+                mean,
+                var,
+                var_n,
+            },
+            cross,
+            ss,
+        ))
     }
 }
 
@@ -615,7 +670,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
     let mut running4 = vec![0.0f64; horizons];
     let mut running = vec![(0.0f64, 0.0f64); horizons];
     let mut years = Vec::with_capacity(span);
-    let mut raws: Vec<Vec<Raw>> = sums
+    let mut raws: Vec<Vec<Option<Raw>>> = sums
         .iter()
         .map(|s| Vec::with_capacity(s.valid.saturating_sub(MIN_VALUES - 1)))
         .collect();
@@ -649,7 +704,10 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             .enumerate()
             .filter_map(|(i, s)| {
                 let k = s.count_at(year);
-                (k >= MIN_VALUES).then(|| (i, s.stats(k)))
+                if k < MIN_VALUES {
+                    return None;
+                }
+                s.stats(k).map(|st| (i, st))
             })
             .collect();
         // 3. Pooled persistence, bias-corrected (Kendall: E phi_hat ~ phi -
@@ -657,9 +715,9 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         let phi = if cfg.has(Part::ChangingDrift) {
             let (cross, ss, n, series) = active
                 .iter()
-                .filter(|(_, (g, _, _))| g.n >= 3)
+                .filter(|(_, (g, _, _))| g.var_n >= 3)
                 .fold((0.0, 0.0, 0.0, 0usize), |(a, b, c, k), (_, (g, x, s))| {
-                    (a + x, b + s, c + g.n as f64, k + 1)
+                    (a + x, b + s, c + g.var_n as f64, k + 1)
                 });
             if ss > 0.0 && series > 0 {
                 let raw = cross / ss;
@@ -684,18 +742,18 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         let shocks = if cfg.has(Part::Shocks) {
             let total: usize = active
                 .iter()
-                .filter(|(_, (g, _, _))| g.n >= MIN_SHOCK_GROWTHS)
-                .map(|(_, (g, _, _))| g.n)
+                .filter(|(_, (g, _, _))| g.var_n >= MIN_SHOCK_GROWTHS)
+                .map(|(_, (g, _, _))| g.var_n)
                 .sum();
             let stride = total.div_ceil(MAX_SHOCK_RESIDUALS).max(1);
             let mut z = Vec::with_capacity(total / stride + 1);
             let mut k = 0usize;
             for (i, (g, _, _)) in &active {
-                if g.n < MIN_SHOCK_GROWTHS {
+                if g.var_n < MIN_SHOCK_GROWTHS {
                     continue;
                 }
                 let sd = g.var.sqrt();
-                for t in 0..g.n {
+                for t in (0..g.n).filter(|&t| sums[*i].observed[t]) {
                     if k.is_multiple_of(stride) {
                         z.push((sums[*i].growth(t) - g.mean) / sd);
                     }
@@ -732,7 +790,12 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                     year: yi,
                     log_level: sums[*i].log_levels[k - 1],
                     pooled: p,
-                    deviation: sums[*i].growth(g.n - 1) - p.drift,
+                    // A filled last growth says nothing of the drift's drift.
+                    deviation: if sums[*i].observed[g.n - 1] {
+                        sums[*i].growth(g.n - 1) - p.drift
+                    } else {
+                        0.0
+                    },
                 };
                 (*i, k, raw)
             })
@@ -760,8 +823,19 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                 fourth[h - 1][yi + h] += z2 * z2;
             }
         }
-        for (i, _, raw) in observed {
-            raws[i].push(raw);
+        // Series with a value dated this year but too few observed growths
+        // get no fit at this origin.
+        let mut fitted = vec![false; sums.len()];
+        for (i, k, raw) in observed {
+            debug_assert_eq!(raws[i].len(), k - MIN_VALUES);
+            raws[i].push(Some(raw));
+            fitted[i] = true;
+        }
+        for (i, s) in sums.iter().enumerate() {
+            let k = s.count_at(year);
+            if !fitted[i] && k >= MIN_VALUES && s.first_year + k as i64 - 1 == year {
+                raws[i].push(None);
+            }
         }
         years.push(model);
     }

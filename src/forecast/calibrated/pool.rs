@@ -16,12 +16,15 @@ use crate::calibration::student_t::trigamma;
 /// One series' growth statistics at an origin.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GrowthStats {
-    /// Annual log growths observed (`>= 2`).
+    /// Annual log growths spanned (`>= 2`), filled years included.
     pub n: usize,
-    /// Their mean.
+    /// Their mean (the gap's total change counts: the drift's estimate).
     pub mean: f64,
-    /// Their sample variance (divisor `n - 1`), `> 0`.
+    /// The sample variance of the observed growths (divisor `var_n - 1`),
+    /// `> 0`.
     pub var: f64,
+    /// Observed growths behind `var` (`2..=n`): none touches a filled value.
+    pub var_n: usize,
 }
 
 /// The cross-section the series are shrunk toward, and how strongly.
@@ -113,7 +116,7 @@ fn long_run(phi: f64) -> f64 {
 /// marginal variance (to first order: `E s^2 ~ sigma^2 (1 - (k - 1) / (n - 1))`
 /// for long-run factor `k`), its correction capped at 2.
 fn marginal_var(s: &GrowthStats, phi: f64) -> f64 {
-    let shrink = 1.0 - (long_run(phi) - 1.0) / (s.n as f64 - 1.0);
+    let shrink = 1.0 - (long_run(phi) - 1.0) / (s.var_n as f64 - 1.0);
     s.var.max(VAR_FLOOR) / shrink.max(0.5)
 }
 
@@ -131,7 +134,7 @@ pub fn pool(stats: &[GrowthStats], phi: f64) -> (Option<Pool>, Vec<Pooled>) {
     let (lv, ls): (Vec<f64>, Vec<f64>) = stats
         .iter()
         .map(|s| {
-            let (bias, var) = log_var_moments(s.n as f64 - 1.0);
+            let (bias, var) = log_var_moments(s.var_n as f64 - 1.0);
             (marginal_var(s, phi).ln() - bias, var)
         })
         .unzip();
@@ -214,7 +217,12 @@ mod tests {
                     .collect();
                 let mean = g.iter().sum::<f64>() / n as f64;
                 let var = g.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-                GrowthStats { n, mean, var }
+                GrowthStats {
+                    n,
+                    mean,
+                    var,
+                    var_n: n,
+                }
             })
             .collect();
         let (p, post) = pool(&stats, 0.0);
@@ -239,11 +247,13 @@ mod tests {
                 n: 5,
                 mean: 0.1,
                 var: 0.01,
+                var_n: 5,
             },
             GrowthStats {
                 n: 5,
                 mean: 0.0,
                 var: 0.04,
+                var_n: 5,
             },
         ];
         let (p, post) = pool(&s, 0.0);

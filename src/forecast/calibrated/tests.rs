@@ -261,3 +261,42 @@ fn the_shape_keeps_the_scale_and_matches_the_kurtosis() {
     assert!((k - 72.0 / 14.0).abs() < 1e-12, "{k}");
     assert_eq!(super::shrunk_kurtosis((0.0, 0.0), 0.0, 4.0), 3.0);
 }
+
+#[test]
+fn filled_values_feed_the_drift_not_the_volatility() {
+    // 13 values; 5-8 filled at the constant growth joining 4 and 9.
+    let mut v = vec![100.0, 110.0, 104.0, 120.0, 118.0];
+    let step = (150.0f64 / 118.0).ln() / 5.0;
+    v.extend((1..5).map(|k| 118.0 * (step * k as f64).exp()));
+    v.extend([150.0, 141.0, 160.0, 171.0]);
+    let mut s = SeriesData::new("a", v.clone());
+    s.filled = vec![5, 6, 7, 8];
+    // One series: its own estimates; without changing drift, phi = 0.
+    let m = Calibrated::without(Part::ChangingDrift);
+    let fit = m.fit_panel(std::slice::from_ref(&s), 1).unwrap();
+    let p = fit.pooled(0, 13).unwrap();
+    let g: Vec<f64> = v.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+    let seen: Vec<f64> = [0, 1, 2, 3, 9, 10, 11].iter().map(|&t| g[t]).collect();
+    let mean = seen.iter().sum::<f64>() / 7.0;
+    let var = seen.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 6.0;
+    assert!((p.var / var - 1.0).abs() < 1e-12, "{} {var}", p.var);
+    assert!((p.drift - (171.0f64 / 100.0).ln() / 12.0).abs() < 1e-14);
+    // Unmarked, the smooth fill would have shrunk the volatility.
+    let plain = m
+        .fit_panel(&[SeriesData::new("a", v)], 1)
+        .unwrap()
+        .pooled(0, 13)
+        .unwrap();
+    assert!(plain.var < 0.8 * p.var, "{} {}", plain.var, p.var);
+    // Too few observed growths at an origin: a typed error naming the series.
+    let mut short = SeriesData::new("b", vec![100.0, 105.0, 110.0, 116.0, 120.0]);
+    short.filled = vec![1, 2, 3];
+    let e = m
+        .fit_panel(&[short], 1)
+        .unwrap()
+        .fit(0, 5)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("\"b\"") && e.contains("filled values"), "{e}");
+}
