@@ -310,6 +310,22 @@ impl Marginals {
         &self.horizons
     }
 
+    /// The same mixtures with median annual growth `growth_pct` (checked);
+    /// the copy shares this model's quantile table once it is built.
+    pub fn with_growth_pct(&self, growth_pct: f64) -> Result<Marginals> {
+        check_growth(growth_pct)?;
+        Ok(Marginals {
+            growth_pct,
+            ..self.clone()
+        })
+    }
+
+    /// Builds the quantile table now rather than on the first simulation
+    /// (copies made after share it).
+    pub fn tabulated(&self) {
+        self.table();
+    }
+
     /// The tabulated quantiles, built on first use.
     fn table(&self) -> &Table {
         self.table.get_or_init(|| Arc::new(self.tabulate()))
