@@ -91,12 +91,8 @@ fn pad(s: &str, width: usize) -> String {
 fn print_table(plan: &Plan, rows: &[Row], sim: &Attainment) {
     println!("{}", plan.name);
     println!(
-        "{} -> {}; P(attain) under the default scenario ({} paths, seed {}, log-normal growth at the stated rate, sd {:.0}%)\n",
-        plan.base_year,
-        plan.target_year,
-        sim.paths,
-        sim.seed,
-        100.0 * attain::simulate::scenario::DEFAULT_SD
+        "{} -> {}; P(attain) under the default scenario ({} paths, seed {}, growth at the stated rate, spread of the stored reference class)\n",
+        plan.base_year, plan.target_year, sim.paths, sim.seed
     );
     let head = [
         "类别",

@@ -81,6 +81,20 @@ const PINS: &[(&str, f64, usize, u64)] = &[
     ("midterm_review", 0.9736, 314, 0xcfd6efa987d4a9a6),
     ("peer_workload", 0.34966, 1437, 0x1f88b6d9590589ad),
     ("shipped_plan", 0.5835, 1225, 0xfc978986129bcfeb),
+    // The plan-only defaults under data/reference_class.toml: these two move
+    // when it is regenerated (and only then).
+    (
+        "shipped_plan_reference_class",
+        0.55065,
+        1225,
+        0xf6e125639a8b1c5d,
+    ),
+    (
+        "midterm_review_reference_class",
+        0.9023,
+        314,
+        0xef0130a2d1ade78d,
+    ),
 ];
 
 /// Compares a case with its pin: `Err` names what moved, with the line to
@@ -106,7 +120,18 @@ fn hunan() -> Plan {
     Plan::load(data("hunan_14th_fyp_commerce.toml")).unwrap()
 }
 
+/// The pinned scenario with the log-normal defaults at 5% volatility the
+/// pins were made with (`default_sd` set, as a scenario file may set it).
 fn scenario(paths: u64, seed: u64) -> Scenario {
+    let mut s = reference_scenario(paths, seed);
+    s.default_sd = Some(0.05);
+    s
+}
+
+/// The pinned scenario with the plan-only defaults: the stored reference
+/// class's spread. Its pins move when `data/reference_class.toml` is
+/// regenerated.
+fn reference_scenario(paths: u64, seed: u64) -> Scenario {
     let mut s = Scenario::named("pinned");
     s.paths = paths;
     s.seed = seed;
@@ -122,6 +147,21 @@ fn shipped_plan() {
         .unwrap();
     let trade = result.target("trade_total", 0).unwrap().attain.unwrap();
     pin("shipped_plan", trade.p, digest(&result));
+}
+
+#[test]
+fn shipped_plan_reference_class() {
+    let plan = hunan();
+    let result = Engine::new(
+        &plan,
+        &reference_scenario(20_000, 2021),
+        RunOptions::default(),
+    )
+    .unwrap()
+    .run()
+    .unwrap();
+    let trade = result.target("trade_total", 0).unwrap().attain.unwrap();
+    pin("shipped_plan_reference_class", trade.p, digest(&result));
 }
 
 /// The NumPy peer's workload W2 (../shared/peers/README.md), as the example
@@ -149,6 +189,23 @@ fn midterm_review() {
     let rows = review(&plan, &scenario(20_000, 5), &known, 2022).unwrap();
     let trade = rows.iter().find(|r| r.id == "trade_total").unwrap();
     pin("midterm_review", trade.p_now.unwrap().p, digest(&rows));
+}
+
+#[test]
+fn midterm_review_reference_class() {
+    let plan = hunan();
+    let actuals = Actuals::load(data("hunan_actuals.csv"), &plan).unwrap();
+    let known: Known = plan
+        .series_ids()
+        .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
+        .collect();
+    let rows = review(&plan, &reference_scenario(20_000, 5), &known, 2022).unwrap();
+    let trade = rows.iter().find(|r| r.id == "trade_total").unwrap();
+    pin(
+        "midterm_review_reference_class",
+        trade.p_now.unwrap().p,
+        digest(&rows),
+    );
 }
 
 #[test]

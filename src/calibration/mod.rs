@@ -63,6 +63,7 @@ pub const MIN_SHRINK_YEARS: usize = 5;
 mod ar1;
 mod history;
 mod log_growth;
+pub mod reference_class;
 mod scenario;
 mod series;
 mod shock;

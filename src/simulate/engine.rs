@@ -436,7 +436,7 @@ fn plan_sources(
                     });
                     continue;
                 }
-                scenario.default_model(plan, i)
+                scenario.default_model(plan, i)?
             }
         };
         let Some(model) = model else {

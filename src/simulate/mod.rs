@@ -21,11 +21,13 @@ pub mod model;
 pub(crate) mod normal;
 pub(crate) mod paths;
 pub(crate) mod quantile;
+pub mod reference_class;
 pub(crate) mod rng;
 pub mod scenario;
 pub mod source;
 
 pub use attainment::Attainment;
 pub use engine::{Engine, RunOptions};
+pub use reference_class::ReferenceClass;
 pub use scenario::Scenario;
 pub use source::Source;

@@ -3,7 +3,10 @@
 //!
 //! A scenario is data (TOML or JSON beside the plan file). Anything it leaves
 //! out has a documented default taken from the plan alone, so every plan runs
-//! without one: see [`Scenario::default_model`].
+//! without one: see [`Scenario::default_model`]. That default is a
+//! plan-consistent baseline (the stated rate as the median path, the spread
+//! of the stored [`ReferenceClass`]), not a forecast: a scenario calibrated on
+//! history is what makes a probability rest on data.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,12 +16,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
 use crate::simulate::model::{LogNormal, ModelSpec};
+use crate::simulate::reference_class::ReferenceClass;
 use crate::simulate::source::Source;
 
-/// Standard deviation of annual log growth the default scenario assumes for
-/// every simulated series: 5% a year, a middling volatility for provincial
-/// trade, investment and consumption aggregates. It is a convention, not an
-/// estimate; calibrate from history for real work.
+/// The 5% volatility of annual log growth that default models had before the
+/// reference class (a convention, not an estimate): a scenario that sets
+/// `default_sd = 0.05` gets those log-normal defaults back.
 pub const DEFAULT_SD: f64 = 0.05;
 
 /// Number of paths when a scenario names none.
@@ -89,9 +92,11 @@ pub struct Scenario {
     /// How shocks are drawn.
     #[serde(default)]
     pub sampling: Sampling,
-    /// Volatility of the default models.
-    #[serde(default = "default_sd")]
-    pub default_sd: f64,
+    /// Volatility of annual log growth of the default models: when set, they
+    /// are log-normal with this standard deviation; when not, their spread by
+    /// horizon is the stored [`ReferenceClass`]'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_sd: Option<f64>,
     /// Percentage points added to the growth of every default model
     /// (optimistic > 0 > pessimistic).
     #[serde(default)]
@@ -122,10 +127,6 @@ fn default_paths() -> u64 {
     DEFAULT_PATHS
 }
 
-fn default_sd() -> f64 {
-    DEFAULT_SD
-}
-
 impl Default for Scenario {
     fn default() -> Self {
         Scenario::named("baseline")
@@ -141,7 +142,7 @@ impl Scenario {
             target_se: None,
             seed: 0,
             sampling: Sampling::Plain,
-            default_sd: DEFAULT_SD,
+            default_sd: None,
             growth_shift_pp: 0.0,
             source: Source::PlanOnly,
             models: BTreeMap::new(),
@@ -183,10 +184,12 @@ impl Scenario {
                 Problem::out_of_range(se, "> 0"),
             ));
         }
-        if !(self.default_sd.is_finite() && self.default_sd >= 0.0) {
+        if let Some(sd) = self.default_sd
+            && !(sd.is_finite() && sd >= 0.0)
+        {
             return Err(Error::parameter(
                 "default_sd",
-                Problem::out_of_range(self.default_sd, ">= 0"),
+                Problem::out_of_range(sd, ">= 0"),
             ));
         }
         if !self.growth_shift_pp.is_finite() {
@@ -254,24 +257,37 @@ impl Scenario {
         Ok(())
     }
 
-    /// The model a series gets when the scenario names none: log-normal annual
-    /// growth at the plan's growth (shifted by `growth_shift_pp`) with
-    /// `default_sd`; auxiliary series grow at their assumed rate. `None` for
-    /// series with nothing to go on (flow and milestone rows without a base);
-    /// ratio and aggregate rows are computed from their components instead.
-    pub fn default_model(&self, plan: &Plan, index: usize) -> Option<ModelSpec> {
+    /// The model a series gets when the scenario names none, a
+    /// plan-consistent baseline: its median path grows at the plan's growth
+    /// (shifted by `growth_shift_pp`; auxiliary series at their assumed
+    /// rate), and its spread by horizon is the stored [`ReferenceClass`]'s
+    /// ([`ReferenceClass::baseline`]), or, where the scenario sets
+    /// `default_sd`, that of log-normal annual growth with that volatility.
+    /// `None` for series with nothing to go on (flow and milestone rows
+    /// without a base); ratio and aggregate rows are computed from their
+    /// components instead.
+    pub fn default_model(&self, plan: &Plan, index: usize) -> Result<Option<ModelSpec>> {
         let pct = match plan.indicators.get(index) {
-            Some(ind) => plan.growth_pct(&ind.id)?,
-            None => {
-                plan.series
-                    .get(index - plan.indicators.len())?
-                    .assumed_growth_pct?
-            }
+            Some(ind) => plan.growth_pct(&ind.id),
+            None => index
+                .checked_sub(plan.indicators.len())
+                .and_then(|k| plan.series.get(k))
+                .and_then(|s| s.assumed_growth_pct),
+        };
+        let Some(pct) = pct else {
+            return Ok(None);
         };
         let pct = (pct + self.growth_shift_pp).max(-99.0);
-        LogNormal::new(pct, self.default_sd)
-            .ok()
-            .map(ModelSpec::LogNormal)
+        let id = plan.series_ids().nth(index).unwrap_or_default();
+        let named = |e: Error| Error::indicator(id, "default model", e.to_string());
+        match self.default_sd {
+            Some(sd) => LogNormal::new(pct, sd)
+                .map(|m| Some(ModelSpec::LogNormal(m)))
+                .map_err(named),
+            None => ReferenceClass::baseline(pct)
+                .map(|m| Some(ModelSpec::Marginals(m)))
+                .map_err(named),
+        }
     }
 
     /// Parses and checks a scenario from TOML text against `plan`.

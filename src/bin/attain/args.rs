@@ -63,8 +63,9 @@ pub struct OutputArgs {
 /// Options of the commands that simulate.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Scenario file (TOML, or JSON by extension); default: every series
-    /// log-normal at the plan's growth with 5% volatility.
+    /// Scenario file (TOML, or JSON by extension); default: a plan-consistent
+    /// baseline, every series at the plan's growth with the spread by
+    /// horizon of the stored reference class.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
     /// Number of paths (overrides the scenario's).

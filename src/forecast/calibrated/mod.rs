@@ -42,9 +42,11 @@ use super::{
 };
 use crate::error::{Error, Result};
 
+mod params;
 pub mod pool;
 pub mod shock;
 
+pub use params::SeriesParams;
 pub use pool::{GrowthStats, Pool, Pooled};
 pub use shock::Shocks;
 
@@ -352,13 +354,6 @@ struct Fit {
     year: Arc<YearModel>,
 }
 
-impl Fit {
-    /// The model's components `h` years ahead before recalibration.
-    fn components(&self, h: usize) -> Vec<Component> {
-        raw_components(&self.raw, self.year.phi, self.year.shocks, h)
-    }
-}
-
 /// The raw predictive of log level `h` years ahead: center, AR(1)
 /// accumulation, shock split and parameter uncertainty.
 fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<Component> {
@@ -408,18 +403,8 @@ fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<
 impl Fitted for Fit {
     fn forecast(&self, horizon: usize) -> Result<Forecast> {
         check_horizon(horizon)?;
-        let raw = self.components(horizon);
-        let nodes = &self.year.nodes[(horizon - 1).min(self.year.nodes.len() - 1)];
-        let cs: Vec<Component> = nodes
-            .iter()
-            .flat_map(|&(w, c2)| {
-                raw.iter().map(move |c| Component {
-                    weight: c.weight * w,
-                    mu: c.mu,
-                    sigma: c.sigma * c2.sqrt(),
-                })
-            })
-            .collect();
+        let y = &self.year;
+        let cs = params::predictive_components(&self.raw, y.phi, y.shocks, &y.nodes, horizon);
         let predictive = Predictive::LogNormalMixture(cs);
         // Validates too.
         let point = predictive.quantile(0.5)?;

@@ -127,6 +127,7 @@ mod counts;
 mod deterministic;
 mod log_normal;
 mod logit;
+mod marginals;
 mod shock;
 mod student_t;
 mod two_piece;
@@ -137,6 +138,7 @@ pub use counts::{NegativeBinomial, Poisson};
 pub use deterministic::Deterministic;
 pub use log_normal::LogNormal;
 pub use logit::{Logit, drift_to_reach};
+pub use marginals::Marginals;
 pub use shock::ShockMixture;
 pub use student_t::StudentT;
 pub use two_piece::TwoPiece;
@@ -168,6 +170,9 @@ pub enum ModelSpec {
     NegativeBinomial(NegativeBinomial),
     /// Log-normal growth whose mean is drawn once per path (parameter uncertainty).
     UncertainMean(UncertainMean),
+    /// Given distributions of the log change at each horizon (a calibrated
+    /// forecast, a reference class), joined by a random-walk copula.
+    Marginals(Marginals),
 }
 
 /// `$body` with `$m` bound to the model inside any [`ModelSpec`]: the one
@@ -186,6 +191,7 @@ macro_rules! each_model {
             ModelSpec::Poisson($m) => $body,
             ModelSpec::NegativeBinomial($m) => $body,
             ModelSpec::UncertainMean($m) => $body,
+            ModelSpec::Marginals($m) => $body,
         }
     };
 }
