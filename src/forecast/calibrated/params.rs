@@ -98,13 +98,14 @@ impl CalibratedPanel {
     /// Series `series`'s parameters on its first `origin` values (as
     /// [`PanelFits::fit`](crate::forecast::PanelFits::fit) takes them);
     /// `None` where there is no such fit (an index out of the panel, fewer
-    /// than [`MIN_VALUES`] values, or past the series' positive values).
+    /// than [`MIN_VALUES`] values, past the series' positive values, or
+    /// fewer than two observed growths: filled values are not observations).
     pub fn series_params(&self, series: usize, origin: usize) -> Option<SeriesParams> {
         let (valid, raws) = self.series.get(series)?;
         if origin > *valid {
             return None;
         }
-        let raw = raws.get(origin.checked_sub(MIN_VALUES)?)?;
+        let raw = raws.get(origin.checked_sub(MIN_VALUES)?)?.as_ref()?;
         let year: &YearModel = self.years.get(raw.year)?;
         Some(SeriesParams {
             id: self.ids.get(series)?.clone(),
