@@ -912,6 +912,7 @@ fn help_lists_the_subcommands_and_exit_codes() {
         "simulate",
         "review",
         "backtest",
+        "calibrate",
         "init",
         "Exit status",
     ] {
@@ -955,4 +956,191 @@ fn ctrl_c_stops_a_run_cleanly_with_130_and_writes_nothing() {
     );
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The library's calibration of the shipped history as of `as_of`.
+fn library_calibration(plan: &Plan, as_of: i32) -> attain::calibration::HistoryScenario {
+    use attain::forecast::history::{Gaps, yearly_series};
+    let actuals = Actuals::read(path("data/hunan_history.csv")).unwrap();
+    let history = yearly_series(&actuals, Gaps::Geometric).unwrap();
+    attain::calibration::calibrated_scenario(&history, Some(plan), as_of).unwrap()
+}
+
+#[test]
+fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
+    let dir = scratch("calibrate");
+    let file = dir.join("s.toml");
+    let history = path("data/hunan_history.csv");
+    let o = attain(&[
+        "calibrate",
+        &history,
+        "--plan",
+        &shipped(),
+        "--as-of",
+        "2022",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Series the history cannot model are named, on standard error and in
+    // the file.
+    assert!(stderr(&o).contains("retail_sales (2 consecutive reported values"));
+    let plan = Plan::load(shipped()).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    // The file is the library's scenario, to the bit.
+    let loaded = Scenario::load(&file, &plan).unwrap();
+    let lib = library_calibration(&plan, 2022);
+    assert_eq!(loaded.models, lib.scenario.models);
+    assert_eq!(loaded.correlation, lib.scenario.correlation);
+    assert_eq!(
+        loaded.models.keys().collect::<Vec<_>>(),
+        ["fdi", "trade_total"]
+    );
+    // What the scenario does not hold is in its comments.
+    for needle in [
+        "history ",
+        "data/hunan_history.csv (6 series, years 2019-2022)",
+        "# trade_total",
+        "sample: 3 values, 2020-2022",
+        "(se 0.",
+        "own estimate's weight",
+        "pool of 3 series",
+        "persistence of growth",
+        "recalibration of the spread",
+        "h  1: shape",
+        "Correlation of the same observed log growths",
+        "Not calibrated",
+    ] {
+        assert!(text.contains(needle), "{needle} not in\n{text}");
+    }
+    // Without --out it goes to standard output.
+    let printed = ok(&[
+        "calibrate",
+        &history,
+        "--plan",
+        &shipped(),
+        "--as-of",
+        "2022",
+    ]);
+    assert_eq!(printed, text);
+    // simulate --scenario runs it as the library does.
+    let csv = ok(&[
+        "simulate",
+        &shipped(),
+        "--scenario",
+        file.to_str().unwrap(),
+        "--paths",
+        "4000",
+        "--seed",
+        "3",
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    let mut s = lib.scenario.clone();
+    s.paths = 4000;
+    s.seed = 3;
+    let att = library_run(&plan, &s);
+    let rows = csv_rows(&csv);
+    for r in &att.targets {
+        let row = rows
+            .iter()
+            .find(|row| row["id"] == r.id && row["target_index"] == r.target_index.to_string())
+            .unwrap();
+        assert_eq!(num(row, "p_attain"), r.attain.map(|p| p.p), "{}", r.id);
+    }
+    // As of the plan's base year (the default) no plan series has three
+    // consecutive reported values: the file has no models, and says why.
+    let o = attain(&["calibrate", &history, "--plan", &shipped()]);
+    assert_eq!(o.status.code(), Some(0));
+    let base = stdout(&o);
+    assert!(!base.contains("[models."), "{base}");
+    assert!(base.contains("trade_total (1 consecutive reported values up to 2020 after a gap"));
+    // Without a plan every series with enough history is modelled.
+    let all = ok(&["calibrate", &history]);
+    assert!(all.contains("[models.trade_dependency]"), "{all}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn review_with_history_calibrates_on_values_up_to_the_review_year() {
+    let actuals_file = path("data/hunan_actuals.csv");
+    let history = path("data/hunan_history.csv");
+    let plan_file = shipped();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "review",
+            plan_file.as_str(),
+            "--actuals",
+            actuals_file.as_str(),
+            "--as-of",
+            "2022",
+            "--paths",
+            "4000",
+            "--seed",
+            "5",
+            "--format",
+            "csv",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        csv_rows(&ok(&args))
+    };
+    let with = run(&["--history", &history]);
+    let plain = run(&[]);
+    let plan = Plan::load(shipped()).unwrap();
+    let actuals = Actuals::load(&actuals_file, &plan).unwrap();
+    let known: Known = plan
+        .series_ids()
+        .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
+        .collect();
+    let mut scenario = library_calibration(&plan, 2022).scenario;
+    scenario.paths = 4000;
+    scenario.seed = 5;
+    let lib = review(&plan, &scenario, &known, 2022).unwrap();
+    for (row, r) in with.iter().zip(&lib) {
+        assert_eq!(num(row, "p_now"), r.p_now.map(|p| p.p), "{}", r.id);
+    }
+    // The history moves trade_total and fdi (and the aggregate of fdi), and
+    // nothing it cannot model.
+    let p = |rows: &[BTreeMap<String, String>], id: &str| {
+        num(rows.iter().find(|r| r["id"] == id).unwrap(), "p_now").unwrap()
+    };
+    for id in ["trade_total", "fdi", "foreign_capital"] {
+        assert!((p(&with, id) - p(&plain, id)).abs() > 0.02, "{id}");
+    }
+    for id in ["processing_trade", "retail_sales", "odi"] {
+        assert_eq!(p(&with, id), p(&plain, id), "{id}");
+    }
+    // Later values of the history are not used: as of 2021 trade_total has
+    // two consecutive reported values, too few, so it keeps the default.
+    let o = attain(&[
+        "review",
+        &shipped(),
+        "--actuals",
+        &actuals_file,
+        "--as-of",
+        "2021",
+        "--history",
+        &history,
+        "--paths",
+        "2000",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("trade_total (2 consecutive reported values up to 2021"));
+    // --history with --scenario is refused.
+    let o = attain(&[
+        "review",
+        &shipped(),
+        "--actuals",
+        &actuals_file,
+        "--history",
+        &history,
+        "--scenario",
+        &every_kind_scenario(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }

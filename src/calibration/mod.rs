@@ -17,12 +17,18 @@
 //!
 //! [`Calibration`] bundles the fits of one series and builds models from them;
 //! [`scenario_from`] builds a [`Scenario`] and reports what it used.
+//! [`calibrated_scenario`] builds one from a whole panel of histories with
+//! the `calibrated` forecasting model (what `attain calibrate` and
+//! `--history` run), and [`reference_class`] learns the plan-only
+//! baseline's spread from real panels.
 //!
 //! One concept per file: `history` (the input series), `log_growth`, `ar1`,
 //! `student_t` and `shock` (one estimator each), `series` (a series' bundle of
 //! fits and the ones it skipped, told by [`OptionalFit`]), `shrinkage` (the
-//! correlation) and `scenario` (models from the fits). A new estimator is a
-//! new file here plus its field in [`Calibration`].
+//! correlation) and `scenario` (models from the fits); `history_scenario`
+//! (a scenario from the calibrated model) and `reference_class` (the
+//! plan-only baseline's spread). A new estimator is a new file here plus its
+//! field in [`Calibration`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +68,7 @@ pub const MIN_SHRINK_YEARS: usize = 5;
 
 mod ar1;
 mod history;
+mod history_scenario;
 mod log_growth;
 pub mod reference_class;
 mod scenario;
@@ -74,6 +81,10 @@ mod tests;
 
 pub use ar1::Ar1Fit;
 pub use history::{History, HistoryMeasure, log_growth_of_levels, log_growth_of_rates};
+pub use history_scenario::{
+    DEFAULT_HORIZONS, HistoryScenario, PanelUse, SeriesCalibration, Uncalibrated,
+    calibrated_scenario,
+};
 pub use log_growth::LogGrowthFit;
 pub use scenario::{CalibratedScenario, ModelChoice, UsedModel, scenario_from};
 pub use series::{Calibration, OptionalFit, Skipped};

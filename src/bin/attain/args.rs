@@ -34,6 +34,11 @@ pub enum Command {
     Review(ReviewArgs),
     /// The forecast-method leaderboard of a rolling-origin backtest.
     Backtest(BacktestArgs),
+    /// Calibrates a scenario on history (`id,year,value`): the `calibrated`
+    /// model's predictive for each series, the pooling, the correlation and
+    /// the recalibration, as a commented scenario file that `simulate
+    /// --scenario` reads.
+    Calibrate(CalibrateArgs),
     /// Writes a commented example plan and scenario to start from.
     Init(InitArgs),
 }
@@ -66,8 +71,13 @@ pub struct RunArgs {
     /// Scenario file (TOML, or JSON by extension); default: a plan-consistent
     /// baseline, every series at the plan's growth with the spread by
     /// horizon of the stored reference class.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "history")]
     pub scenario: Option<PathBuf>,
+    /// Calibrate the scenario on this history (`id,year,value` CSV, gaps
+    /// filled geometrically) instead of reading one: values up to the plan's
+    /// base year for `simulate`, up to the review year for `review`.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// Number of paths (overrides the scenario's).
     #[arg(long, value_name = "N", conflicts_with = "se")]
     pub paths: Option<u64>,
@@ -186,6 +196,26 @@ pub struct BacktestArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `attain calibrate`.
+#[derive(Debug, Clone, Args)]
+pub struct CalibrateArgs {
+    /// History: `id,year,value[,source,verified]` CSV (or TOML/JSON by
+    /// extension); years missing between two reported ones are filled
+    /// geometrically (and feed no correlation).
+    pub history: PathBuf,
+    /// Plan file: model its series (the history's other series are peers in
+    /// the pool), for the years up to its target year.
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
+    /// Use only values dated at or before YEAR (default: the plan's base
+    /// year, or the history's last year without a plan).
+    #[arg(long, value_name = "YEAR", allow_negative_numbers = true)]
+    pub as_of: Option<i32>,
+    /// Write the scenario to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `attain init`.

@@ -2,6 +2,7 @@
 //! results to the output, chart and report modules.
 
 pub mod backtest;
+pub mod calibrate;
 pub mod check;
 pub mod init;
 pub mod review;
@@ -11,6 +12,9 @@ use std::io::Write as _;
 use std::path::Path;
 
 use attain::Plan;
+use attain::calibration::{HistoryScenario, calibrated_scenario};
+use attain::forecast::history::{Gaps, yearly_series};
+use attain::plan::actuals::Actuals;
 use attain::simulate::attainment::Attainment;
 use attain::simulate::engine::{Engine, RunOptions};
 use attain::simulate::scenario::Scenario;
@@ -28,6 +32,7 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Simulate(a) => simulate::run(&a),
         Command::Review(a) => review::run(&a),
         Command::Backtest(a) => backtest::run(&a),
+        Command::Calibrate(a) => calibrate::run(&a),
         Command::Init(a) => init::run(&a),
     }
 }
@@ -37,19 +42,86 @@ pub fn load_plan(path: &Path) -> Result<Plan, CliError> {
     Ok(Plan::load(path)?)
 }
 
-/// The scenario of a run: the file (or the default one), then the command
-/// line's paths, standard error and seed over it, checked against the plan.
-pub fn load_scenario(run: &RunArgs, plan: &Plan) -> Result<Scenario, CliError> {
-    let mut s = match &run.scenario {
-        Some(path) => {
+/// A history file calibrated as of `as_of` (values dated later unused),
+/// for `plan` if given: read, gaps filled geometrically, fitted.
+pub fn calibrate_history(
+    path: &Path,
+    plan: Option<&Plan>,
+    as_of: i32,
+) -> Result<HistoryScenario, CliError> {
+    let in_file = |e: attain::Error| CliError::from(e.in_file(path));
+    let actuals = Actuals::read(path)?;
+    let history = yearly_series(&actuals, Gaps::Geometric).map_err(in_file)?;
+    calibrated_scenario(&history, plan, as_of).map_err(in_file)
+}
+
+/// What a calibration left to the plan-only default, as notes.
+pub fn calibration_notes(h: &HistoryScenario) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !h.uncalibrated.is_empty() {
+        let list: Vec<String> = h
+            .uncalibrated
+            .iter()
+            .map(|u| format!("{} ({})", u.id, u.reason))
+            .collect();
+        notes.push(format!(
+            "Without enough history, plan-only default (the stated rate, the reference class's spread): {}.",
+            list.join(", ")
+        ));
+    }
+    notes
+}
+
+/// A run's scenario and what to tell about it.
+pub struct Loaded {
+    /// The scenario, checked against the plan.
+    pub scenario: Scenario,
+    /// Warnings about it (series a calibration left to the default).
+    pub notes: Vec<String>,
+}
+
+/// The scenario of a run: the file, a calibration on `--history` with
+/// values up to `as_of`, or the default one; then the command line's paths,
+/// standard error and seed over it, checked against the plan. Warnings go to
+/// standard error unless `--quiet`.
+pub fn load_scenario(run: &RunArgs, plan: &Plan, as_of: i32) -> Result<Loaded, CliError> {
+    let mut notes = Vec::new();
+    let mut s = match (&run.scenario, &run.history) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::Input(
+                "--scenario and --history: give one (a calibrated scenario is written by `attain calibrate`)"
+                    .into(),
+            ));
+        }
+        (Some(path), None) => {
             let mut s = Scenario::load(path, plan)?;
             s.source = Source::Scenario {
                 file: path.display().to_string(),
             };
             s
         }
-        None => Scenario::named("baseline"),
+        (None, Some(path)) => {
+            let h = calibrate_history(path, Some(plan), as_of)?;
+            if h.series.is_empty() {
+                notes.push(format!(
+                    "no series of the plan has enough history up to {as_of} in {}: the plan-only baseline applies",
+                    path.display()
+                ));
+                Scenario::named("baseline")
+            } else {
+                notes = calibration_notes(&h);
+                let mut s = h.scenario.clone();
+                s.source = h.source(&path.display().to_string());
+                s
+            }
+        }
+        (None, None) => Scenario::named("baseline"),
     };
+    if !run.quiet {
+        for n in &notes {
+            eprintln!("attain: warning: {n}");
+        }
+    }
     if let Some(n) = run.paths {
         s.paths = n;
     }
@@ -61,7 +133,7 @@ pub fn load_scenario(run: &RunArgs, plan: &Plan) -> Result<Scenario, CliError> {
     }
     s.validate(plan)
         .map_err(|e| CliError::Input(format!("command line: {e}")))?;
-    Ok(s)
+    Ok(Loaded { scenario: s, notes })
 }
 
 /// Most worker threads `--threads` takes: each is an OS thread with its own

@@ -24,11 +24,12 @@ use crate::report::{self, Input, Report};
 pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
     let plan = load_plan(&a.plan)?;
     let actuals = Actuals::load(&a.actuals, &plan)?;
-    let scenario = load_scenario(&a.run, &plan)?;
     let as_of = match a.as_of {
         Some(y) => y,
         None => default_as_of(&plan, &actuals)?,
     };
+    let loaded = load_scenario(&a.run, &plan, as_of)?;
+    let scenario = loaded.scenario;
     // Actuals are laid out one slot per plan year: a plan the engine cannot
     // hold is refused before that allocation, with the engine's own error.
     if plan
@@ -60,9 +61,10 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         drop(bar);
         rows?
     };
-    let out = output(
+    let mut out = output(
         &plan, &a.plan, &a.actuals, &scenario, &actuals, as_of, &rows,
     )?;
+    out.table.notes.extend(loaded.notes);
     if a.run.chart.is_none() && a.run.report.is_none() {
         return emit(&out, &a.output);
     }

@@ -22,11 +22,13 @@ use crate::report::{self, Input, Report};
 /// Runs `attain simulate`.
 pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
     let plan = load_plan(&a.plan)?;
-    let scenario = load_scenario(&a.run, &plan)?;
+    let loaded = load_scenario(&a.run, &plan, plan.base_year)?;
+    let scenario = loaded.scenario;
     let options = run_options(&a.run)?;
     let threads = options.threads;
     let att = simulate_with_bar(&plan, &scenario, options, a.run.quiet)?;
     let mut out = output(&plan, &a.plan, &scenario, &att)?;
+    out.table.notes.extend(loaded.notes);
     out.json.insert("threads".into(), json!(threads));
     if a.fan {
         let targets = std::mem::replace(&mut out.table, fan_table(&plan, &att));
