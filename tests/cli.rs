@@ -984,7 +984,9 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Series the history cannot model are named, on standard error and in
     // the file.
-    assert!(stderr(&o).contains("retail_sales (2 consecutive reported values"));
+    assert!(
+        stderr(&o).contains("retail_sales (fewer than 2 observed year-on-year growths up to 2022")
+    );
     let plan = Plan::load(shipped()).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     // The file is the library's scenario, to the bit.
@@ -994,17 +996,17 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
     assert_eq!(loaded.correlation, lib.scenario.correlation);
     assert_eq!(
         loaded.models.keys().collect::<Vec<_>>(),
-        ["fdi", "trade_total"]
+        ["fdi", "gdp", "trade_total"]
     );
     // What the scenario does not hold is in its comments.
     for needle in [
         "history ",
-        "data/hunan_history.csv (6 series, years 2019-2022)",
+        "data/hunan_history.csv (19 series, years 2015-2022)",
         "# trade_total",
-        "sample: 3 values, 2020-2022",
+        "sample: 8 values, 2015-2022 (4 filled into gaps",
         "(se 0.",
         "own estimate's weight",
-        "pool of 3 series",
+        "pool of 4 series",
         "persistence of growth",
         "recalibration of the spread",
         "h  1: shape",
@@ -1049,13 +1051,13 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
             .unwrap();
         assert_eq!(num(row, "p_attain"), r.attain.map(|p| p.p), "{}", r.id);
     }
-    // As of the plan's base year (the default) no plan series has three
-    // consecutive reported values: the file has no models, and says why.
+    // As of the plan's base year (the default) no plan series has two
+    // observed growths: the file has no models, and says why.
     let o = attain(&["calibrate", &history, "--plan", &shipped()]);
     assert_eq!(o.status.code(), Some(0));
     let base = stdout(&o);
     assert!(!base.contains("[models."), "{base}");
-    assert!(base.contains("trade_total (1 consecutive reported values up to 2020 after a gap"));
+    assert!(base.contains("trade_total (fewer than 2 observed year-on-year growths up to 2020"));
     // Without a plan every series with enough history is modelled.
     let all = ok(&["calibrate", &history]);
     assert!(all.contains("[models.trade_dependency]"), "{all}");
@@ -1113,7 +1115,8 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
         assert_eq!(p(&with, id), p(&plain, id), "{id}");
     }
     // Later values of the history are not used: as of 2021 trade_total has
-    // two consecutive reported values, too few, so it keeps the default.
+    // one observed growth (2020-2021; 2016-2019 are filled), too few, so it
+    // keeps the default.
     let o = attain(&[
         "review",
         &shipped(),
@@ -1129,7 +1132,9 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
         "csv",
     ]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("trade_total (2 consecutive reported values up to 2021"));
+    assert!(
+        stderr(&o).contains("trade_total (fewer than 2 observed year-on-year growths up to 2021")
+    );
     // --history with --scenario is refused.
     let o = attain(&[
         "review",

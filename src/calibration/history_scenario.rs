@@ -4,11 +4,12 @@
 //!
 //! [`calibrated_scenario`] fits [`Calibrated::default`] to every series of
 //! the history (series the plan lacks are peers in the pool), using only
-//! values dated at or before the as-of year, and of each series only its
-//! last run of consecutive reported years: values filled in a gap are not
-//! observations, and a geometric fill's constant growth would pass for a
-//! series without volatility (a certain forecast), so a series is used
-//! from the end of its last gap on. Each plan series with enough
+//! values dated at or before the as-of year. Values filled in a gap are not
+//! observations (a geometric fill's constant growth would pass for a series
+//! without volatility, a certain forecast): they carry a gap's total change
+//! into the drift, and nothing into a variance, a persistence, the shocks
+//! or the correlation, which uses each series' last run of consecutive
+//! reported years ([`SeriesData::filled`]). Each plan series with enough
 //! history gets a [`Marginals`] model: its predictive at its last origin,
 //! `h = 1, 2, ...` years ahead, as the forecast gives it, moved to start at
 //! 0 (the engine starts it from the plan's base, or the latest actual). The
@@ -54,8 +55,9 @@ pub struct SeriesCalibration {
     pub id: String,
     /// The fitted parameters at the series' last origin.
     pub params: SeriesParams,
-    /// Values before the series' last gap, left out.
-    pub before_gap: usize,
+    /// Values filled into gaps among those used (they carry the drift, no
+    /// volatility).
+    pub filled: usize,
     /// The model the scenario holds for it.
     pub model: Marginals,
 }
@@ -105,10 +107,23 @@ impl HistoryScenario {
     }
 }
 
-/// `s` cut to its observed values dated at or before `as_of` that follow
-/// its last filled year (the last run of consecutive reported years), and
-/// how many earlier values that leaves out.
+/// `s` cut to its values dated at or before `as_of`, its filled ones
+/// marked, and how many of those there are.
 fn up_to(s: &YearlySeries, as_of: i32) -> (SeriesData, usize) {
+    let keep = usize::try_from(i64::from(as_of) + 1 - i64::from(s.first_year))
+        .unwrap_or(0)
+        .min(s.data.values.len());
+    let mut data = s.data.clone();
+    data.values.truncate(keep);
+    data.filled.retain(|&k| k < keep);
+    let filled = data.filled.len();
+    (data, filled)
+}
+
+/// `s` cut to its values dated at or before `as_of` that follow its last
+/// filled year (the last run of consecutive reported years): what the
+/// correlation may use.
+fn observed_run(s: &YearlySeries, as_of: i32) -> SeriesData {
     let index = |y: i64| usize::try_from(y - i64::from(s.first_year)).unwrap_or(0);
     let keep = index(i64::from(as_of) + 1).min(s.data.values.len());
     let from = s
@@ -120,8 +135,9 @@ fn up_to(s: &YearlySeries, as_of: i32) -> (SeriesData, usize) {
         .min(keep);
     let mut data = s.data.clone();
     data.values = s.data.values[from..keep].to_vec();
+    data.filled.clear();
     data.first_year = i32::try_from(i64::from(s.first_year) + from as i64).ok();
-    (data, from)
+    data
 }
 
 /// The model of one series from its parameters: the predictive `1..=h`
@@ -239,18 +255,18 @@ pub fn calibrated_scenario(
             });
             continue;
         };
-        let (data, before_gap) = &cut[i];
+        let (data, filled) = &cut[i];
         let origin = data.values.len();
         let Some(params) = fit.series_params(i, origin) else {
-            let reason = if origin < MIN_VALUES && *before_gap > 0 {
-                format!(
-                    "{origin} consecutive reported values up to {as_of} after a gap, \
-                     {MIN_VALUES} needed"
-                )
-            } else if origin < MIN_VALUES {
+            let reason = if origin < MIN_VALUES {
                 format!("{origin} values up to {as_of}, {MIN_VALUES} needed")
-            } else {
+            } else if data.values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
                 "history has a value that is not positive".to_string()
+            } else {
+                format!(
+                    "fewer than 2 observed year-on-year growths up to {as_of} \
+                     ({filled} of its {origin} values are filled into gaps)"
+                )
             };
             uncalibrated.push(Uncalibrated { id, reason });
             continue;
@@ -262,7 +278,7 @@ pub fn calibrated_scenario(
         series.push(SeriesCalibration {
             id,
             params,
-            before_gap: *before_gap,
+            filled: *filled,
             model,
         });
     }
@@ -286,7 +302,7 @@ pub fn calibrated_scenario(
             .iter()
             .filter_map(|s| position(&s.id))
             .map(|i| {
-                let data = &cut[i].0;
+                let data = observed_run(&history[i], as_of);
                 History::levels(&data.id, data.first_year.unwrap_or(0), &data.values)
             })
             .collect();
@@ -379,6 +395,7 @@ mod tests {
                     for k in 1..4 {
                         data.values[9 + k] = a * (b / a).powf(k as f64 / 4.0);
                         filled.push(1999 + k as i32);
+                        data.filled.push(9 + k);
                     }
                 }
                 YearlySeries {
@@ -402,11 +419,11 @@ mod tests {
         assert_eq!(r.uncalibrated.len(), 1);
         assert_eq!(r.uncalibrated[0].id, "new");
         assert_eq!(r.horizons, 5);
-        // s1 is used from 2003, after its gap.
-        assert_eq!(r.series[1].before_gap, 13);
+        // s1 is used whole, its three filled values marked.
+        assert_eq!(r.series[1].filled, 3);
         for s in &r.series {
             assert_eq!(s.params.year, 2019);
-            assert_eq!(s.params.values, if s.id == "s1" { 17 } else { 30 });
+            assert_eq!(s.params.values, 30);
             assert_eq!(s.model.horizons().len(), 5);
             // The model is the predictive, moved to start at 0.
             for h in [1, 3, 5] {

@@ -185,10 +185,10 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
             "#   sample: {} values, {first}-{}{}",
             p.values,
             p.year,
-            if c.before_gap > 0 {
+            if c.filled > 0 {
                 format!(
-                    " (the {} values before its last gap are left out: filled years are not observations)",
-                    c.before_gap
+                    " ({} filled into gaps: they carry the drift, no volatility)",
+                    c.filled
                 )
             } else {
                 String::new()
