@@ -1048,6 +1048,10 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
             .find(|row| row["id"] == r.id && row["target_index"] == r.target_index.to_string())
             .unwrap();
         assert_eq!(num(row, "p_attain"), r.attain.map(|p| p.p), "{}", r.id);
+        assert_eq!(
+            row["scenario_source"],
+            format!("scenario {}", file.display())
+        );
     }
     // As of the plan's base year (the default) no plan series has three
     // consecutive reported values: the file has no models, and says why.
@@ -1088,6 +1092,14 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     };
     let with = run(&["--history", &history]);
     let plain = run(&[]);
+    // Every row says what it rests on.
+    for r in &with {
+        assert_eq!(
+            r["scenario_source"],
+            format!("history {history} (6 series, years 2019-2022)")
+        );
+    }
+    assert!(plain.iter().all(|r| r["scenario_source"] == "plan only"));
     let plan = Plan::load(shipped()).unwrap();
     let actuals = Actuals::load(&actuals_file, &plan).unwrap();
     let known: Known = plan
@@ -1143,4 +1155,40 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_output_says_what_the_probabilities_rest_on() {
+    let dir = scratch("source");
+    let report = dir.join("r.html");
+    let base = ["simulate", "--paths", "2000", "--quiet"];
+    let run = |extra: &[&str]| {
+        let plan = shipped();
+        let mut args = vec![base[0], plan.as_str()];
+        args.extend_from_slice(&base[1..]);
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+    // The table: the source, and for the plan alone what that means.
+    let table = run(&["--report", report.to_str().unwrap()]);
+    let head: Vec<&str> = table.lines().take(3).collect();
+    assert_eq!(head[1], "Probabilities rest on: plan only.");
+    assert!(head[2].contains("plan-consistent baseline"), "{}", head[2]);
+    assert!(head[2].contains("reference class"), "{}", head[2]);
+    assert!(head[2].contains("`--history FILE`"), "{}", head[2]);
+    // The report: a fact, and the table's lead.
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<dt>probabilities rest on</dt><dd>plan only</dd>"));
+    assert!(html.contains("plan-consistent baseline"));
+    // JSON: the Display string, the structured source, and in the
+    // library's result.
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    assert_eq!(json["scenario_source"], "plan only");
+    assert_eq!(json["source"]["kind"], "plan_only");
+    assert_eq!(json["attainment"]["source"]["kind"], "plan_only");
+    // The fan table's CSV too.
+    let fan = csv_rows(&run(&["--fan", "--format", "csv"]));
+    assert!(fan.len() > 20);
+    assert!(fan.iter().all(|r| r["scenario_source"] == "plan only"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
