@@ -984,7 +984,13 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Series the history cannot model are named, on standard error and in
     // the file.
-    assert!(stderr(&o).contains("retail_sales (2 consecutive reported values"));
+    assert!(
+        stderr(&o).contains(
+            "retail_sales (fewer than 2 observed growths up to 2022: filled values are not observations)"
+        ),
+        "{}",
+        stderr(&o)
+    );
     let plan = Plan::load(shipped()).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     // The file is the library's scenario, to the bit.
@@ -994,21 +1000,22 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
     assert_eq!(loaded.correlation, lib.scenario.correlation);
     assert_eq!(
         loaded.models.keys().collect::<Vec<_>>(),
-        ["fdi", "trade_total"]
+        ["fdi", "gdp", "trade_total"]
     );
     // What the scenario does not hold is in its comments.
     for needle in [
         "history ",
-        "data/hunan_history.csv (6 series, years 2019-2022)",
+        "data/hunan_history.csv (19 series, years 2015-2022)",
         "# trade_total",
-        "sample: 3 values, 2020-2022",
+        "sample: 8 values, 2015-2022, 4 of them filled into gaps",
         "(se 0.",
         "own estimate's weight",
-        "pool of 3 series",
+        "pool of 4 series",
+        "Peers (in the pool, not in the plan): capital_attracted_total, chenglingji_container_teu",
         "persistence of growth",
         "recalibration of the spread",
         "h  1: shape",
-        "Correlation of the same observed log growths",
+        "Correlation of the observed log growths",
         "Not calibrated",
     ] {
         assert!(text.contains(needle), "{needle} not in\n{text}");
@@ -1053,13 +1060,14 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
             format!("scenario {}", file.display())
         );
     }
-    // As of the plan's base year (the default) no plan series has three
-    // consecutive reported values: the file has no models, and says why.
+    // As of the plan's base year (the default) no plan series has two
+    // observed growths: the file has no models, and says why.
     let o = attain(&["calibrate", &history, "--plan", &shipped()]);
     assert_eq!(o.status.code(), Some(0));
     let base = stdout(&o);
     assert!(!base.contains("[models."), "{base}");
-    assert!(base.contains("trade_total (1 consecutive reported values up to 2020 after a gap"));
+    assert!(base.contains("trade_total (fewer than 2 observed growths up to 2020"));
+    assert!(base.contains("processing_trade (1 value up to 2020, 3 needed)"));
     // Without a plan every series with enough history is modelled.
     let all = ok(&["calibrate", &history]);
     assert!(all.contains("[models.trade_dependency]"), "{all}");
@@ -1096,7 +1104,7 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     for r in &with {
         assert_eq!(
             r["scenario_source"],
-            format!("history {history} (6 series, years 2019-2022)")
+            format!("history {history} (19 series, years 2015-2022)")
         );
     }
     assert!(plain.iter().all(|r| r["scenario_source"] == "plan only"));
@@ -1113,19 +1121,19 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     for (row, r) in with.iter().zip(&lib) {
         assert_eq!(num(row, "p_now"), r.p_now.map(|p| p.p), "{}", r.id);
     }
-    // The history moves trade_total and fdi (and the aggregate of fdi), and
-    // nothing it cannot model.
+    // The history moves trade_total, fdi and GDP (so the aggregate of fdi
+    // and trade's ratio to GDP), and nothing it cannot model.
     let p = |rows: &[BTreeMap<String, String>], id: &str| {
         num(rows.iter().find(|r| r["id"] == id).unwrap(), "p_now").unwrap()
     };
-    for id in ["trade_total", "fdi", "foreign_capital"] {
+    for id in ["trade_total", "fdi", "foreign_capital", "trade_dependency"] {
         assert!((p(&with, id) - p(&plain, id)).abs() > 0.02, "{id}");
     }
     for id in ["processing_trade", "retail_sales", "odi"] {
         assert_eq!(p(&with, id), p(&plain, id), "{id}");
     }
     // Later values of the history are not used: as of 2021 trade_total has
-    // two consecutive reported values, too few, so it keeps the default.
+    // one observed growth (2020-2021), too few, so it keeps the default.
     let o = attain(&[
         "review",
         &shipped(),
@@ -1141,7 +1149,11 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
         "csv",
     ]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("trade_total (2 consecutive reported values up to 2021"));
+    assert!(
+        stderr(&o).contains("trade_total (fewer than 2 observed growths up to 2021"),
+        "{}",
+        stderr(&o)
+    );
     // --history with --scenario is refused.
     let o = attain(&[
         "review",

@@ -36,7 +36,7 @@ pub fn scenario(
         return Ok((
             Scenario::named("default"),
             vec![format!(
-                "no series of the plan has three consecutive reported values up to {as_of} in \
+                "no series of the plan has enough history (three values, two observed growths) up to {as_of} in \
                  {shown}: the plan-only baseline applies"
             )],
         ));

@@ -4,25 +4,24 @@
 //!
 //! [`calibrated_scenario`] fits [`Calibrated::default`] to every series of
 //! the history (series the plan lacks are peers in the pool), using only
-//! values dated at or before the as-of year, and of each series only its
-//! last run of consecutive reported years: values filled in a gap are not
-//! observations, and a geometric fill's constant growth would pass for a
-//! series without volatility (a certain forecast), so a series is used
-//! from the end of its last gap on. Each plan series with enough
+//! values dated at or before the as-of year. Values filled into a gap are
+//! marked ([`SeriesData::filled`]): the model learns a drift from them (a
+//! gap's total change is real) but no volatility, persistence or shock, so
+//! a geometric fill's constant growth does not pass for a calm series. Each plan series with enough
 //! history gets a [`Marginals`] model: its predictive at its last origin,
 //! `h = 1, 2, ...` years ahead, as the forecast gives it, moved to start at
 //! 0 (the engine starts it from the plan's base, or the latest actual). The
 //! model's `growth_pct` is the pooled drift; its mixtures hold the rest (the
 //! decaying last deviation, the spread). The correlation is the shrunk
-//! correlation of the modelled series' log growths over the same observed
-//! years.
+//! correlation of the modelled series' observed log growths: a growth that
+//! touches a filled year is not an observation and feeds no correlation.
 //!
 //! Plan series without enough history keep the plan-only default; the
 //! result lists them with the reason.
 
 use serde::Serialize;
 
-use super::{CorrelationFit, History, correlation};
+use super::{CorrelationFit, History, HistoryMeasure, correlation};
 use crate::error::{Error, Result};
 use crate::forecast::backtest::SeriesData;
 use crate::forecast::calibrated::{Calibrated, MIN_VALUES, SeriesParams};
@@ -54,8 +53,8 @@ pub struct SeriesCalibration {
     pub id: String,
     /// The fitted parameters at the series' last origin.
     pub params: SeriesParams,
-    /// Values before the series' last gap, left out.
-    pub before_gap: usize,
+    /// Of the values used, those filled into gaps (not observed).
+    pub filled: usize,
     /// The model the scenario holds for it.
     pub model: Marginals,
 }
@@ -105,23 +104,21 @@ impl HistoryScenario {
     }
 }
 
-/// `s` cut to its observed values dated at or before `as_of` that follow
-/// its last filled year (the last run of consecutive reported years), and
-/// how many earlier values that leaves out.
-fn up_to(s: &YearlySeries, as_of: i32) -> (SeriesData, usize) {
-    let index = |y: i64| usize::try_from(y - i64::from(s.first_year)).unwrap_or(0);
-    let keep = index(i64::from(as_of) + 1).min(s.data.values.len());
-    let from = s
-        .filled
-        .iter()
-        .filter(|&&y| y <= as_of)
-        .max()
-        .map_or(0, |&y| index(i64::from(y) + 1))
-        .min(keep);
+/// `s` cut to its values dated at or before `as_of`, its filled values
+/// marked, and the reported (year, value) pairs among them.
+fn up_to(s: &YearlySeries, as_of: i32) -> (SeriesData, Vec<(i32, f64)>) {
+    let keep = usize::try_from(i64::from(as_of) - i64::from(s.first_year) + 1)
+        .unwrap_or(0)
+        .min(s.data.values.len());
     let mut data = s.data.clone();
-    data.values = s.data.values[from..keep].to_vec();
-    data.first_year = i32::try_from(i64::from(s.first_year) + from as i64).ok();
-    (data, from)
+    data.values.truncate(keep);
+    data.first_year = Some(s.first_year);
+    data.filled.retain(|&k| k < keep);
+    let reported = (0..keep)
+        .filter(|k| !data.filled.contains(k))
+        .map(|k| (s.first_year + k as i32, data.values[k]))
+        .collect();
+    (data, reported)
 }
 
 /// The model of one series from its parameters: the predictive `1..=h`
@@ -172,8 +169,8 @@ pub fn calibrated_scenario(
     plan: Option<&Plan>,
     as_of: i32,
 ) -> Result<HistoryScenario> {
-    let cut: Vec<(SeriesData, usize)> = history.iter().map(|s| up_to(s, as_of)).collect();
-    let used: Vec<&(SeriesData, usize)> =
+    let cut: Vec<(SeriesData, Vec<(i32, f64)>)> = history.iter().map(|s| up_to(s, as_of)).collect();
+    let used: Vec<&(SeriesData, Vec<(i32, f64)>)> =
         cut.iter().filter(|(d, _)| !d.values.is_empty()).collect();
     let Some(first_year) = used.iter().map(|(d, _)| d.year(0)).min() else {
         return Err(Error::parameter(
@@ -239,18 +236,19 @@ pub fn calibrated_scenario(
             });
             continue;
         };
-        let (data, before_gap) = &cut[i];
+        let data = &cut[i].0;
         let origin = data.values.len();
         let Some(params) = fit.series_params(i, origin) else {
-            let reason = if origin < MIN_VALUES && *before_gap > 0 {
-                format!(
-                    "{origin} consecutive reported values up to {as_of} after a gap, \
-                     {MIN_VALUES} needed"
-                )
-            } else if origin < MIN_VALUES {
-                format!("{origin} values up to {as_of}, {MIN_VALUES} needed")
-            } else {
+            let reason = if origin < MIN_VALUES {
+                let values = if origin == 1 { "value" } else { "values" };
+                format!("{origin} {values} up to {as_of}, {MIN_VALUES} needed")
+            } else if data.values.iter().any(|v| v.is_nan() || *v <= 0.0) {
                 "history has a value that is not positive".to_string()
+            } else {
+                format!(
+                    "fewer than 2 observed growths up to {as_of}: filled values are not \
+                     observations"
+                )
             };
             uncalibrated.push(Uncalibrated { id, reason });
             continue;
@@ -262,7 +260,7 @@ pub fn calibrated_scenario(
         series.push(SeriesCalibration {
             id,
             params,
-            before_gap: *before_gap,
+            filled: data.filled.len(),
             model,
         });
     }
@@ -286,8 +284,14 @@ pub fn calibrated_scenario(
             .iter()
             .filter_map(|s| position(&s.id))
             .map(|i| {
-                let data = &cut[i].0;
-                History::levels(&data.id, data.first_year.unwrap_or(0), &data.values)
+                let (data, reported) = &cut[i];
+                let (years, values) = reported.iter().copied().unzip();
+                History {
+                    id: data.id.clone(),
+                    measure: HistoryMeasure::Levels,
+                    years,
+                    values,
+                }
             })
             .collect();
         let fit = correlation(&histories)?;
@@ -379,6 +383,7 @@ mod tests {
                     for k in 1..4 {
                         data.values[9 + k] = a * (b / a).powf(k as f64 / 4.0);
                         filled.push(1999 + k as i32);
+                        data.filled.push(9 + k);
                     }
                 }
                 YearlySeries {
@@ -402,11 +407,10 @@ mod tests {
         assert_eq!(r.uncalibrated.len(), 1);
         assert_eq!(r.uncalibrated[0].id, "new");
         assert_eq!(r.horizons, 5);
-        // s1 is used from 2003, after its gap.
-        assert_eq!(r.series[1].before_gap, 13);
+        assert_eq!(r.series[1].filled, 3);
         for s in &r.series {
             assert_eq!(s.params.year, 2019);
-            assert_eq!(s.params.values, if s.id == "s1" { 17 } else { 30 });
+            assert_eq!(s.params.values, 30);
             assert_eq!(s.model.horizons().len(), 5);
             // The model is the predictive, moved to start at 0.
             for h in [1, 3, 5] {
@@ -423,11 +427,14 @@ mod tests {
             }
             assert!(matches!(r.scenario.models[&s.id], ModelSpec::Marginals(_)));
         }
-        // The correlation is of the same observed growths: from 2004, the
-        // first growth after s1's gap.
+        // The correlation is of observed growths: the four years whose
+        // growth touches s1's filled values (2000 to 2003) are left out.
         let c = r.correlation.as_ref().unwrap();
         assert_eq!(c.correlation.ids(), ["s0", "s1", "s2"]);
-        assert_eq!(c.years, (2004..=2019).collect::<Vec<i32>>());
+        for y in 2000..=2003 {
+            assert!(!c.years.contains(&y), "{y}");
+        }
+        assert_eq!(c.years.len(), 29 - 4);
         r.scenario.validate(&plan).unwrap();
         assert_eq!(
             r.source("h.csv").to_string(),
