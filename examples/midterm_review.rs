@@ -7,7 +7,13 @@
 //! cargo run --release --example midterm_review                     # shipped actuals
 //! cargo run --release --example midterm_review -- --actuals FILE   # your own (id,year,value CSV, TOML or JSON)
 //! cargo run --release --example midterm_review -- --csv
+//! cargo run --release --example midterm_review -- --plan-only      # the plan-consistent baseline alone
+//! cargo run --release --example midterm_review -- --history FILE
 //! ```
+//! By default the scenario of each review year is calibrated on
+//! `data/hunan_history.csv` with the values up to that year, as `attain
+//! review --history` does; series without enough history (and every series,
+//! with `--plan-only`) get the plan-consistent baseline.
 //! Values marked unverified in the shipped file come from statistical
 //! communiques without a second check (see data/README.md).
 
@@ -16,7 +22,10 @@ use std::path::PathBuf;
 use attain::Plan;
 use attain::plan::actuals::Actuals;
 use attain::review::{Known, ReviewRow, review};
-use attain::simulate::scenario::Scenario;
+use attain::simulate::Source;
+
+#[path = "common/history.rs"]
+mod history;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 
@@ -27,10 +36,13 @@ fn pct(v: Option<f64>) -> String {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut csv = false;
     let mut file = PathBuf::from(DATA).join("hunan_actuals.csv");
+    let mut history_file = Some(PathBuf::from(DATA).join("hunan_history.csv"));
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--csv" => csv = true,
+            "--plan-only" => history_file = None,
+            "--history" => history_file = Some(args.next().ok_or("--history needs a file")?.into()),
             "--actuals" => file = args.next().ok_or("--actuals needs a file")?.into(),
             other => return Err(format!("unknown argument {other}").into()),
         }
@@ -46,22 +58,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .filter(|&y| y > plan.base_year)
         .collect();
-    let mut scenario = Scenario::named("default");
-    scenario.seed = 2021;
-    scenario.paths = 50_000;
     if csv {
         println!(
-            "as_of,no,id,latest,completion_pct,elapsed_pct,progress_pct,required_growth_pct,p_attain,p_low,p_high,latest_year,verified,unsd,open_sdg,p_before,target_index,kind"
+            "as_of,no,id,latest,completion_pct,elapsed_pct,progress_pct,required_growth_pct,p_attain,p_low,p_high,latest_year,verified,unsd,open_sdg,p_before,target_index,kind,scenario_source"
         );
     }
     for &year in &years {
+        // Only history up to the review year.
+        let (mut scenario, notes) = history::scenario(&plan, history_file.as_deref(), year)?;
+        scenario.seed = 2021;
+        scenario.paths = 50_000;
         let rows = review(&plan, &scenario, &known, year)?;
         if csv {
             for r in &rows {
-                print_csv(year, r, &actuals);
+                print_csv(year, r, &actuals, &scenario.source);
+            }
+            for n in &notes {
+                eprintln!("warning ({year}): {n}");
             }
         } else {
-            print_table(&plan, year, &rows, &file, &actuals);
+            print_table(&plan, year, &rows, &file, &actuals, &scenario.source);
+            for n in &notes {
+                println!("{n}");
+            }
         }
     }
     Ok(())
@@ -85,7 +104,7 @@ fn verified(actuals: &Actuals, r: &ReviewRow) -> &'static str {
     }
 }
 
-fn print_csv(year: i32, r: &ReviewRow, actuals: &Actuals) {
+fn print_csv(year: i32, r: &ReviewRow, actuals: &Actuals, source: &Source) {
     let p = r.progress.as_ref();
     let (pa, lo, hi) = r
         .p_now
@@ -97,7 +116,7 @@ fn print_csv(year: i32, r: &ReviewRow, actuals: &Actuals) {
             )
         });
     println!(
-        "{year},{},{},{},{},{},{},{},{pa},{lo},{hi},{},{},{},{},{},{},{}",
+        "{year},{},{},{},{},{},{},{},{pa},{lo},{hi},{},{},{},{},{},{},{},{}",
         r.no.map_or(String::new(), |n| n.to_string()),
         r.id,
         r.latest.map_or(String::new(), |(_, v)| format!("{v}")),
@@ -112,7 +131,17 @@ fn print_csv(year: i32, r: &ReviewRow, actuals: &Actuals) {
         r.p_before.map_or(String::new(), |p| format!("{:.4}", p.p)),
         r.target_index,
         r.kind,
+        csv_field(&source.to_string()),
     );
+}
+
+/// A CSV field, quoted where it holds a comma or a quote.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 fn print_table(
     plan: &Plan,
@@ -120,12 +149,14 @@ fn print_table(
     rows: &[ReviewRow],
     file: &std::path::Path,
     actuals: &Actuals,
+    source: &Source,
 ) {
     println!(
         "\nMid-term review as of {year} ({}; actuals from {})",
         plan.name,
         file.display()
     );
+    println!("P rests on {}", history::rests_on(source));
     println!(
         "{:<4}{:<22}{:>10}{:>6} {:>7}{:>8}{:>8}{:>9}{:>8}{:>8}  {:<22}{:<14}{:>8}{:>8}",
         "no",

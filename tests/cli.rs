@@ -985,7 +985,11 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
     // Series the history cannot model are named, on standard error and in
     // the file.
     assert!(
-        stderr(&o).contains("retail_sales (fewer than 2 observed year-on-year growths up to 2022")
+        stderr(&o).contains(
+            "retail_sales (fewer than 2 observed growths up to 2022: filled values are not observations)"
+        ),
+        "{}",
+        stderr(&o)
     );
     let plan = Plan::load(shipped()).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
@@ -1003,14 +1007,15 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
         "history ",
         "data/hunan_history.csv (19 series, years 2015-2022)",
         "# trade_total",
-        "sample: 8 values, 2015-2022 (4 filled into gaps",
+        "sample: 8 values, 2015-2022, 4 of them filled into gaps",
         "(se 0.",
         "own estimate's weight",
         "pool of 4 series",
+        "Peers (in the pool, not in the plan): capital_attracted_total, chenglingji_container_teu",
         "persistence of growth",
         "recalibration of the spread",
         "h  1: shape",
-        "Correlation of the same observed log growths",
+        "Correlation of the observed log growths",
         "Not calibrated",
     ] {
         assert!(text.contains(needle), "{needle} not in\n{text}");
@@ -1050,6 +1055,10 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
             .find(|row| row["id"] == r.id && row["target_index"] == r.target_index.to_string())
             .unwrap();
         assert_eq!(num(row, "p_attain"), r.attain.map(|p| p.p), "{}", r.id);
+        assert_eq!(
+            row["scenario_source"],
+            format!("scenario {}", file.display())
+        );
     }
     // As of the plan's base year (the default) no plan series has two
     // observed growths: the file has no models, and says why.
@@ -1057,7 +1066,8 @@ fn calibrate_writes_a_scenario_that_simulate_reads_unchanged() {
     assert_eq!(o.status.code(), Some(0));
     let base = stdout(&o);
     assert!(!base.contains("[models."), "{base}");
-    assert!(base.contains("trade_total (fewer than 2 observed year-on-year growths up to 2020"));
+    assert!(base.contains("trade_total (fewer than 2 observed growths up to 2020"));
+    assert!(base.contains("processing_trade (1 value up to 2020, 3 needed)"));
     // Without a plan every series with enough history is modelled.
     let all = ok(&["calibrate", &history]);
     assert!(all.contains("[models.trade_dependency]"), "{all}");
@@ -1090,6 +1100,14 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     };
     let with = run(&["--history", &history]);
     let plain = run(&[]);
+    // Every row says what it rests on.
+    for r in &with {
+        assert_eq!(
+            r["scenario_source"],
+            format!("history {history} (19 series, years 2015-2022)")
+        );
+    }
+    assert!(plain.iter().all(|r| r["scenario_source"] == "plan only"));
     let plan = Plan::load(shipped()).unwrap();
     let actuals = Actuals::load(&actuals_file, &plan).unwrap();
     let known: Known = plan
@@ -1103,20 +1121,19 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     for (row, r) in with.iter().zip(&lib) {
         assert_eq!(num(row, "p_now"), r.p_now.map(|p| p.p), "{}", r.id);
     }
-    // The history moves trade_total and fdi (and the aggregate of fdi), and
-    // nothing it cannot model.
+    // The history moves trade_total, fdi and GDP (so the aggregate of fdi
+    // and trade's ratio to GDP), and nothing it cannot model.
     let p = |rows: &[BTreeMap<String, String>], id: &str| {
         num(rows.iter().find(|r| r["id"] == id).unwrap(), "p_now").unwrap()
     };
-    for id in ["trade_total", "fdi", "foreign_capital"] {
+    for id in ["trade_total", "fdi", "foreign_capital", "trade_dependency"] {
         assert!((p(&with, id) - p(&plain, id)).abs() > 0.02, "{id}");
     }
     for id in ["processing_trade", "retail_sales", "odi"] {
         assert_eq!(p(&with, id), p(&plain, id), "{id}");
     }
     // Later values of the history are not used: as of 2021 trade_total has
-    // one observed growth (2020-2021; 2016-2019 are filled), too few, so it
-    // keeps the default.
+    // one observed growth (2020-2021), too few, so it keeps the default.
     let o = attain(&[
         "review",
         &shipped(),
@@ -1133,7 +1150,9 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     ]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
-        stderr(&o).contains("trade_total (fewer than 2 observed year-on-year growths up to 2021")
+        stderr(&o).contains("trade_total (fewer than 2 observed growths up to 2021"),
+        "{}",
+        stderr(&o)
     );
     // --history with --scenario is refused.
     let o = attain(&[
@@ -1148,4 +1167,40 @@ fn review_with_history_calibrates_on_values_up_to_the_review_year() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_output_says_what_the_probabilities_rest_on() {
+    let dir = scratch("source");
+    let report = dir.join("r.html");
+    let base = ["simulate", "--paths", "2000", "--quiet"];
+    let run = |extra: &[&str]| {
+        let plan = shipped();
+        let mut args = vec![base[0], plan.as_str()];
+        args.extend_from_slice(&base[1..]);
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+    // The table: the source, and for the plan alone what that means.
+    let table = run(&["--report", report.to_str().unwrap()]);
+    let head: Vec<&str> = table.lines().take(3).collect();
+    assert_eq!(head[1], "Probabilities rest on: plan only.");
+    assert!(head[2].contains("plan-consistent baseline"), "{}", head[2]);
+    assert!(head[2].contains("reference class"), "{}", head[2]);
+    assert!(head[2].contains("`--history FILE`"), "{}", head[2]);
+    // The report: a fact, and the table's lead.
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<dt>probabilities rest on</dt><dd>plan only</dd>"));
+    assert!(html.contains("plan-consistent baseline"));
+    // JSON: the Display string, the structured source, and in the
+    // library's result.
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    assert_eq!(json["scenario_source"], "plan only");
+    assert_eq!(json["source"]["kind"], "plan_only");
+    assert_eq!(json["attainment"]["source"]["kind"], "plan_only");
+    // The fan table's CSV too.
+    let fan = csv_rows(&run(&["--fan", "--format", "csv"]));
+    assert!(fan.len() > 20);
+    assert!(fan.iter().all(|r| r["scenario_source"] == "plan only"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -777,3 +777,27 @@ fn given_marginals_hold_in_the_engine_with_their_correlation() {
     let exact = 0.25 + 0.6f64.asin() / (2.0 * std::f64::consts::PI);
     assert_close(jm.p, jm.se, exact, "joint at the medians");
 }
+
+#[test]
+fn the_result_carries_what_it_rests_on() {
+    use attain::simulate::Source;
+    let p = plan(vec![indicator("a", 100.0, level(150.0), true)]);
+    let mut s = scenario(1_000, 1, &[]);
+    assert_eq!(simulate(&p, &s).unwrap().source, Source::PlanOnly);
+    s.source = Source::History {
+        file: "h.csv".into(),
+        series: 3,
+        first_year: 2001,
+        last_year: 2019,
+    };
+    let r = simulate(&p, &s).unwrap();
+    assert_eq!(r.source, s.source);
+    assert_eq!(
+        r.source.to_string(),
+        "history h.csv (3 series, years 2001-2019)"
+    );
+    // The source does not move a number.
+    let mut plain = simulate(&p, &scenario(1_000, 1, &[])).unwrap();
+    plain.source = r.source.clone();
+    assert_eq!(plain, r);
+}

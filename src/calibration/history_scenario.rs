@@ -4,26 +4,24 @@
 //!
 //! [`calibrated_scenario`] fits [`Calibrated::default`] to every series of
 //! the history (series the plan lacks are peers in the pool), using only
-//! values dated at or before the as-of year. Values filled in a gap are not
-//! observations (a geometric fill's constant growth would pass for a series
-//! without volatility, a certain forecast): they carry a gap's total change
-//! into the drift, and nothing into a variance, a persistence, the shocks
-//! or the correlation, which uses each series' last run of consecutive
-//! reported years ([`SeriesData::filled`]). Each plan series with enough
+//! values dated at or before the as-of year. Values filled into a gap are
+//! marked ([`SeriesData::filled`]): the model learns a drift from them (a
+//! gap's total change is real) but no volatility, persistence or shock, so
+//! a geometric fill's constant growth does not pass for a calm series. Each plan series with enough
 //! history gets a [`Marginals`] model: its predictive at its last origin,
 //! `h = 1, 2, ...` years ahead, as the forecast gives it, moved to start at
 //! 0 (the engine starts it from the plan's base, or the latest actual). The
 //! model's `growth_pct` is the pooled drift; its mixtures hold the rest (the
 //! decaying last deviation, the spread). The correlation is the shrunk
-//! correlation of the modelled series' log growths over the same observed
-//! years.
+//! correlation of the modelled series' observed log growths: a growth that
+//! touches a filled year is not an observation and feeds no correlation.
 //!
 //! Plan series without enough history keep the plan-only default; the
 //! result lists them with the reason.
 
 use serde::Serialize;
 
-use super::{CorrelationFit, History, correlation};
+use super::{CorrelationFit, History, HistoryMeasure, correlation};
 use crate::error::{Error, Result};
 use crate::forecast::backtest::SeriesData;
 use crate::forecast::calibrated::{Calibrated, MIN_VALUES, SeriesParams};
@@ -55,8 +53,7 @@ pub struct SeriesCalibration {
     pub id: String,
     /// The fitted parameters at the series' last origin.
     pub params: SeriesParams,
-    /// Values filled into gaps among those used (they carry the drift, no
-    /// volatility).
+    /// Of the values used, those filled into gaps (not observed).
     pub filled: usize,
     /// The model the scenario holds for it.
     pub model: Marginals,
@@ -107,37 +104,21 @@ impl HistoryScenario {
     }
 }
 
-/// `s` cut to its values dated at or before `as_of`, its filled ones
-/// marked, and how many of those there are.
-fn up_to(s: &YearlySeries, as_of: i32) -> (SeriesData, usize) {
-    let keep = usize::try_from(i64::from(as_of) + 1 - i64::from(s.first_year))
+/// `s` cut to its values dated at or before `as_of`, its filled values
+/// marked, and the reported (year, value) pairs among them.
+fn up_to(s: &YearlySeries, as_of: i32) -> (SeriesData, Vec<(i32, f64)>) {
+    let keep = usize::try_from(i64::from(as_of) - i64::from(s.first_year) + 1)
         .unwrap_or(0)
         .min(s.data.values.len());
     let mut data = s.data.clone();
     data.values.truncate(keep);
+    data.first_year = Some(s.first_year);
     data.filled.retain(|&k| k < keep);
-    let filled = data.filled.len();
-    (data, filled)
-}
-
-/// `s` cut to its values dated at or before `as_of` that follow its last
-/// filled year (the last run of consecutive reported years): what the
-/// correlation may use.
-fn observed_run(s: &YearlySeries, as_of: i32) -> SeriesData {
-    let index = |y: i64| usize::try_from(y - i64::from(s.first_year)).unwrap_or(0);
-    let keep = index(i64::from(as_of) + 1).min(s.data.values.len());
-    let from = s
-        .filled
-        .iter()
-        .filter(|&&y| y <= as_of)
-        .max()
-        .map_or(0, |&y| index(i64::from(y) + 1))
-        .min(keep);
-    let mut data = s.data.clone();
-    data.values = s.data.values[from..keep].to_vec();
-    data.filled.clear();
-    data.first_year = i32::try_from(i64::from(s.first_year) + from as i64).ok();
-    data
+    let reported = (0..keep)
+        .filter(|k| !data.filled.contains(k))
+        .map(|k| (s.first_year + k as i32, data.values[k]))
+        .collect();
+    (data, reported)
 }
 
 /// The model of one series from its parameters: the predictive `1..=h`
@@ -188,8 +169,8 @@ pub fn calibrated_scenario(
     plan: Option<&Plan>,
     as_of: i32,
 ) -> Result<HistoryScenario> {
-    let cut: Vec<(SeriesData, usize)> = history.iter().map(|s| up_to(s, as_of)).collect();
-    let used: Vec<&(SeriesData, usize)> =
+    let cut: Vec<(SeriesData, Vec<(i32, f64)>)> = history.iter().map(|s| up_to(s, as_of)).collect();
+    let used: Vec<&(SeriesData, Vec<(i32, f64)>)> =
         cut.iter().filter(|(d, _)| !d.values.is_empty()).collect();
     let Some(first_year) = used.iter().map(|(d, _)| d.year(0)).min() else {
         return Err(Error::parameter(
@@ -255,17 +236,18 @@ pub fn calibrated_scenario(
             });
             continue;
         };
-        let (data, filled) = &cut[i];
+        let data = &cut[i].0;
         let origin = data.values.len();
         let Some(params) = fit.series_params(i, origin) else {
             let reason = if origin < MIN_VALUES {
-                format!("{origin} values up to {as_of}, {MIN_VALUES} needed")
-            } else if data.values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+                let values = if origin == 1 { "value" } else { "values" };
+                format!("{origin} {values} up to {as_of}, {MIN_VALUES} needed")
+            } else if data.values.iter().any(|v| v.is_nan() || *v <= 0.0) {
                 "history has a value that is not positive".to_string()
             } else {
                 format!(
-                    "fewer than 2 observed year-on-year growths up to {as_of} \
-                     ({filled} of its {origin} values are filled into gaps)"
+                    "fewer than 2 observed growths up to {as_of}: filled values are not \
+                     observations"
                 )
             };
             uncalibrated.push(Uncalibrated { id, reason });
@@ -278,7 +260,7 @@ pub fn calibrated_scenario(
         series.push(SeriesCalibration {
             id,
             params,
-            filled: *filled,
+            filled: data.filled.len(),
             model,
         });
     }
@@ -302,8 +284,14 @@ pub fn calibrated_scenario(
             .iter()
             .filter_map(|s| position(&s.id))
             .map(|i| {
-                let data = observed_run(&history[i], as_of);
-                History::levels(&data.id, data.first_year.unwrap_or(0), &data.values)
+                let (data, reported) = &cut[i];
+                let (years, values) = reported.iter().copied().unzip();
+                History {
+                    id: data.id.clone(),
+                    measure: HistoryMeasure::Levels,
+                    years,
+                    values,
+                }
             })
             .collect();
         let fit = correlation(&histories)?;
@@ -419,7 +407,6 @@ mod tests {
         assert_eq!(r.uncalibrated.len(), 1);
         assert_eq!(r.uncalibrated[0].id, "new");
         assert_eq!(r.horizons, 5);
-        // s1 is used whole, its three filled values marked.
         assert_eq!(r.series[1].filled, 3);
         for s in &r.series {
             assert_eq!(s.params.year, 2019);
@@ -440,11 +427,14 @@ mod tests {
             }
             assert!(matches!(r.scenario.models[&s.id], ModelSpec::Marginals(_)));
         }
-        // The correlation is of the same observed growths: from 2004, the
-        // first growth after s1's gap.
+        // The correlation is of observed growths: the four years whose
+        // growth touches s1's filled values (2000 to 2003) are left out.
         let c = r.correlation.as_ref().unwrap();
         assert_eq!(c.correlation.ids(), ["s0", "s1", "s2"]);
-        assert_eq!(c.years, (2004..=2019).collect::<Vec<i32>>());
+        for y in 2000..=2003 {
+            assert!(!c.years.contains(&y), "{y}");
+        }
+        assert_eq!(c.years.len(), 29 - 4);
         r.scenario.validate(&plan).unwrap();
         assert_eq!(
             r.source("h.csv").to_string(),

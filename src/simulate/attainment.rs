@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::path_block::PathBlock;
 use crate::plan::target::Direction;
 use crate::simulate::model::{GrowthModel, Start};
+use crate::simulate::source::Source;
 
 /// Two-sided 95% standard normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -116,6 +117,10 @@ pub struct SeriesFan {
 pub struct Attainment {
     /// Scenario name.
     pub scenario: String,
+    /// What the probabilities rest on: the scenario's source (history, a
+    /// scenario file, or the plan alone: a plan-consistent baseline).
+    #[serde(default)]
+    pub source: Source,
     /// Seed used.
     pub seed: u64,
     /// Paths simulated.

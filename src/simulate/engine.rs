@@ -376,6 +376,7 @@ impl Engine {
         }
         Attainment {
             scenario: self.scenario.name.clone(),
+            source: self.scenario.source.clone(),
             seed: self.scenario.seed,
             paths: n,
             targets,

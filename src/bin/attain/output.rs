@@ -13,6 +13,8 @@ use attain::number::Short;
 use serde_json::{Map, Value, json};
 use unicode_width::UnicodeWidthStr;
 
+use attain::simulate::source::Source;
+
 use crate::args::Format;
 use crate::error::CliError;
 
@@ -164,6 +166,9 @@ pub const fn hidden_field<R>(name: &'static str, cell: fn(&R) -> Cell) -> Field<
 pub struct Table {
     /// Shown above the terminal table.
     pub title: String,
+    /// Lines under the title (what the numbers rest on), in the terminal
+    /// table and the report.
+    pub lead: Vec<String>,
     /// The columns.
     pub columns: Vec<Column>,
     /// The rows, one cell per column.
@@ -177,6 +182,7 @@ impl Table {
     pub fn new(title: impl Into<String>, columns: Vec<Column>) -> Self {
         Table {
             title: title.into(),
+            lead: Vec::new(),
             columns,
             rows: Vec::new(),
             notes: Vec::new(),
@@ -248,6 +254,10 @@ impl Table {
             out.push_str(&self.title);
             out.push('\n');
         }
+        for l in &self.lead {
+            out.push_str(l);
+            out.push('\n');
+        }
         let heads: Vec<String> = shown
             .iter()
             .map(|&k| self.columns[k].head.to_string())
@@ -313,7 +323,11 @@ impl Table {
 
     /// The table as self-contained HTML (`<table>` with escaped cells).
     pub fn to_html(&self) -> String {
-        let mut s = String::from("<table>\n<thead><tr>");
+        let mut s = String::new();
+        for l in &self.lead {
+            let _ = writeln!(s, "<p class=\"lead\">{}</p>", escape(l));
+        }
+        s.push_str("<table>\n<thead><tr>");
         for c in self.columns.iter().filter(|c| c.shown) {
             let _ = write!(s, "<th>{}</th>", escape(c.head));
         }
@@ -336,6 +350,29 @@ impl Table {
         }
         s
     }
+}
+
+/// What a set of probabilities rests on, as every output that prints them
+/// says it: the source, and for the plan alone what that means and how to
+/// do better.
+pub fn source_lines(source: &Source) -> Vec<String> {
+    let mut lines = vec![format!("Probabilities rest on: {source}.")];
+    match source {
+        Source::PlanOnly => lines.push(
+            "A plan-consistent baseline, not a forecast: each series' median path is the plan's stated \
+             rate, its spread by horizon the stored reference class's (what the calibrated model learns \
+             on real panels, data/reference_class.toml). `--history FILE` gives probabilities that rest \
+             on data."
+                .to_string(),
+        ),
+        Source::History { .. } => lines.push(
+            "Each series with history is simulated from the calibrated model's predictive at its last \
+             origin; series without enough history keep the plan-consistent baseline (the notes name any)."
+                .to_string(),
+        ),
+        Source::Scenario { .. } => {}
+    }
+    lines
 }
 
 /// Escapes text for HTML and XML content and attribute values.

@@ -47,7 +47,8 @@ figure{margin:1.5em 0}\
 figure svg{max-width:100%;height:auto}\
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}\
 dt{font-weight:bold}\
-p.note{font-size:12px;color:#555;margin:2px 0}";
+p.note{font-size:12px;color:#555;margin:2px 0}\
+p.lead{font-size:14px;margin:4px 0}";
 
 /// The report as an HTML document.
 pub fn html(r: &Report) -> String {

@@ -187,7 +187,7 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
             p.year,
             if c.filled > 0 {
                 format!(
-                    " ({} filled into gaps: they carry the drift, no volatility)",
+                    ", {} of them filled into gaps (they give the drift, not the volatility)",
                     c.filled
                 )
             } else {
@@ -220,8 +220,9 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
     if let (Some(fit), Some(spec)) = (&h.correlation, &h.scenario.correlation) {
         let _ = writeln!(
             s,
-            "\n# Correlation of the same observed log growths ({} common years), shrunk\n\
-             # toward the identity with intensity {:.3} ({:?}{}).",
+            "\n# Correlation of the observed log growths ({} common years; growths that\n\
+             # touch a filled year are not observations), shrunk toward the identity\n\
+             # with intensity {:.3} ({:?}{}).",
             fit.n_years,
             fit.intensity,
             fit.rule,

@@ -7,6 +7,7 @@ use attain::plan::actuals::Actuals;
 use attain::review::{Known, ReviewRow, review_with};
 use attain::simulate::engine::{Conditioning, Engine, RunOptions};
 use attain::simulate::scenario::Scenario;
+use attain::simulate::source::Source;
 use serde_json::json;
 
 use super::simulate::{charts, command, facts, plan_input, scenario_input};
@@ -16,7 +17,9 @@ use super::{
 use crate::args::ReviewArgs;
 use crate::chart;
 use crate::error::{CliError, write_file};
-use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, to_value};
+use crate::output::{
+    Cell, Field, Output, Table, field, hidden_field, json_head, source_lines, to_value,
+};
 use crate::progress;
 use crate::report::{self, Input, Report};
 
@@ -164,6 +167,7 @@ fn label(v: &impl serde::Serialize) -> Option<String> {
 /// A row of the review table: a target's review with what it is read against.
 struct Row<'a> {
     plan: &'a Plan,
+    source: &'a str,
     actuals: &'a Actuals,
     as_of: i32,
     r: &'a ReviewRow,
@@ -175,7 +179,7 @@ fn pct(v: Option<f64>) -> Cell {
 }
 
 /// The review table's columns, each with its cell.
-fn fields<'a>() -> [Field<Row<'a>>; 25] {
+fn fields<'a>() -> [Field<Row<'a>>; 26] {
     [
         hidden_field("as_of", |x| Cell::Int(i64::from(x.as_of))),
         field("no", "no", 0, |x| Cell::int(x.r.no)),
@@ -232,19 +236,30 @@ fn fields<'a>() -> [Field<Row<'a>>; 25] {
         }),
         hidden_field("p_now_se", |x| Cell::num(x.r.p_now.map(|p| p.se))),
         hidden_field("paths", |x| Cell::int(x.r.p_now.map(|p| p.paths as i64))),
+        hidden_field("scenario_source", |x| Cell::Text(x.source.to_string())),
     ]
 }
 
-/// The review table, one row per target.
-pub fn table(plan: &Plan, actuals: &Actuals, as_of: i32, rows: &[ReviewRow]) -> Table {
+/// The review table, one row per target, its probabilities resting on
+/// `source`.
+pub fn table(
+    plan: &Plan,
+    actuals: &Actuals,
+    as_of: i32,
+    rows: &[ReviewRow],
+    source: &Source,
+) -> Table {
     let fields = fields();
     let mut t = Table::of_fields(
         format!("Mid-term review of {} as of {as_of}", plan.name),
         &fields,
     );
+    t.lead = source_lines(source);
+    let source = source.to_string();
     for r in rows {
         let row = Row {
             plan,
+            source: &source,
             actuals,
             as_of,
             r,
@@ -276,10 +291,12 @@ pub fn output(
         json!(actuals_path.display().to_string()),
     );
     json.insert("as_of".into(), json!(as_of));
+    json.insert("scenario_source".into(), json!(scenario.source.to_string()));
+    json.insert("source".into(), to_value(&scenario.source)?);
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("review".into(), to_value(&rows)?);
     Ok(Output {
-        table: table(plan, actuals, as_of, rows),
+        table: table(plan, actuals, as_of, rows, &scenario.source),
         extra: Vec::new(),
         json,
     })

@@ -16,7 +16,7 @@ use super::{
 use crate::args::SimulateArgs;
 use crate::chart::{self, Bar, Chart, FanInput};
 use crate::error::{CliError, write_file};
-use crate::output::{Cell, Output, Table, col, hidden, json_head, to_value};
+use crate::output::{Cell, Output, Table, col, hidden, json_head, source_lines, to_value};
 use crate::report::{self, Input, Report};
 
 /// Runs `attain simulate`.
@@ -111,6 +111,7 @@ pub fn facts(plan: &Plan, s: &Scenario, att: &Attainment) -> Vec<(String, String
             format!("{} -> {}", plan.base_year, plan.target_year),
         ),
         ("scenario".to_string(), s.name.clone()),
+        ("probabilities rest on".to_string(), s.source.to_string()),
         ("seed".to_string(), s.seed.to_string()),
         ("paths".to_string(), att.paths.to_string()),
         (
@@ -161,8 +162,11 @@ pub fn table(plan: &Plan, s: &Scenario, att: &Attainment) -> Table {
             col("q05_final", "5%", 1),
             col("q50_final", "median", 1),
             col("q95_final", "95%", 1),
+            hidden("scenario_source"),
         ],
     );
+    t.lead = source_lines(&att.source);
+    let source = att.source.to_string();
     for r in &att.targets {
         let ind = plan.indicator(&r.id);
         let fan = att
@@ -192,6 +196,7 @@ pub fn table(plan: &Plan, s: &Scenario, att: &Attainment) -> Table {
             q(0),
             q(2),
             q(4),
+            Cell::Text(source.clone()),
         ]);
         t.push(row);
     }
@@ -230,6 +235,7 @@ pub fn table(plan: &Plan, s: &Scenario, att: &Attainment) -> Table {
             Cell::Empty,
             Cell::Empty,
             Cell::Empty,
+            Cell::Text(source.clone()),
         ]);
         t.push(row);
     }
@@ -274,8 +280,11 @@ pub fn fan_table(plan: &Plan, att: &Attainment) -> Table {
             col("q50", "50%", 2),
             col("q75", "75%", 2),
             col("q95", "95%", 2),
+            hidden("scenario_source"),
         ],
     );
+    t.lead = source_lines(&att.source);
+    let source = att.source.to_string();
     for f in &att.fan {
         let name = plan
             .indicator(&f.id)
@@ -294,6 +303,7 @@ pub fn fan_table(plan: &Plan, att: &Attainment) -> Table {
                 Cell::num(Some(y.mean)),
             ];
             row.extend(y.quantiles.iter().map(|&q| Cell::num(Some(q))));
+            row.push(Cell::Text(source.clone()));
             t.push(row);
         }
     }
@@ -313,6 +323,8 @@ pub fn output(
     let mut json = json_head("simulate");
     json.insert("plan_file".into(), json!(path.display().to_string()));
     json.insert("plan_name".into(), json!(plan.name));
+    json.insert("scenario_source".into(), json!(att.source.to_string()));
+    json.insert("source".into(), to_value(&att.source)?);
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("attainment".into(), to_value(att)?);
     Ok(Output {
