@@ -43,11 +43,7 @@ pub fn scenario(
     }
     let mut notes = Vec::new();
     if !h.uncalibrated.is_empty() {
-        let list: Vec<String> = h
-            .uncalibrated
-            .iter()
-            .map(|u| format!("{} ({})", u.id, u.reason))
-            .collect();
+        let list: Vec<String> = h.uncalibrated.iter().map(ToString::to_string).collect();
         notes.push(format!(
             "plan-only baseline for the series without enough history: {}",
             list.join(", ")

@@ -68,6 +68,13 @@ pub struct Uncalibrated {
     pub reason: String,
 }
 
+impl std::fmt::Display for Uncalibrated {
+    /// `id (reason)`, as the outputs list them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.id, self.reason)
+    }
+}
+
 /// A scenario calibrated on history, with everything that went into it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryScenario {

@@ -112,11 +112,7 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
         );
     }
     if !h.uncalibrated.is_empty() {
-        let list: Vec<String> = h
-            .uncalibrated
-            .iter()
-            .map(|u| format!("{} ({})", u.id, u.reason))
-            .collect();
+        let list: Vec<String> = h.uncalibrated.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             s,
             "# Not calibrated, so the plan-only default (the stated rate, the spread of\n\

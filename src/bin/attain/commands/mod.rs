@@ -59,11 +59,7 @@ pub fn calibrate_history(
 pub fn calibration_notes(h: &HistoryScenario) -> Vec<String> {
     let mut notes = Vec::new();
     if !h.uncalibrated.is_empty() {
-        let list: Vec<String> = h
-            .uncalibrated
-            .iter()
-            .map(|u| format!("{} ({})", u.id, u.reason))
-            .collect();
+        let list: Vec<String> = h.uncalibrated.iter().map(ToString::to_string).collect();
         notes.push(format!(
             "Without enough history, plan-only default (the stated rate, the reference class's spread): {}.",
             list.join(", ")
