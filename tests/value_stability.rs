@@ -178,14 +178,18 @@ fn peer_workload() {
     pin("peer_workload", x00.p, digest(&result));
 }
 
+/// The shipped actuals as the review takes them.
+fn hunan_known(plan: &Plan) -> Known {
+    let actuals = Actuals::load(data("hunan_actuals.csv"), plan).unwrap();
+    plan.series_ids()
+        .map(|id| (id.to_string(), actuals.trajectory(id, plan)))
+        .collect()
+}
+
 #[test]
 fn midterm_review() {
     let plan = hunan();
-    let actuals = Actuals::load(data("hunan_actuals.csv"), &plan).unwrap();
-    let known: Known = plan
-        .series_ids()
-        .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
-        .collect();
+    let known = hunan_known(&plan);
     let rows = review(&plan, &scenario(20_000, 5), &known, 2022).unwrap();
     let trade = rows.iter().find(|r| r.id == "trade_total").unwrap();
     pin("midterm_review", trade.p_now.unwrap().p, digest(&rows));
@@ -194,11 +198,7 @@ fn midterm_review() {
 #[test]
 fn midterm_review_reference_class() {
     let plan = hunan();
-    let actuals = Actuals::load(data("hunan_actuals.csv"), &plan).unwrap();
-    let known: Known = plan
-        .series_ids()
-        .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
-        .collect();
+    let known = hunan_known(&plan);
     let rows = review(&plan, &reference_scenario(20_000, 5), &known, 2022).unwrap();
     let trade = rows.iter().find(|r| r.id == "trade_total").unwrap();
     pin(

@@ -433,15 +433,7 @@ impl GrowthModel for Marginals {
         }
     }
 
-    fn growth_pct(&self) -> Option<f64> {
-        Some(self.growth_pct)
-    }
-
-    fn shift_growth(&mut self, delta: f64) -> bool {
-        let before = self.clone();
-        self.growth_pct = super::shifted_pct(self.growth_pct, delta);
-        super::keep_if_valid(self, before, Self::check)
-    }
+    super::median_growth_moves!();
 
     /// Scales every horizon's spread about its median by `factor` (a
     /// location-scale map of a mixture is a mixture: `mu` moves toward or
