@@ -369,13 +369,16 @@ impl Marginals {
     }
 
     /// How year `t >= 1` reads the table: its row and the log change
-    /// `offset + factor * row(s)`, the growth included.
-    fn year_map(&self, table: &Table, t: usize) -> (usize, f64, f64) {
+    /// `offset + factor * row(s)`, the growth included. Only years past the
+    /// last horizon need the table (its medians and widths), so a stated
+    /// horizon's CDF or quantile does not build it.
+    fn year_map(&self, t: usize) -> (usize, f64, f64) {
         let n = self.horizons.len();
         let growth = t as f64 * super::log_mean(self.growth_pct);
         if t <= n {
             return (t - 1, growth, 1.0);
         }
+        let table = self.table();
         let factor = (t as f64 / n as f64).powf(table.elasticity);
         let offset = table.last_median * (1.0 - factor) + (t - n) as f64 * table.median_step;
         (n - 1, growth + offset, factor)
@@ -388,7 +391,7 @@ impl Marginals {
         if h == 0 {
             return if x >= 0.0 { 1.0 } else { 0.0 };
         }
-        let (row, offset, factor) = self.year_map(self.table(), h);
+        let (row, offset, factor) = self.year_map(h);
         tail(&self.horizons[row], (x - offset) / factor, true)
     }
 
@@ -399,7 +402,7 @@ impl Marginals {
             return f64::NAN;
         }
         let s = crate::forecast::std_normal_quantile(u);
-        let (row, offset, factor) = self.year_map(self.table(), h);
+        let (row, offset, factor) = self.year_map(h);
         offset + factor * quantile_at_score(&self.horizons[row], s, None)
     }
 }
@@ -422,7 +425,7 @@ impl GrowthModel for Marginals {
             .enumerate()
         {
             let year = t + 1;
-            let (row, offset, factor) = self.year_map(table, year);
+            let (row, offset, factor) = self.year_map(year);
             let row = table.row(row);
             let scale = 1.0 / (year as f64).sqrt();
             for ((w, &zi), o) in walk.iter_mut().zip(zt).zip(ot.iter_mut()) {
