@@ -64,7 +64,8 @@
 //! - [`calibration`]: scenarios fitted to history.
 //! - [`forecast`]: forecast methods behind one trait, and backtests that
 //!   score them.
-//! - Support: [`error`] (typed errors with a [`Problem`]), [`monitor`]
+//! - Support: [`error`] (typed errors with a [`Problem`]), [`warning`]
+//!   (what is doubtful but not refused), [`monitor`]
 //!   (progress and Ctrl-C), [`number`] (number formatting).
 //!
 //! What an addition touches:
@@ -89,6 +90,7 @@ pub mod plan;
 pub mod review;
 pub mod simulate;
 pub(crate) mod solve;
+pub mod warning;
 
 pub use error::{Error, Problem, Result};
 pub use plan::path_block::PathBlock;
@@ -97,3 +99,4 @@ pub use plan::rule::Rule;
 pub use plan::target::{Direction, Milestone, Target};
 pub use plan::{Attribute, Indicator, Plan, Series, StatedGrowth};
 pub use simulate::{Attainment, Engine, RunOptions, Scenario};
+pub use warning::{Warning, WarningCode};
