@@ -155,6 +155,21 @@ pub fn review_with(
     as_of: i32,
     options: RunOptions,
 ) -> Result<Vec<ReviewRow>> {
+    review_between(plan, scenario, scenario, known, as_of, options)
+}
+
+/// [`review_with`] with one scenario for "before" and another for "now":
+/// a scenario calibrated on history must know, before the plan, only the
+/// values dated by its base year, and now those dated by the review year.
+/// The same scenario twice is [`review_with`].
+pub fn review_between(
+    plan: &Plan,
+    before: &Scenario,
+    now: &Scenario,
+    known: &Known,
+    as_of: i32,
+    options: RunOptions,
+) -> Result<Vec<ReviewRow>> {
     plan.validate()?;
     let n = plan.horizon()?;
     if as_of < plan.base_year || as_of > plan.target_year {
@@ -172,10 +187,10 @@ pub fn review_with(
         conditioning: None,
         ..options
     };
-    let before = Engine::new(plan, scenario, options.clone())?.run()?;
+    let before = Engine::new(plan, before, options.clone())?.run()?;
     let now = Engine::new(
         plan,
-        scenario,
+        now,
         RunOptions {
             conditioning: Some(Conditioning {
                 as_of,

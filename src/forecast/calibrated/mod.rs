@@ -8,24 +8,36 @@
 //!    variance are shrunk toward the cross-section by empirical Bayes, with
 //!    between-series variances estimated from the data.
 //! 2. **Parameter uncertainty**: the drift's posterior variance `V` enters
-//!    the spread `h` years ahead as `h^2 V`.
-//! 3. **Drift that can change**: growth is AR(1) around the series' drift,
-//!    with one persistence `phi` pooled over the panel (bias-corrected,
-//!    clamped to [0, 0.9]); the last growth's deviation decays as `phi^j`,
-//!    and a growth shock moves `h - j + 1` years of levels.
+//!    the spread `h` years ahead as `h^2 V`, and the growth variance is the
+//!    volatility's posterior mean `exp(m + v / 2)` (`m`, `v`: the posterior
+//!    mean and variance of the log variance), so a series with two or three
+//!    growths is wider than a long one with the same estimate.
+//! 3. **Drift that can change, where the data say so**: growth is AR(1)
+//!    around the series' drift, with one persistence `phi` pooled over the
+//!    panel (bias-corrected, clamped to [0, 0.9]); the last growth's
+//!    deviation decays as `phi^j`, and a growth shock moves `h - j + 1` years
+//!    of levels. A gate keeps `phi` at an origin only where the raw
+//!    model's past forecasts with the estimated persistence scored better
+//!    (normal log score, decayed, outcomes at or before the origin) than
+//!    those without it; otherwise, and before any forecast is scored,
+//!    growth is a random walk's (`phi = 0`).
 //! 4. **Shocks** ([`shock`]): where the pooled residuals support it (BIC), a
 //!    two-component scale mixture (calm years and shock years).
 //! 5. **Recalibration without lookahead**: the model's own out-of-sample
 //!    errors `z = Phi^-1(F(actual))` at each horizon, over every series,
-//!    whose outcome year is at or before `T` (from windows of at least 8
-//!    values), weighted by `decay^(T - year)`
+//!    whose outcome year is at or before `T` and whose outcome was observed
+//!    (not filled), from windows of at least 5 values, weighted by
+//!    `decay^(T - year)`
 //!    and capped at `z^2 <= cap`, update a conjugate inverse-gamma prior
-//!    `IG(prior_dof/2, prior_dof/2)` on the squared scale of the errors. The
-//!    predictive mixes the model over a `nodes`-point Gauss-Laguerre
-//!    quadrature of that posterior (a discretised Student-t with a finite
-//!    mean, so the CRPS exists). Without
-//!    past errors the prior alone widens the model (its fallback).
-//!
+//!    `IG(prior_dof/2, prior_dof/2 - 1)` (mean 1) on the squared scale of
+//!    the errors. The predictive mixes the model over a `nodes`-point
+//!    Gauss-Laguerre quadrature of that posterior (a discretised Student-t
+//!    with a finite mean, so the CRPS exists), each node split into a narrow
+//!    and a wide part matched to the past errors' kurtosis (shrunk toward
+//!    3). Its fallback: with no past errors the prior keeps the raw model's
+//!    spread on average and gives it t-like tails; with few, the prior
+//!    outweighs them.
+
 //! The predictive is a [`Predictive::LogNormalMixture`]; its median is the
 //! point. [`Calibrated::without`] drops one component, for ablations.
 
@@ -56,9 +68,9 @@ pub use shock::Shocks;
 pub enum Part {
     /// Partial pooling across series.
     Pooling,
-    /// The drift's estimation error in the spread.
+    /// The drift's and the volatility's estimation error in the spread.
     ParameterUncertainty,
-    /// AR(1) growth (persistent growth shocks).
+    /// AR(1) growth (persistent growth shocks), with its data gate.
     ChangingDrift,
     /// The shock component.
     Shocks,
@@ -244,8 +256,12 @@ pub struct YearModel {
     pub year: i64,
     /// The pool, when at least [`pool::MIN_POOL`] series had history.
     pub pool: Option<Pool>,
-    /// Pooled AR(1) persistence of growth (0 without changing drift).
+    /// Pooled AR(1) persistence of growth in use: the estimate where the
+    /// data gate keeps it, else 0 (and 0 without changing drift).
     pub phi: f64,
+    /// The pooled persistence estimated from the values of this year,
+    /// whether or not the gate keeps it.
+    pub phi_fit: f64,
     /// The shock component, where supported.
     pub shocks: Option<Shocks>,
     /// Recalibration posterior `IG(shape, scale)` of the squared error scale,
@@ -354,9 +370,10 @@ struct Fit {
     year: Arc<YearModel>,
 }
 
-/// The raw predictive of log level `h` years ahead: center, AR(1)
-/// accumulation, shock split and parameter uncertainty.
-fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<Component> {
+/// The raw model's centre `h` years ahead and its two variances: of the
+/// growth shocks (AR(1) accumulation, at the volatility's posterior mean)
+/// and of the drift's estimation error.
+fn raw_moments(raw: &Raw, phi: f64, h: usize) -> (f64, f64, f64) {
     let hf = h as f64;
     let p = &raw.pooled;
     let (carry, factor) = if phi > 0.0 {
@@ -373,8 +390,23 @@ fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<
         (0.0, hf)
     };
     let mu = raw.log_level + hf * p.drift + raw.deviation * carry;
-    let growth_var = factor * p.var;
-    let param_var = hf * hf * p.drift_var;
+    // The posterior mean of the volatility: its median times exp(v / 2).
+    let growth_var = factor * p.var * (0.5 * p.log_var_var).exp();
+    (mu, growth_var, hf * hf * p.drift_var)
+}
+
+/// Negative log density at `actual` of the normal with the raw model's
+/// centre and variance `h` years ahead: the persistence gate's score.
+fn gate_score(raw: &Raw, phi: f64, h: usize, actual: f64) -> f64 {
+    let (mu, growth_var, param_var) = raw_moments(raw, phi, h);
+    let var = (growth_var + param_var).max(1e-300);
+    0.5 * ((std::f64::consts::TAU * var).ln() + (actual.ln() - mu).powi(2) / var)
+}
+
+/// The raw predictive of log level `h` years ahead: center, AR(1)
+/// accumulation, shock split and parameter uncertainty.
+fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<Component> {
+    let (mu, growth_var, param_var) = raw_moments(raw, phi, h);
     // (weight, variance) of the calm years' part and of the rest, when a
     // shock can occur within h years.
     let split = shocks
@@ -430,6 +462,8 @@ struct Sums {
     /// Values before the first that is not positive (or all).
     valid: usize,
     log_levels: Vec<f64>,
+    /// Whether value `t` was filled into a gap (not observed).
+    filled: Vec<bool>,
     /// Whether growth `t` (from value `t` to `t + 1`) was observed.
     observed: Vec<bool>,
     /// `s1[k]`: sum of the first `k` growths. Over the observed ones among
@@ -486,6 +520,7 @@ impl Sums {
             first_year: s.year(0),
             valid,
             log_levels,
+            filled,
             observed,
             s1,
             count,
@@ -654,6 +689,11 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
     let mut fourth = vec![vec![0.0f64; span + horizons + 1]; horizons];
     let mut running4 = vec![0.0f64; horizons];
     let mut running = vec![(0.0f64, 0.0f64); horizons];
+    // The persistence gate: past scores (negative log density, summed over
+    // horizons) of the raw model with the estimated persistence and without
+    // it, by outcome year, and their decayed running totals.
+    let mut gate = vec![(0.0f64, 0.0f64); span + horizons + 1];
+    let mut gate_running = (0.0f64, 0.0f64);
     let mut years = Vec::with_capacity(span);
     let mut raws: Vec<Vec<Option<Raw>>> = sums
         .iter()
@@ -683,6 +723,10 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                 vec![(1.0, 1.0)]
             });
         }
+        gate_running = (
+            cfg.decay * gate_running.0 + gate[yi].0,
+            cfg.decay * gate_running.1 + gate[yi].1,
+        );
         // 2. Every series' statistics from its values dated <= year.
         let active: Vec<(usize, (GrowthStats, f64, f64))> = sums
             .iter()
@@ -696,8 +740,10 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             })
             .collect();
         // 3. Pooled persistence, bias-corrected (Kendall: E phi_hat ~ phi -
-        // (1 + 3 phi) / n).
-        let phi = if cfg.has(Part::ChangingDrift) {
+        // (1 + 3 phi) / n), kept only where its past forecasts scored better
+        // than those without it: the data gate. Without past scores the
+        // simpler model stands.
+        let phi_fit = if cfg.has(Part::ChangingDrift) {
             let (cross, ss, n, series) = active
                 .iter()
                 .filter(|(_, (g, _, _))| g.var_n >= 3)
@@ -711,6 +757,11 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             } else {
                 0.0
             }
+        } else {
+            0.0
+        };
+        let phi = if gate_running.0 < gate_running.1 {
+            phi_fit
         } else {
             0.0
         };
@@ -753,6 +804,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             year,
             pool,
             phi,
+            phi_fit,
             shocks,
             recalibration,
             kurtosis,
@@ -770,6 +822,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                 let mut p = *p;
                 if !cfg.has(Part::ParameterUncertainty) {
                     p.drift_var = 0.0;
+                    p.log_var_var = 0.0;
                 }
                 let raw = Raw {
                     year: yi,
@@ -785,27 +838,49 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                 (*i, k, raw)
             })
             .collect();
-        let zs: Vec<Vec<(usize, f64)>> = observed
+        // Each error: (horizon, z, gate score with the estimated
+        // persistence, without it).
+        let zs: Vec<Vec<(usize, f64, f64, f64)>> = observed
             .par_iter()
             .filter(|(_, k, _)| *k >= MIN_RECAL_VALUES)
             .map(|(i, k, raw)| {
                 let values = &panel[*i].values;
+                let filled = &sums[*i].filled;
+                // A filled outcome is not an observation: no error is
+                // learned from it.
                 (1..=horizons)
-                    .filter(|h| k + h - 1 < values.len())
+                    .filter(|h| {
+                        k + h - 1 < values.len() && !filled.get(k + h - 1).copied().unwrap_or(false)
+                    })
                     .map(|h| {
+                        let actual = values[k + h - 1];
                         let cs = raw_components(raw, model.phi, model.shocks, h);
-                        (h, raw_z(&cs, values[k + h - 1]))
+                        let (with, without) = if phi_fit > 0.0 {
+                            (
+                                gate_score(raw, phi_fit, h, actual),
+                                gate_score(raw, 0.0, h, actual),
+                            )
+                        } else {
+                            (0.0, 0.0)
+                        };
+                        (h, raw_z(&cs, actual), with, without)
                     })
                     .collect()
             })
             .collect();
         for z in zs {
-            for (h, z) in z {
+            for (h, z, with, without) in z {
                 let e = &mut errors[h - 1][yi + h];
                 e.0 += 1.0;
                 let z2 = (z * z).min(cfg.cap);
                 e.1 += z2;
                 fourth[h - 1][yi + h] += z2 * z2;
+                // Finite scores only: a value beyond the positive ones has
+                // no log.
+                if with.is_finite() && without.is_finite() {
+                    gate[yi + h].0 += with;
+                    gate[yi + h].1 += without;
+                }
             }
         }
         // Series with a value dated this year but too few observed growths

@@ -49,8 +49,12 @@ pub struct Pooled {
     pub drift: f64,
     /// Posterior variance of the drift (its estimation error).
     pub drift_var: f64,
-    /// Shrunk variance of annual log growth.
+    /// Shrunk variance of annual log growth (the posterior median: the
+    /// exponential of the log variance's posterior mean).
     pub var: f64,
+    /// Posterior variance of the log variance: how little the volatility
+    /// is known (large for a series with two or three growths).
+    pub log_var_var: f64,
     /// Weight of the series' own drift in its posterior mean (1 = no
     /// pooling, 0 = the cross-section mean alone).
     pub drift_weight: f64,
@@ -140,19 +144,19 @@ pub fn pool(stats: &[GrowthStats], phi: f64) -> (Option<Pool>, Vec<Pooled>) {
         .unzip();
     let (log_var_mean, log_var_tau2) = random_effects(&lv, &ls);
     let lv_mean_var = 1.0 / ls.iter().map(|s| 1.0 / (s + log_var_tau2)).sum::<f64>();
-    let shrunk: Vec<(f64, f64)> = lv
+    let shrunk: Vec<(f64, f64, f64)> = lv
         .iter()
         .zip(&ls)
         .map(|(&l, &s)| {
-            let (post, _, b) = shrink(l, s, log_var_mean, log_var_tau2, lv_mean_var);
-            (post.exp(), b)
+            let (post, post_var, b) = shrink(l, s, log_var_mean, log_var_tau2, lv_mean_var);
+            (post.exp(), b, post_var)
         })
         .collect();
     let means: Vec<f64> = stats.iter().map(|s| s.mean).collect();
     let sems: Vec<f64> = stats
         .iter()
         .zip(&shrunk)
-        .map(|(s, (v, _))| k * v / s.n as f64)
+        .map(|(s, (v, _, _))| k * v / s.n as f64)
         .collect();
     let (drift_mean, drift_tau2) = random_effects(&means, &sems);
     let mean_var = 1.0 / sems.iter().map(|s| 1.0 / (s + drift_tau2)).sum::<f64>();
@@ -160,12 +164,13 @@ pub fn pool(stats: &[GrowthStats], phi: f64) -> (Option<Pool>, Vec<Pooled>) {
         .iter()
         .zip(&sems)
         .zip(&shrunk)
-        .map(|((&m, &s), &(var, var_weight))| {
+        .map(|((&m, &s), &(var, var_weight, log_var_var))| {
             let (drift, drift_var, drift_weight) = shrink(m, s, drift_mean, drift_tau2, mean_var);
             Pooled {
                 drift,
                 drift_var,
                 var,
+                log_var_var,
                 drift_weight,
                 var_weight,
             }
@@ -190,6 +195,7 @@ pub(crate) fn unpooled(s: GrowthStats, phi: f64) -> Pooled {
         drift: s.mean,
         drift_var: long_run(phi) * var / s.n as f64,
         var,
+        log_var_var: log_var_moments(s.var_n as f64 - 1.0).1,
         drift_weight: 1.0,
         var_weight: 1.0,
     }

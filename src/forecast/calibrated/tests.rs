@@ -300,3 +300,95 @@ fn filled_values_feed_the_drift_not_the_volatility() {
         .to_string();
     assert!(e.contains("\"b\"") && e.contains("filled values"), "{e}");
 }
+
+#[test]
+fn filled_outcomes_teach_the_recalibration_nothing() {
+    let v = vec![
+        100.0, 104.0, 111.0, 113.0, 121.0, 125.0, 128.0, 137.0, 141.0, 150.0, 152.0, 160.0,
+    ];
+    let plain = Calibrated::default()
+        .fit_panel(&[SeriesData::new("a", v.clone())], 1)
+        .unwrap();
+    let mut s = SeriesData::new("a", v);
+    s.filled = vec![8];
+    let marked = Calibrated::default()
+        .fit_panel(std::slice::from_ref(&s), 1)
+        .unwrap();
+    // Until value 8's year nothing differs; then the one-year-ahead error
+    // whose outcome is value 8 is missing: half a unit of IG shape.
+    let y = s.year(8);
+    assert_eq!(
+        plain.year(y - 1).unwrap().recalibration,
+        marked.year(y - 1).unwrap().recalibration
+    );
+    let (a0, _) = plain.year(y).unwrap().recalibration[0];
+    let (a1, _) = marked.year(y).unwrap().recalibration[0];
+    assert!((a0 - a1 - 0.5).abs() < 1e-12, "{a0} {a1}");
+}
+
+#[test]
+fn the_persistence_gate_keeps_what_forecasts_better() {
+    // AR(1) growth, strong (0.7) or weak (0.15): once scored, the estimated
+    // persistence is kept; before any forecast is scored it is not.
+    let weak = Process::Ar1Growth {
+        mean: 0.05,
+        phi: 0.15,
+        sd: 0.04,
+    };
+    for (process, seed) in [(Process::STANDARD_MIX[1].clone(), 5), (weak, 9)] {
+        let fits = Calibrated::default()
+            .fit_panel(&panel(&process, 200, 30, seed), 3)
+            .unwrap();
+        let first = (0..30)
+            .find(|&y| fits.year(y).unwrap().phi_fit > 0.0)
+            .unwrap();
+        assert_eq!(fits.year(first).unwrap().phi, 0.0, "{process:?}");
+        let last = fits.year(29).unwrap();
+        assert!(
+            last.phi > 0.1 && last.phi == last.phi_fit,
+            "{process:?}: {last:?}"
+        );
+    }
+    // US macro aggregates: growth is mildly persistent in sample, but its
+    // forecasts were worse with it, so the gate leaves it out.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/panels/us_macro_annual.csv"
+    );
+    let actuals = crate::plan::actuals::Actuals::read(std::path::Path::new(file)).unwrap();
+    let us: Vec<SeriesData> =
+        crate::forecast::history::yearly_series(&actuals, crate::forecast::history::Gaps::Refuse)
+            .unwrap()
+            .into_iter()
+            .map(|y| y.data)
+            .collect();
+    let fits = Calibrated::default().fit_panel(&us, 5).unwrap();
+    let last = us.iter().map(|s| s.year(s.values.len() - 1)).max().unwrap();
+    let y = fits.year(last).unwrap();
+    assert!(y.phi_fit > 0.05 && y.phi == 0.0, "{y:?}");
+}
+
+#[test]
+fn a_short_history_is_wider_by_its_volatility_uncertainty() {
+    // One series, unpooled, without shocks or recalibration: the predictive
+    // variance h years ahead is h var exp(v / 2) + h^2 drift_var, with v the
+    // sampling variance of ln s^2, trigamma((n - 1) / 2).
+    let v = [100.0, 108.0, 111.0, 125.0, 128.0];
+    let m = Calibrated::without(Part::Recalibration);
+    let fit = m.fit_panel(&[SeriesData::new("a", v.to_vec())], 3).unwrap();
+    let params = fit.series_params(0, 5).unwrap();
+    let p = params.pooled;
+    let g: Vec<f64> = v.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+    let mean = g.iter().sum::<f64>() / 4.0;
+    let var = g.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3.0;
+    let tri = crate::calibration::student_t::trigamma(1.5);
+    assert!((p.var / var - 1.0).abs() < 1e-12 && (p.log_var_var - tri).abs() < 1e-12);
+    assert_eq!(params.phi, 0.0);
+    for h in [1usize, 3] {
+        let cs = params.predictive(h);
+        let total: f64 = cs.iter().map(|c| c.weight * c.sigma * c.sigma).sum();
+        let hf = h as f64;
+        let want = hf * var * (0.5 * tri).exp() + hf * hf * p.drift_var;
+        assert!((total / want - 1.0).abs() < 1e-9, "h {h}: {total} {want}");
+    }
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use attain::Plan;
 use attain::plan::actuals::Actuals;
-use attain::review::{Known, ReviewRow, review_with};
+use attain::review::{Known, ReviewRow, review_between};
 use attain::simulate::engine::{Conditioning, Engine, RunOptions};
 use attain::simulate::scenario::Scenario;
 use attain::simulate::source::Source;
@@ -14,7 +14,7 @@ use super::simulate::{charts, command, facts, plan_input, scenario_input};
 use super::{
     check_interrupt, emit, load_plan, load_scenario, read_input, run_options, simulate_with_bar,
 };
-use crate::args::ReviewArgs;
+use crate::args::{ReviewArgs, RunArgs};
 use crate::chart;
 use crate::error::{CliError, write_file};
 use crate::output::{
@@ -33,6 +33,18 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
     };
     let loaded = load_scenario(&a.run, &plan, as_of)?;
     let scenario = loaded.scenario;
+    // "P before" must not know what happened after the base year: with
+    // `--history` it rests on the values dated by then.
+    let before = match &a.run.history {
+        Some(_) if as_of > plan.base_year => {
+            let quiet = RunArgs {
+                quiet: true,
+                ..a.run.clone()
+            };
+            Some(load_scenario(&quiet, &plan, plan.base_year)?)
+        }
+        _ => None,
+    };
     // Actuals are laid out one slot per plan year: a plan the engine cannot
     // hold is refused before that allocation, with the engine's own error.
     if plan
@@ -60,14 +72,34 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
                 a.run.quiet,
             )
         });
-        let rows = review_with(&plan, &scenario, &known, as_of, options.clone());
+        let rows = review_between(
+            &plan,
+            before.as_ref().map_or(&scenario, |b| &b.scenario),
+            &scenario,
+            &known,
+            as_of,
+            options.clone(),
+        );
         drop(bar);
         rows?
     };
     let mut out = output(
-        &plan, &a.plan, &a.actuals, &scenario, &actuals, as_of, &rows,
+        &plan,
+        &a.plan,
+        &a.actuals,
+        &scenario,
+        before.as_ref().map(|b| &b.scenario),
+        &actuals,
+        as_of,
+        &rows,
     )?;
     out.table.notes.extend(loaded.notes);
+    if let Some(b) = &before {
+        out.table.notes.push(format!(
+            "P before rests on {} (values dated by the base year {}); P now on the values dated by {as_of}.",
+            b.scenario.source, plan.base_year
+        ));
+    }
     if a.run.chart.is_none() && a.run.report.is_none() {
         return emit(&out, &a.output);
     }
@@ -168,6 +200,7 @@ fn label(v: &impl serde::Serialize) -> Option<String> {
 struct Row<'a> {
     plan: &'a Plan,
     source: &'a str,
+    source_before: &'a str,
     actuals: &'a Actuals,
     as_of: i32,
     r: &'a ReviewRow,
@@ -179,7 +212,7 @@ fn pct(v: Option<f64>) -> Cell {
 }
 
 /// The review table's columns, each with its cell.
-fn fields<'a>() -> [Field<Row<'a>>; 26] {
+fn fields<'a>() -> [Field<Row<'a>>; 27] {
     [
         hidden_field("as_of", |x| Cell::Int(i64::from(x.as_of))),
         field("no", "no", 0, |x| Cell::int(x.r.no)),
@@ -237,17 +270,21 @@ fn fields<'a>() -> [Field<Row<'a>>; 26] {
         hidden_field("p_now_se", |x| Cell::num(x.r.p_now.map(|p| p.se))),
         hidden_field("paths", |x| Cell::int(x.r.p_now.map(|p| p.paths as i64))),
         hidden_field("scenario_source", |x| Cell::Text(x.source.to_string())),
+        hidden_field("scenario_source_before", |x| {
+            Cell::Text(x.source_before.to_string())
+        }),
     ]
 }
 
 /// The review table, one row per target, its probabilities resting on
-/// `source`.
+/// `source` (P before on `before`).
 pub fn table(
     plan: &Plan,
     actuals: &Actuals,
     as_of: i32,
     rows: &[ReviewRow],
     source: &Source,
+    before: &Source,
 ) -> Table {
     let fields = fields();
     let mut t = Table::of_fields(
@@ -256,10 +293,12 @@ pub fn table(
     );
     t.lead = source_lines(source);
     let source = source.to_string();
+    let source_before = before.to_string();
     for r in rows {
         let row = Row {
             plan,
             source: &source,
+            source_before: &source_before,
             actuals,
             as_of,
             r,
@@ -279,10 +318,12 @@ pub fn output(
     path: &Path,
     actuals_path: &Path,
     scenario: &Scenario,
+    before: Option<&Scenario>,
     actuals: &Actuals,
     as_of: i32,
     rows: &[ReviewRow],
 ) -> Result<Output, CliError> {
+    let before = before.unwrap_or(scenario);
     let mut json = json_head("review");
     json.insert("plan_file".into(), json!(path.display().to_string()));
     json.insert("plan_name".into(), json!(plan.name));
@@ -293,10 +334,14 @@ pub fn output(
     json.insert("as_of".into(), json!(as_of));
     json.insert("scenario_source".into(), json!(scenario.source.to_string()));
     json.insert("source".into(), to_value(&scenario.source)?);
+    json.insert(
+        "scenario_source_before".into(),
+        json!(before.source.to_string()),
+    );
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("review".into(), to_value(&rows)?);
     Ok(Output {
-        table: table(plan, actuals, as_of, rows, &scenario.source),
+        table: table(plan, actuals, as_of, rows, &scenario.source, &before.source),
         extra: Vec::new(),
         json,
     })
