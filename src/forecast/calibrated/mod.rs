@@ -37,7 +37,7 @@
 //!    3). Its fallback: with no past errors the prior keeps the raw model's
 //!    spread on average and gives it t-like tails; with few, the prior
 //!    outweighs them.
-
+//!
 //! The predictive is a [`Predictive::LogNormalMixture`]; its median is the
 //! point. [`Calibrated::without`] drops one component, for ablations.
 

@@ -335,7 +335,7 @@ fn the_persistence_gate_keeps_what_forecasts_better() {
         phi: 0.15,
         sd: 0.04,
     };
-    for (process, seed) in [(Process::STANDARD_MIX[1].clone(), 5), (weak, 9)] {
+    for (process, seed) in [(Process::STANDARD_MIX[1], 5), (weak, 9)] {
         let fits = Calibrated::default()
             .fit_panel(&panel(&process, 200, 30, seed), 3)
             .unwrap();

@@ -87,8 +87,10 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         &plan,
         &a.plan,
         &a.actuals,
-        &scenario,
-        before.as_ref().map(|b| &b.scenario),
+        Scenarios {
+            now: &scenario,
+            before: before.as_ref().map(|b| &b.scenario),
+        },
         &actuals,
         as_of,
         &rows,
@@ -312,18 +314,27 @@ pub fn table(
     t
 }
 
+/// The scenarios of a review's two runs.
+#[derive(Clone, Copy)]
+pub struct Scenarios<'a> {
+    /// Given the actuals.
+    pub now: &'a Scenario,
+    /// Before the plan, where it differs (history up to the base year).
+    pub before: Option<&'a Scenario>,
+}
+
 /// The whole output of a review.
 pub fn output(
     plan: &Plan,
     path: &Path,
     actuals_path: &Path,
-    scenario: &Scenario,
-    before: Option<&Scenario>,
+    scenarios: Scenarios,
     actuals: &Actuals,
     as_of: i32,
     rows: &[ReviewRow],
 ) -> Result<Output, CliError> {
-    let before = before.unwrap_or(scenario);
+    let scenario = scenarios.now;
+    let before = scenarios.before.unwrap_or(scenario);
     let mut json = json_head("review");
     json.insert("plan_file".into(), json!(path.display().to_string()));
     json.insert("plan_name".into(), json!(plan.name));
