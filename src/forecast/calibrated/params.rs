@@ -29,8 +29,11 @@ pub struct SeriesParams {
     pub pooled: Pooled,
     /// The last growth minus the drift, which decays as `phi^j`.
     pub deviation: f64,
-    /// Pooled AR(1) persistence of growth at the origin year.
+    /// Pooled AR(1) persistence of growth in use at the origin year (0 where
+    /// the gate leaves it out).
     pub phi: f64,
+    /// The persistence estimated at the origin year, kept or not.
+    pub phi_fit: f64,
     /// The shock component at the origin year, where supported.
     pub shocks: Option<Shocks>,
     /// The cross-section the series was pooled toward (`None`: too few
@@ -115,6 +118,7 @@ impl CalibratedPanel {
             pooled: raw.pooled,
             deviation: raw.deviation,
             phi: year.phi,
+            phi_fit: year.phi_fit,
             shocks: year.shocks,
             pool: year.pool,
             recalibration: year.recalibration.clone(),

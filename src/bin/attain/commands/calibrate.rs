@@ -139,7 +139,12 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
                 let _ = writeln!(s, "#   no pool (fewer than 3 series with history)");
             }
         }
-        let _ = writeln!(s, "#   persistence of growth (AR(1), pooled): {:.3}", p.phi);
+        let _ = writeln!(
+            s,
+            "#   persistence of growth (AR(1), pooled): {:.3} in use, {:.3} estimated (kept only where\n\
+             #   its past forecasts scored better than without it)",
+            p.phi, p.phi_fit
+        );
         match &p.shocks {
             Some(sh) => {
                 let _ = writeln!(
@@ -205,6 +210,12 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
             q.var,
             q.var_weight,
             p.deviation
+        );
+        let _ = writeln!(
+            s,
+            "#   log variance's posterior variance {:.3}: the model's variance is {:.2} times the estimate (its posterior mean)",
+            q.log_var_var,
+            (0.5 * q.log_var_var).exp()
         );
         let _ = writeln!(s, "[models.{}]", key(&c.id));
         let _ = writeln!(s, "model = \"marginals\"");
