@@ -12,7 +12,12 @@
 //! `h = 1, 2, ...` years ahead, as the forecast gives it, moved to start at
 //! 0 (the engine starts it from the plan's base, or the latest actual). The
 //! model's `growth_pct` is the pooled drift; its mixtures hold the rest (the
-//! decaying last deviation, the spread). The correlation is the shrunk
+//! decaying last deviation, the spread). A series whose history ends
+//! before the simulation starts (FDI's last value 2019 for a 2020 base)
+//! keeps the predictive of that last origin, counted from the start: the
+//! start's level is known (the base or an actual), so the spread starts
+//! there, and the parameters are those its history supported by its last
+//! year. The correlation is the shrunk
 //! correlation of the modelled series' observed log growths: a growth that
 //! touches a filled year is not an observation and feeds no correlation.
 //!
