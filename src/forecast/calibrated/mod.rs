@@ -28,7 +28,8 @@
 //!    whose outcome year is at or before `T` and whose outcome was observed
 //!    (not filled), from windows of at least 5 values, weighted by
 //!    `decay^(T - year)`
-//!    and capped at `z^2 <= cap`, update a conjugate inverse-gamma prior
+//!    and capped at `z^2 <= cap` times the squared scale learned by their
+//!    origin, update a conjugate inverse-gamma prior
 //!    `IG(prior_dof/2, prior_dof/2 - 1)` (mean 1) on the squared scale of
 //!    the errors. The predictive mixes the model over a `nodes`-point
 //!    Gauss-Laguerre quadrature of that posterior (a discretised Student-t
@@ -111,8 +112,9 @@ pub struct Calibrated {
     /// Prior degrees of freedom of the recalibration (its weight in errors),
     /// `> 2`; the prior's mean squared scale is 1.
     pub prior_dof: f64,
-    /// Cap on a squared past error, so one catastrophe does not set the
-    /// spread for decades.
+    /// Cap on a squared past error, in units of the squared scale the
+    /// recalibration had learned at its origin, so one catastrophe does not
+    /// set the spread for decades.
     pub cap: f64,
     /// Quadrature nodes of the recalibration posterior in the predictive.
     pub nodes: usize,
@@ -872,7 +874,12 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             for (h, z, with, without) in z {
                 let e = &mut errors[h - 1][yi + h];
                 e.0 += 1.0;
-                let z2 = (z * z).min(cfg.cap);
+                // The cap is relative to the spread the recalibration has
+                // learned so far (known at this origin): a raw model too
+                // narrow by half would otherwise see its every large error
+                // truncated and never learn its own tails.
+                let (shape, scale) = model.recalibration[h - 1];
+                let z2 = (z * z).min(cfg.cap * scale / (shape - 1.0));
                 e.1 += z2;
                 fourth[h - 1][yi + h] += z2 * z2;
                 // Finite scores only: a value beyond the positive ones has
