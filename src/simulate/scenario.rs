@@ -192,10 +192,12 @@ impl Scenario {
                 Problem::out_of_range(sd, ">= 0"),
             ));
         }
-        if !self.growth_shift_pp.is_finite() {
+        // A shift of -100 pp or less would take every default series to
+        // zero or below: no growth rate means that.
+        if !(self.growth_shift_pp.is_finite() && self.growth_shift_pp > -100.0) {
             return Err(Error::parameter(
                 "growth_shift_pp",
-                Problem::not_finite(self.growth_shift_pp),
+                Problem::out_of_range(self.growth_shift_pp, "finite and > -100"),
             ));
         }
         let known = |id: &str, field: &str| -> Result<()> {
@@ -207,6 +209,21 @@ impl Scenario {
         // Models are checked when built or loaded; only their ids remain.
         for id in self.models.keys() {
             known(id, "models")?;
+            // A ratio or aggregate row is computed from its parts, and its
+            // probability judged on them: a model of its own would draw a
+            // second, unrelated series whose quantiles disagree with its P.
+            if let Some(d) = plan.indicator(id).and_then(|i| i.target.derivation(id)) {
+                return Err(Error::indicator(
+                    id,
+                    "models",
+                    format!(
+                        "must not name a row computed from its parts ({}, as its {} target \
+                         says): model its parts instead",
+                        d.parts.join(", "),
+                        plan.indicator(id).map_or("derived", |i| i.target.kind()),
+                    ),
+                ));
+            }
         }
         for (id, &v) in &self.starts {
             known(id, "starts")?;
@@ -250,8 +267,18 @@ impl Scenario {
             }
         }
         if let Some(c) = &self.correlation {
+            let mut seen = std::collections::HashSet::new();
             for id in &c.ids {
                 known(id, "correlation.ids")?;
+                // Two rows for one series would give it two shocks, and
+                // the later row would silently win.
+                if !seen.insert(id.as_str()) {
+                    return Err(Error::indicator(
+                        id,
+                        "correlation.ids",
+                        "lists the series twice: each series has one row and column",
+                    ));
+                }
             }
         }
         Ok(())
@@ -277,8 +304,19 @@ impl Scenario {
         let Some(pct) = pct else {
             return Ok(None);
         };
-        let pct = (pct + self.growth_shift_pp).max(-99.0);
         let id = plan.series_ids().nth(index).unwrap_or_default();
+        let pct = pct + self.growth_shift_pp;
+        if pct <= -100.0 {
+            return Err(Error::indicator(
+                id,
+                "default model",
+                format!(
+                    "growth {}% after growth_shift_pp {} must be > -100 (a level of 0 or less)",
+                    pct - self.growth_shift_pp,
+                    self.growth_shift_pp
+                ),
+            ));
+        }
         let named = |e: Error| Error::indicator(id, "default model", e.to_string());
         match self.default_sd {
             Some(sd) => LogNormal::new(pct, sd)

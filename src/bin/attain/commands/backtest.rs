@@ -13,7 +13,7 @@ use attain::forecast::{Method, MethodKind, PlanPath, Simulated};
 use attain::plan::actuals::Actuals;
 use serde_json::json;
 
-use super::{check_interrupt, emit};
+use super::{check_interrupt, emit, refuse_overwrite};
 use crate::args::BacktestArgs;
 use crate::chart::{self, Chart, PitPanel, Reliability};
 use crate::error::{CliError, write_file};
@@ -22,6 +22,13 @@ use crate::progress;
 
 /// Runs `attain backtest`.
 pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
+    refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--pit-csv", a.pit_csv.as_deref()),
+        ],
+        &[Some(&a.data)],
+    )?;
     let metric = RankBy::parse(&a.metric)?;
     // The library's reader and grouping: an `id,year,value` file without a
     // plan, one series per id, gaps refused or filled as asked.

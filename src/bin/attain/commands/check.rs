@@ -6,13 +6,14 @@ use attain::plan::consistency::{RowCheck, check_plan};
 use attain::{Indicator, Plan};
 use serde_json::json;
 
-use super::{emit, load_plan};
+use super::{emit, load_plan, refuse_overwrite};
 use crate::args::CheckArgs;
 use crate::error::CliError;
 use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, to_value};
 
 /// Runs `attain check`.
 pub fn run(a: &CheckArgs) -> Result<(), CliError> {
+    refuse_overwrite(&[("--out", a.output.out.as_deref())], &[Some(&a.plan)])?;
     let plan = load_plan(&a.plan)?;
     let checks = check_plan(&plan)?;
     emit(&output(&plan, &a.plan, &checks)?, &a.output)

@@ -37,6 +37,31 @@ pub fn run(command: Command) -> Result<(), CliError> {
     }
 }
 
+/// Refuses to start when an output file (`--out`, `--report`, ...) is one
+/// of the input files: writing it would destroy the input. Nothing is read
+/// or written before this check.
+pub fn refuse_overwrite(
+    outputs: &[(&str, Option<&Path>)],
+    inputs: &[Option<&Path>],
+) -> Result<(), CliError> {
+    for (flag, out) in outputs {
+        // An output that does not exist yet cannot be an input.
+        let Some(out_real) = out.and_then(|o| std::fs::canonicalize(o).ok()) else {
+            continue;
+        };
+        for input in inputs.iter().flatten() {
+            if std::fs::canonicalize(input).is_ok_and(|i| i == out_real) {
+                return Err(CliError::Input(format!(
+                    "{flag} {}: is the input file {}; refusing to overwrite it (choose another file)",
+                    out.map_or_else(String::new, |o| o.display().to_string()),
+                    input.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Loads and validates a plan; every problem is bad input.
 pub fn load_plan(path: &Path) -> Result<Plan, CliError> {
     Ok(Plan::load(path)?)
@@ -161,7 +186,13 @@ pub fn simulate_with_bar(
     options: RunOptions,
     quiet: bool,
 ) -> Result<Attainment, CliError> {
-    let engine = Engine::new(plan, scenario, options.clone())?;
+    // What the engine refuses rests on the scenario (a start, a model
+    // against the plan's rows): name its file, as its loading would.
+    let engine =
+        Engine::new(plan, scenario, options.clone()).map_err(|e| match &scenario.source {
+            Source::Scenario { file } => e.in_file(file),
+            Source::History { .. } | Source::PlanOnly => e,
+        })?;
     let bar = options
         .monitor
         .as_ref()

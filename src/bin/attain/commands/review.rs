@@ -12,7 +12,8 @@ use serde_json::json;
 
 use super::simulate::{charts, command, facts, plan_input, scenario_input};
 use super::{
-    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, simulate_with_bar,
+    check_interrupt, emit, load_plan, load_scenario, read_input, refuse_overwrite, run_options,
+    simulate_with_bar,
 };
 use crate::args::ReviewArgs;
 use crate::chart;
@@ -25,6 +26,18 @@ use crate::report::{self, Input, Report};
 
 /// Runs `attain review`.
 pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
+    refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--report", a.run.report.as_deref()),
+        ],
+        &[
+            Some(&a.plan),
+            Some(&a.actuals),
+            a.run.scenario.as_deref(),
+            a.run.history.as_deref(),
+        ],
+    )?;
     let plan = load_plan(&a.plan)?;
     let actuals = Actuals::load(&a.actuals, &plan)?;
     let as_of = match a.as_of {

@@ -10,8 +10,8 @@ use attain::simulate::scenario::Scenario;
 use serde_json::json;
 
 use super::{
-    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, scenario_text,
-    simulate_with_bar,
+    check_interrupt, emit, load_plan, load_scenario, read_input, refuse_overwrite, run_options,
+    scenario_text, simulate_with_bar,
 };
 use crate::args::SimulateArgs;
 use crate::chart::{self, Bar, Chart, FanInput};
@@ -21,6 +21,17 @@ use crate::report::{self, Input, Report};
 
 /// Runs `attain simulate`.
 pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
+    refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--report", a.run.report.as_deref()),
+        ],
+        &[
+            Some(&a.plan),
+            a.run.scenario.as_deref(),
+            a.run.history.as_deref(),
+        ],
+    )?;
     let plan = load_plan(&a.plan)?;
     let loaded = load_scenario(&a.run, &plan, plan.base_year)?;
     let scenario = loaded.scenario;

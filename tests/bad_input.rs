@@ -1,0 +1,289 @@
+//! Issue 14, "never bend input silently": every bad input of README's table
+//! "Bad input: what attain does" is run through the `attain` program here,
+//! with its exit status and the message it must print. The README table is
+//! checked against this list, so neither can drift.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The plan most cases start from: a level row, a ratio of it to an
+/// auxiliary series, an aggregate, a share for the logit model.
+const PLAN: &str = r#"
+name = "bad input"
+base_year = 2020
+target_year = 2025
+
+[[indicator]]
+id = "trade"
+name = "Trade"
+name_zh = "进出口"
+unit = "亿元"
+attribute = "binding"
+base = 100
+stated_growth = "5"
+target = { kind = "level", value = 127 }
+
+[[indicator]]
+id = "fdi"
+name = "FDI"
+name_zh = "外资"
+unit = "亿美元"
+attribute = "expected"
+base = 10
+stated_growth = "4"
+target = { kind = "level", value = 12 }
+
+[[indicator]]
+id = "openness"
+name = "Trade / GDP"
+name_zh = "外贸依存度"
+unit = "%"
+attribute = "expected"
+base = 10
+target = { kind = "ratio", numerator = "trade", denominator = "gdp", value = 12 }
+
+[[indicator]]
+id = "inflow"
+name = "Trade + FDI"
+name_zh = "合计"
+unit = "亿元"
+attribute = "expected"
+base = 110
+target = { kind = "aggregate", components = ["trade", "fdi"], value = 140 }
+
+[[indicator]]
+id = "coverage"
+name = "Coverage"
+name_zh = "覆盖率"
+unit = "%"
+attribute = "expected"
+target = { kind = "level", value = 80 }
+
+[[series]]
+id = "gdp"
+name = "GDP"
+unit = "亿元"
+base = 1000
+assumed_growth_pct = 5
+"#;
+
+/// One row of the table: the files it writes, the arguments (`{dir}` is the
+/// scratch directory), the exit status and a part of the message.
+struct Case {
+    /// The row's name in README's table.
+    name: &'static str,
+    /// Files written first: name, text (`PLAN` when `None`).
+    files: &'static [(&'static str, Option<&'static str>)],
+    args: &'static [&'static str],
+    code: i32,
+    /// Printed on standard error (exit 2) or in the output (exit 0).
+    message: &'static str,
+}
+
+const P: (&str, Option<&str>) = ("plan.toml", None);
+
+const CASES: &[Case] = &[
+    Case {
+        name: "a ratio that references itself",
+        files: &[(
+            "self.toml",
+            Some(
+                r#"name = "t"
+base_year = 2020
+target_year = 2025
+[[indicator]]
+id = "r"
+name = "R"
+name_zh = "R"
+unit = "%"
+attribute = "expected"
+base = 50
+target = { kind = "ratio", numerator = "r", denominator = "g", value = 60 }
+[[series]]
+id = "g"
+name = "G"
+unit = "x"
+base = 100
+"#,
+            ),
+        )],
+        args: &["simulate", "{dir}/self.toml"],
+        code: 2,
+        message: "self.toml: indicator \"r\": target.numerator must not be the row itself",
+    },
+    Case {
+        name: "a cycle of ratios or aggregates",
+        files: &[(
+            "cycle.toml",
+            Some(
+                r#"name = "t"
+base_year = 2020
+target_year = 2025
+[[indicator]]
+id = "a"
+name = "A"
+name_zh = "A"
+unit = "%"
+attribute = "expected"
+base = 50
+target = { kind = "ratio", numerator = "b", denominator = "g", value = 60 }
+[[indicator]]
+id = "b"
+name = "B"
+name_zh = "B"
+unit = "x"
+attribute = "expected"
+base = 50
+target = { kind = "aggregate", components = ["a", "g"], value = 60 }
+[[series]]
+id = "g"
+name = "G"
+unit = "x"
+base = 100
+"#,
+            ),
+        )],
+        args: &["check", "{dir}/cycle.toml"],
+        code: 2,
+        message: "cycle.toml: indicator \"a\": target derives from itself: a -> b -> a",
+    },
+    Case {
+        name: "duplicate ids in a scenario's correlation",
+        files: &[
+            P,
+            (
+                "s.toml",
+                Some(
+                    "name = \"s\"\n[correlation]\nids = [\"trade\", \"trade\"]\nrows = [[1, 0.5], [0.5, 1]]\n",
+                ),
+            ),
+        ],
+        args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
+        code: 2,
+        message: "s.toml: indicator \"trade\": correlation.ids lists the series twice",
+    },
+    Case {
+        name: "a model given for a ratio or aggregate row",
+        files: &[
+            P,
+            (
+                "s.toml",
+                Some(
+                    "name = \"s\"\n[models.openness]\nmodel = \"log_normal\"\ngrowth_pct = 5\nsd = 0.1\n",
+                ),
+            ),
+        ],
+        args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
+        code: 2,
+        message: "s.toml: indicator \"openness\": models must not name a row computed from its parts (trade, gdp, as its ratio target says)",
+    },
+    Case {
+        name: "a logit start above its upper bound",
+        files: &[
+            P,
+            (
+                "s.toml",
+                Some(
+                    "name = \"s\"\n[starts]\ncoverage = 120\n[models.coverage]\nmodel = \"logit\"\ndrift = 0.1\nsd = 0.1\nupper = 100\n",
+                ),
+            ),
+        ],
+        args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
+        code: 2,
+        message: "s.toml: indicator \"coverage\": start must be in (0, 100) for its logit model's upper bound, got 120",
+    },
+    Case {
+        name: "growth_shift_pp of -100 or less",
+        files: &[
+            P,
+            ("s.toml", Some("name = \"s\"\ngrowth_shift_pp = -100\n")),
+        ],
+        args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
+        code: 2,
+        message: "s.toml: parameter growth_shift_pp: must be finite and > -100, got -100",
+    },
+    Case {
+        name: "--out naming an input file",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml", "--out", "{dir}/plan.toml"],
+        code: 2,
+        message: "plan.toml: is the input file",
+    },
+];
+
+/// A fresh scratch directory for one case.
+fn scratch(k: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("attain-bad-{}-{k}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn every_bad_input_gets_its_exit_status_and_message_and_changes_no_input() {
+    for (k, case) in CASES.iter().enumerate() {
+        let dir = scratch(k);
+        let mut written = Vec::new();
+        for (name, text) in case.files {
+            let text = text.unwrap_or(PLAN);
+            std::fs::write(dir.join(name), text).unwrap();
+            written.push((dir.join(name), text));
+        }
+        let d = dir.display().to_string();
+        let args: Vec<String> = case.args.iter().map(|a| a.replace("{dir}", &d)).collect();
+        let o = Command::new(env!("CARGO_BIN_EXE_attain"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert_eq!(o.status.code(), Some(case.code), "{}: {err}", case.name);
+        let shown = if case.code == 0 {
+            format!("{out}{err}")
+        } else {
+            err.to_string()
+        };
+        assert!(
+            shown.contains(case.message),
+            "{}: expected {:?} in\n{shown}",
+            case.name,
+            case.message
+        );
+        // Loading a bad file changes nothing: every input is as written.
+        for (file, text) in &written {
+            assert_eq!(
+                &std::fs::read_to_string(file).unwrap(),
+                text,
+                "{}",
+                case.name
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn readme_lists_every_case_with_its_exit_status_and_message() {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    let table = readme
+        .split_once("### Bad input: what attain does")
+        .expect("README has the bad-input table")
+        .1;
+    for case in CASES {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} |", case.name)))
+            .unwrap_or_else(|| panic!("README's table has no row \"{}\"", case.name));
+        assert!(row.contains(&format!("| {} |", case.code)), "{row}");
+        // Backquotes in README: the message as printed, quotes as `"`.
+        assert!(
+            row.contains(case.message),
+            "{row}\nlacks {:?}",
+            case.message
+        );
+    }
+}
