@@ -61,6 +61,15 @@ unit = "%"
 attribute = "expected"
 target = { kind = "level", value = 80 }
 
+[[indicator]]
+id = "projects"
+name = "Projects a year"
+name_zh = "项目"
+unit = "个"
+attribute = "expected"
+base = 40
+target = { kind = "every_year", value = 30 }
+
 [[series]]
 id = "gdp"
 name = "GDP"
@@ -76,6 +85,8 @@ struct Case {
     name: &'static str,
     /// Files written first: name, text (`PLAN` when `None`).
     files: &'static [(&'static str, Option<&'static str>)],
+    /// A replacement made in `PLAN` (from, to) for this case.
+    plan_edit: Option<(&'static str, &'static str)>,
     args: &'static [&'static str],
     code: i32,
     /// Printed on standard error (exit 2) or in the output (exit 0).
@@ -111,6 +122,7 @@ base = 100
         )],
         args: &["simulate", "{dir}/self.toml"],
         code: 2,
+        plan_edit: None,
         message: "self.toml: indicator \"r\": target.numerator must not be the row itself",
     },
     Case {
@@ -147,6 +159,7 @@ base = 100
         )],
         args: &["check", "{dir}/cycle.toml"],
         code: 2,
+        plan_edit: None,
         message: "cycle.toml: indicator \"a\": target derives from itself: a -> b -> a",
     },
     Case {
@@ -162,6 +175,7 @@ base = 100
         ],
         args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
         code: 2,
+        plan_edit: None,
         message: "s.toml: indicator \"trade\": correlation.ids lists the series twice",
     },
     Case {
@@ -177,6 +191,7 @@ base = 100
         ],
         args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
         code: 2,
+        plan_edit: None,
         message: "s.toml: indicator \"openness\": models must not name a row computed from its parts (trade, gdp, as its ratio target says)",
     },
     Case {
@@ -192,6 +207,7 @@ base = 100
         ],
         args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
         code: 2,
+        plan_edit: None,
         message: "s.toml: indicator \"coverage\": start must be in (0, 100) for its logit model's upper bound, got 120",
     },
     Case {
@@ -202,6 +218,7 @@ base = 100
         ],
         args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
         code: 2,
+        plan_edit: None,
         message: "s.toml: parameter growth_shift_pp: must be finite and > -100, got -100",
     },
     Case {
@@ -209,7 +226,163 @@ base = 100
         files: &[P],
         args: &["simulate", "{dir}/plan.toml", "--out", "{dir}/plan.toml"],
         code: 2,
+        plan_edit: None,
         message: "plan.toml: is the input file",
+    },
+    Case {
+        name: "the plan-only default scenario",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml", "--paths", "1000", "--quiet"],
+        code: 0,
+        plan_edit: None,
+        message: "warning[plan_only_baseline]: no scenario and no history: every series follows the plan-consistent baseline",
+    },
+    Case {
+        name: "a row not simulated: no base and no model",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml", "--paths", "1000", "--quiet"],
+        code: 0,
+        plan_edit: None,
+        message: "warning[not_simulated] indicator \"coverage\": target 0 (level) is not simulated: series \"coverage\" has no model and no start",
+    },
+    Case {
+        name: "a row not simulated: an every_year target with a base but no model",
+        files: &[P],
+        args: &[
+            "simulate",
+            "{dir}/plan.toml",
+            "--paths",
+            "1000",
+            "--format",
+            "csv",
+            "--quiet",
+        ],
+        code: 0,
+        plan_edit: None,
+        message: "warning[not_simulated] indicator \"projects\": target 0 (every_year) is not simulated: series \"projects\" has no model: the plan states no growth for it and its target implies none",
+    },
+    Case {
+        name: "an unmet --se (--paths is the cap)",
+        files: &[P],
+        args: &[
+            "simulate",
+            "{dir}/plan.toml",
+            "--se",
+            "0.0001",
+            "--paths",
+            "1000",
+            "--format",
+            "csv",
+            "--quiet",
+        ],
+        code: 0,
+        plan_edit: None,
+        message: "warning[unmet_precision]: standard error 1.58e-2 reached with 1000 paths (the cap), not the 0.0001 asked",
+    },
+    Case {
+        name: "a correlation repaired (table mode too)",
+        files: &[
+            P,
+            (
+                "s.toml",
+                Some(
+                    "name = \"s\"\n[correlation]\nids = [\"trade\", \"fdi\", \"gdp\"]\nrows = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]\nrepair = true\n",
+                ),
+            ),
+        ],
+        args: &[
+            "simulate",
+            "{dir}/plan.toml",
+            "--scenario",
+            "{dir}/s.toml",
+            "--paths",
+            "1000",
+            "--quiet",
+        ],
+        code: 0,
+        plan_edit: None,
+        message: "warning[correlation_repaired]: the correlation matrix was repaired",
+    },
+    Case {
+        name: "a ratio's base inconsistent with its parts' bases",
+        files: &[P],
+        args: &["check", "{dir}/plan.toml"],
+        code: 0,
+        plan_edit: Some((
+            "base = 10\ntarget = { kind = \"ratio\"",
+            "base = 11\ntarget = { kind = \"ratio\"",
+        )),
+        message: "warning[inconsistent_ratio_base] indicator \"openness\": base 11 is not 100 * trade / gdp = 10",
+    },
+    Case {
+        name: "a base-year actual that contradicts the plan's base",
+        files: &[
+            P,
+            (
+                "actuals.csv",
+                Some("id,year,value\ntrade,2020,103\ntrade,2021,106\n"),
+            ),
+        ],
+        args: &[
+            "review",
+            "{dir}/plan.toml",
+            "--actuals",
+            "{dir}/actuals.csv",
+            "--paths",
+            "1000",
+            "--quiet",
+        ],
+        code: 0,
+        plan_edit: None,
+        message: "warning[contradictory_actual] indicator \"trade\": the base-year (2020) actual 103 is not the plan's base 100",
+    },
+    Case {
+        name: "a ratio's actual inconsistent with its parts",
+        files: &[
+            P,
+            (
+                "actuals.csv",
+                Some("id,year,value\ntrade,2021,106\ngdp,2021,1060\nopenness,2021,12\n"),
+            ),
+        ],
+        args: &[
+            "review",
+            "{dir}/plan.toml",
+            "--actuals",
+            "{dir}/actuals.csv",
+            "--paths",
+            "1000",
+            "--format",
+            "json",
+            "--quiet",
+        ],
+        code: 0,
+        plan_edit: None,
+        message: "the 2021 actual 12 is not what its parts give (trade, gdp: 10) at the precision printed",
+    },
+    Case {
+        name: "a series a `--history` calibration cannot fit",
+        files: &[
+            P,
+            (
+                "history.csv",
+                Some(
+                    "id,year,value\ntrade,2014,70\ntrade,2015,74\ntrade,2016,79\ntrade,2017,83\ntrade,2018,88\ntrade,2019,95\ntrade,2020,100\nfdi,2020,10\n",
+                ),
+            ),
+        ],
+        args: &[
+            "simulate",
+            "{dir}/plan.toml",
+            "--history",
+            "{dir}/history.csv",
+            "--paths",
+            "1000",
+            "--quiet",
+        ],
+        code: 0,
+        plan_edit: None,
+        message: "warning[not_calibrated] indicator \"fdi\": fdi (",
     },
 ];
 
@@ -227,8 +400,15 @@ fn every_bad_input_gets_its_exit_status_and_message_and_changes_no_input() {
         let dir = scratch(k);
         let mut written = Vec::new();
         for (name, text) in case.files {
-            let text = text.unwrap_or(PLAN);
-            std::fs::write(dir.join(name), text).unwrap();
+            let text = match (text, case.plan_edit) {
+                (Some(t), _) => t.to_string(),
+                (None, Some((from, to))) => {
+                    assert!(PLAN.contains(from), "{}", case.name);
+                    PLAN.replace(from, to)
+                }
+                (None, None) => PLAN.to_string(),
+            };
+            std::fs::write(dir.join(name), &text).unwrap();
             written.push((dir.join(name), text));
         }
         let d = dir.display().to_string();
@@ -286,4 +466,39 @@ fn readme_lists_every_case_with_its_exit_status_and_message() {
             case.message
         );
     }
+}
+
+#[test]
+fn the_library_fills_the_warnings_every_output_lists() {
+    use attain::simulate::engine::simulate;
+    use attain::{Plan, Scenario, WarningCode};
+    let plan = Plan::from_toml_str(PLAN).unwrap();
+    let mut s = Scenario::named("baseline");
+    s.paths = 1000;
+    s.target_se = Some(1e-4);
+    let att = simulate(&plan, &s).unwrap();
+    let codes: Vec<(WarningCode, Option<&str>)> = att
+        .warnings
+        .iter()
+        .map(|w| (w.code, w.indicator.as_deref()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (WarningCode::PlanOnlyBaseline, None),
+            (WarningCode::NotSimulated, Some("coverage")),
+            (WarningCode::NotSimulated, Some("projects")),
+            (WarningCode::UnmetPrecision, None),
+        ]
+    );
+    // A scenario with a model is not the plan-only baseline; reaching the
+    // standard error asked raises no warning.
+    s.models.insert(
+        "projects".into(),
+        toml::from_str("model = \"poisson\"\nmean = 40\n").unwrap(),
+    );
+    s.target_se = Some(0.5);
+    let att = simulate(&plan, &s).unwrap();
+    let codes: Vec<WarningCode> = att.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, [WarningCode::NotSimulated]);
 }

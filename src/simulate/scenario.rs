@@ -18,6 +18,7 @@ use crate::plan::Plan;
 use crate::simulate::model::{LogNormal, ModelSpec};
 use crate::simulate::reference_class::ReferenceClass;
 use crate::simulate::source::Source;
+use crate::warning::Warning;
 
 /// The 5% volatility of annual log growth that default models had before the
 /// reference class (a convention, not an estimate): a scenario that sets
@@ -26,6 +27,10 @@ pub const DEFAULT_SD: f64 = 0.05;
 
 /// Number of paths when a scenario names none.
 pub const DEFAULT_PATHS: u64 = 100_000;
+
+/// Most paths a run takes: its standard error is then below 1.6e-5 for any
+/// probability, finer than any plan figure; more would only run for hours.
+pub const MAX_PATHS: u64 = 1_000_000_000;
 
 /// How the engine draws its standard normal shocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -121,6 +126,11 @@ pub struct Scenario {
     /// read from the file (a file cannot vouch for its own origin).
     #[serde(skip)]
     pub source: Source,
+    /// What is doubtful about how the scenario was built (series a
+    /// calibration left to the plan-only baseline); set by whoever builds
+    /// it, never read from the file, and carried into every result.
+    #[serde(skip)]
+    pub warnings: Vec<Warning>,
 }
 
 fn default_paths() -> u64 {
@@ -145,6 +155,7 @@ impl Scenario {
             default_sd: None,
             growth_shift_pp: 0.0,
             source: Source::PlanOnly,
+            warnings: Vec::new(),
             models: BTreeMap::new(),
             starts: BTreeMap::new(),
             correlation: None,
@@ -175,6 +186,12 @@ impl Scenario {
     pub fn validate(&self, plan: &Plan) -> Result<()> {
         if self.paths == 0 {
             return Err(Error::parameter("paths", "must be at least 1, got 0"));
+        }
+        if self.paths > MAX_PATHS {
+            return Err(Error::parameter(
+                "paths",
+                Problem::out_of_range(self.paths, format!("at most {MAX_PATHS}")),
+            ));
         }
         if let Some(se) = self.target_se
             && !(se.is_finite() && se > 0.0)

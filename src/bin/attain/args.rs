@@ -78,11 +78,13 @@ pub struct RunArgs {
     /// base year for `simulate`, up to the review year for `review`.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
-    /// Number of paths (overrides the scenario's).
-    #[arg(long, value_name = "N", conflicts_with = "se")]
+    /// Number of paths (overrides the scenario's; at most 1,000,000,000);
+    /// with `--se`, the most paths the run takes.
+    #[arg(long, value_name = "N")]
     pub paths: Option<u64>,
     /// Run until every probability's standard error is below TOL (at most
-    /// the scenario's paths).
+    /// `--paths`, else the scenario's paths); a warning says the standard
+    /// error reached when the cap comes first.
     #[arg(long, value_name = "TOL", allow_negative_numbers = true)]
     pub se: Option<f64>,
     /// Seed of the random streams (overrides the scenario's).

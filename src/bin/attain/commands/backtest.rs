@@ -378,11 +378,11 @@ fn output(
         "problems".into(),
         json!(rows.iter().filter(|r| r.problem.is_some()).count()),
     );
-    Ok(Output {
-        table: table(report, rank_by, a.horizon),
-        extra: Vec::new(),
+    Ok(Output::new(
+        table(report, rank_by, a.horizon),
+        Vec::new(),
         json,
-    })
+    ))
 }
 
 /// The reliability diagram, the score-by-horizon chart and the PIT

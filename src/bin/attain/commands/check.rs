@@ -105,9 +105,7 @@ pub fn output(plan: &Plan, path: &Path, checks: &[RowCheck]) -> Result<Output, C
     json.insert("base_year".into(), json!(plan.base_year));
     json.insert("target_year".into(), json!(plan.target_year));
     json.insert("checks".into(), to_value(&checks)?);
-    Ok(Output {
-        table: table(plan, checks),
-        extra: Vec::new(),
-        json,
-    })
+    let mut out = Output::new(table(plan, checks), Vec::new(), json);
+    out.warn(attain::plan::consistency::plan_warnings(plan));
+    Ok(out)
 }

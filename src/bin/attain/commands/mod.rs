@@ -19,6 +19,7 @@ use attain::simulate::attainment::Attainment;
 use attain::simulate::engine::{Engine, RunOptions};
 use attain::simulate::scenario::Scenario;
 use attain::simulate::source::Source;
+use attain::{Warning, WarningCode};
 
 use crate::args::{Command, OutputArgs, RunArgs};
 use crate::error::{CliError, write_file};
@@ -80,7 +81,8 @@ pub fn calibrate_history(
     calibrated_scenario(&history, plan, as_of).map_err(in_file)
 }
 
-/// What a calibration left to the plan-only default, as notes.
+/// What a calibration left to the plan-only default, as notes (the
+/// calibrate command's comments and standard error).
 pub fn calibration_notes(h: &HistoryScenario) -> Vec<String> {
     let mut notes = Vec::new();
     if !h.uncalibrated.is_empty() {
@@ -93,20 +95,25 @@ pub fn calibration_notes(h: &HistoryScenario) -> Vec<String> {
     notes
 }
 
-/// A run's scenario and what to tell about it.
+/// A run's scenario.
 pub struct Loaded {
-    /// The scenario, checked against the plan.
+    /// The scenario, checked against the plan; its warnings name the series
+    /// a calibration left to the default, and every result carries them.
     pub scenario: Scenario,
-    /// Warnings about it (series a calibration left to the default).
-    pub notes: Vec<String>,
 }
 
 /// The scenario of a run: the file, a calibration on `--history` with
 /// values up to `as_of`, or the default one; then the command line's paths,
-/// standard error and seed over it, checked against the plan. Warnings go to
-/// standard error unless `--quiet`.
+/// standard error and seed over it, checked against the plan. `--paths`
+/// with `--se` is the most paths the run to that standard error takes.
 pub fn load_scenario(run: &RunArgs, plan: &Plan, as_of: i32) -> Result<Loaded, CliError> {
-    let mut notes = Vec::new();
+    if let Some(se) = run.se
+        && !(se.is_finite() && se > 0.0)
+    {
+        return Err(CliError::Input(format!(
+            "--se: must be a positive standard error (0.005, say), got {se}"
+        )));
+    }
     let mut s = match (&run.scenario, &run.history) {
         (Some(_), Some(_)) => {
             return Err(CliError::Input(
@@ -123,26 +130,27 @@ pub fn load_scenario(run: &RunArgs, plan: &Plan, as_of: i32) -> Result<Loaded, C
         }
         (None, Some(path)) => {
             let h = calibrate_history(path, Some(plan), as_of)?;
-            if h.series.is_empty() {
-                notes.push(format!(
-                    "no series of the plan has enough history up to {as_of} in {}: the plan-only baseline applies",
-                    path.display()
+            let mut s = if h.series.is_empty() {
+                let mut s = Scenario::named("baseline");
+                s.warnings.push(Warning::general(
+                    WarningCode::NotCalibrated,
+                    format!(
+                        "no series of the plan has enough history up to {as_of} in {}: the \
+                         plan-only baseline applies",
+                        path.display()
+                    ),
                 ));
-                Scenario::named("baseline")
+                s
             } else {
-                notes = calibration_notes(&h);
                 let mut s = h.scenario.clone();
                 s.source = h.source(&path.display().to_string());
                 s
-            }
+            };
+            s.warnings.extend(h.uncalibrated.iter().map(Warning::from));
+            s
         }
         (None, None) => Scenario::named("baseline"),
     };
-    if !run.quiet {
-        for n in &notes {
-            eprintln!("attain: warning: {n}");
-        }
-    }
     if let Some(n) = run.paths {
         s.paths = n;
     }
@@ -154,7 +162,7 @@ pub fn load_scenario(run: &RunArgs, plan: &Plan, as_of: i32) -> Result<Loaded, C
     }
     s.validate(plan)
         .map_err(|e| CliError::Input(format!("command line: {e}")))?;
-    Ok(Loaded { scenario: s, notes })
+    Ok(Loaded { scenario: s })
 }
 
 /// Most worker threads `--threads` takes: each is an OS thread with its own
@@ -205,6 +213,12 @@ pub fn simulate_with_bar(
 /// Writes the rendered output to `--out` or standard output.
 pub fn emit(out: &Output, args: &OutputArgs) -> Result<(), CliError> {
     let text = out.render(args.format)?;
+    // CSV has no place for them: standard error (table and JSON carry them).
+    if args.format == crate::args::Format::Csv {
+        for w in &out.warnings {
+            eprintln!("attain: {w}");
+        }
+    }
     match &args.out {
         Some(path) => write_file(path, &text),
         None => {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use attain::Plan;
 use attain::plan::actuals::Actuals;
-use attain::review::{Known, ReviewRow, review_with};
+use attain::review::{Known, ReviewRow, review_report};
 use attain::simulate::engine::{Conditioning, Engine, RunOptions};
 use attain::simulate::scenario::Scenario;
 use attain::simulate::source::Source;
@@ -61,7 +61,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
         .collect();
     let options = run_options(&a.run)?;
-    let rows = {
+    let review = {
         // Two simulations (before the plan, given the actuals) on one bar.
         let bar = options.monitor.as_ref().and_then(|m| {
             let done = m.done.load(std::sync::atomic::Ordering::Relaxed);
@@ -73,14 +73,15 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
                 a.run.quiet,
             )
         });
-        let rows = review_with(&plan, &scenario, &known, as_of, options.clone());
+        let review = review_report(&plan, &scenario, &known, as_of, options.clone());
         drop(bar);
-        rows?
+        review?
     };
+    let rows = review.rows;
     let mut out = output(
         &plan, &a.plan, &a.actuals, &scenario, &actuals, as_of, &rows,
     )?;
-    out.table.notes.extend(loaded.notes);
+    out.warn(review.warnings);
     if a.run.chart.is_none() && a.run.report.is_none() {
         return emit(&out, &a.output);
     }
@@ -308,9 +309,9 @@ pub fn output(
     json.insert("source".into(), to_value(&scenario.source)?);
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("review".into(), to_value(&rows)?);
-    Ok(Output {
-        table: table(plan, actuals, as_of, rows, &scenario.source),
-        extra: Vec::new(),
+    Ok(Output::new(
+        table(plan, actuals, as_of, rows, &scenario.source),
+        Vec::new(),
         json,
-    })
+    ))
 }

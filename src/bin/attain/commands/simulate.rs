@@ -39,7 +39,6 @@ pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
     let threads = options.threads;
     let att = simulate_with_bar(&plan, &scenario, options, a.run.quiet)?;
     let mut out = output(&plan, &a.plan, &scenario, &att)?;
-    out.table.notes.extend(loaded.notes);
     out.json.insert("threads".into(), json!(threads));
     if a.fan {
         let targets = std::mem::replace(&mut out.table, fan_table(&plan, &att));
@@ -260,9 +259,6 @@ pub fn table(plan: &Plan, s: &Scenario, att: &Attainment) -> Table {
             att.expected_met, att.simulated_targets
         ),
     ];
-    if let Some(r) = &att.correlation_repair {
-        t.notes.push(format!("Correlation matrix repaired: {r}"));
-    }
     t
 }
 
@@ -338,11 +334,9 @@ pub fn output(
     json.insert("source".into(), to_value(&att.source)?);
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("attainment".into(), to_value(att)?);
-    Ok(Output {
-        table: table(plan, scenario, att),
-        extra: Vec::new(),
-        json,
-    })
+    let mut out = Output::new(table(plan, scenario, att), Vec::new(), json);
+    out.warn(att.warnings.iter().cloned());
+    Ok(out)
 }
 
 /// The fan chart of every simulated indicator (auxiliary series have no
