@@ -502,3 +502,64 @@ fn the_library_fills_the_warnings_every_output_lists() {
     let codes: Vec<WarningCode> = att.warnings.iter().map(|w| w.code).collect();
     assert_eq!(codes, [WarningCode::NotSimulated]);
 }
+
+/// One scenario model of every kind, with extreme parameters where the
+/// issue found a hang (a Poisson or negative binomial mean of 1e12, a
+/// Student-t of 1 degree of freedom, a log-normal sd of 50).
+const EVERY_MODEL: &[&str] = &[
+    "model = \"deterministic\"\ngrowth_pct = 5",
+    "model = \"log_normal\"\ngrowth_pct = 5\nsd = 50",
+    "model = \"ar1\"\ngrowth_pct = 5\nphi = 0.9\nsd = 0.1",
+    "model = \"student_t\"\ngrowth_pct = 5\nscale = 0.05\ndf = 1",
+    "model = \"two_piece\"\nmode_pct = 5\nsd_lower = 0.1\nsd_upper = 0.05",
+    "model = \"bootstrap\"\nhistory_pct = [3, 5, -2, 8]\nblock = 2",
+    "model = \"shock_mixture\"\ngrowth_pct = 5\nsd = 0.05\np = 0.1\nshock_mean = -0.1\nshock_sd = 0.05",
+    "model = \"logit\"\ndrift = 0.1\nsd = 0.2",
+    "model = \"poisson\"\nmean = 1e12\ngrowth_pct = 3",
+    "model = \"negative_binomial\"\nmean = 1e12\ngrowth_pct = 3\nr = 5",
+    "model = \"uncertain_mean\"\ngrowth_pct = 5\nsd = 0.05\nmean_se = 0.02",
+    "model = \"marginals\"\ngrowth_pct = 5\nhorizons = [[{ weight = 1, mu = 0, sigma = 0.1 }]]",
+];
+
+#[test]
+fn a_run_of_every_model_stops_within_a_second_of_a_stop_request() {
+    use attain::monitor::Monitor;
+    use attain::simulate::engine::{Engine, RunOptions};
+    use attain::{Error, Plan, Scenario};
+    let plan = Plan::from_toml_str(&PLAN.replace(
+        "target = { kind = \"level\", value = 80 }",
+        "base = 50\ntarget = { kind = \"level\", value = 80 }",
+    ))
+    .unwrap();
+    for model in EVERY_MODEL {
+        let mut s = Scenario::named("stop");
+        s.paths = attain::simulate::scenario::MAX_PATHS;
+        let id = if model.contains("logit") {
+            "coverage"
+        } else {
+            "trade"
+        };
+        s.models.insert(id.into(), toml::from_str(model).unwrap());
+        let monitor = Monitor::default();
+        let options = RunOptions {
+            threads: Some(2),
+            monitor: Some(monitor.clone()),
+            ..RunOptions::default()
+        };
+        let engine = Engine::new(&plan, &s, options).unwrap();
+        let stop = std::thread::spawn({
+            let cancel = monitor.cancel.clone();
+            move || {
+                std::thread::sleep(std::time::Duration::from_millis(150));
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                std::time::Instant::now()
+            }
+        });
+        let result = engine.run();
+        let stopped = std::time::Instant::now();
+        let asked = stop.join().unwrap();
+        assert!(matches!(result, Err(Error::Cancelled { .. })), "{model}");
+        let late = stopped.duration_since(asked).as_secs_f64();
+        assert!(late < 1.0, "{model}: stopped {late} s after the request");
+    }
+}

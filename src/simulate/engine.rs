@@ -282,6 +282,11 @@ impl Engine {
                 .map(|scratch| {
                     let mut acc = Acc::new(&self.judge, &templates);
                     loop {
+                        // A stop ends the wave at the next chunk, not its
+                        // end: a wave of slow paths would take seconds.
+                        if monitor.is_some_and(Monitor::cancelled) {
+                            break;
+                        }
                         let c = claim.fetch_add(1, Ordering::Relaxed);
                         if c >= end {
                             break;
@@ -297,6 +302,8 @@ impl Engine {
                         a
                     },
                 );
+            // A wave cut short by a stop is incomplete: no result from it.
+            stop(total.paths + wave.paths)?;
             if let Some(m) = monitor {
                 m.advance(wave.paths);
             }
