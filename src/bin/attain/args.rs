@@ -161,6 +161,10 @@ pub struct BacktestArgs {
     /// Fewest values in the first training window.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_train: usize,
+    /// At most N origins per series, the most recent (every method is
+    /// refitted at each, so a long series costs its length times N).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_origins: usize,
     /// Also backtest the plan path at this growth, percent a year.
     #[arg(long, value_name = "PCT")]
     pub plan_growth: Option<f64>,

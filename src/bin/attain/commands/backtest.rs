@@ -60,6 +60,7 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
         s.target_growth_pct = a.target_growth.or_else(|| s.average_growth_pct());
     }
     let config = Config::new(a.horizon, a.min_train)
+        .and_then(|c| c.with_max_origins(a.max_origins))
         .map_err(|e| CliError::Input(format!("command line: {e}")))?;
     let methods = methods(a)?;
     let monitor = progress::monitor();
@@ -369,6 +370,7 @@ fn output(
     );
     json.insert("horizon".into(), json!(a.horizon));
     json.insert("min_train".into(), json!(a.min_train));
+    json.insert("max_origins".into(), json!(a.max_origins));
     json.insert("plan_growth_pct".into(), json!(a.plan_growth));
     json.insert("rank_by".into(), json!(rank_by.name()));
     json.insert("leaderboard".into(), to_value(&report.board)?);
