@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 ///
 /// The engine adds each wave's paths to `done` after the wave (so the count
 /// moves in steps of [`crate::simulate::engine::WAVE`] chunks, or a multiple of it) and
-/// checks `cancel` before starting the next one; a set flag ends the run with
-/// [`crate::Error::Cancelled`]. Neither changes what is drawn: results stay
+/// checks `cancel` before each chunk of [`crate::simulate::engine::CHUNK`]
+/// paths (a run stops within one chunk's time, well under a second for any
+/// model); a set flag ends the run with [`crate::Error::Cancelled`]. Neither changes what is drawn: results stay
 /// bit-identical with or without a monitor, on any number of threads. One
 /// monitor may watch several runs in turn (a review runs two); `done` then
 /// counts the paths of all of them.
@@ -18,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub struct Monitor {
     /// Work done so far: paths in a simulation, series in a backtest.
     pub done: Arc<AtomicU64>,
-    /// Set to stop the run at the next wave boundary.
+    /// Set to stop the run at the next chunk.
     pub cancel: Arc<AtomicBool>,
 }
 

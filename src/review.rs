@@ -15,6 +15,7 @@ use crate::plan::{Indicator, Plan};
 use crate::simulate::attainment::Probability;
 use crate::simulate::engine::{Conditioning, Engine, RunOptions};
 use crate::simulate::scenario::Scenario;
+use crate::warning::{Warning, WarningCode};
 
 /// Known values per series id, one slot per plan year (base year first).
 pub type Known = BTreeMap<String, Vec<Option<f64>>>;
@@ -155,13 +156,35 @@ pub fn review_with(
     as_of: i32,
     options: RunOptions,
 ) -> Result<Vec<ReviewRow>> {
+    review_report(plan, scenario, known, as_of, options).map(|r| r.rows)
+}
+
+/// A mid-term review: its rows and what is doubtful about them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// One row per target, as [`review`] gives them.
+    pub rows: Vec<ReviewRow>,
+    /// The simulations' warnings (each once) and the actuals' own:
+    /// contradictions with the plan's base or between a ratio or aggregate
+    /// and its parts.
+    pub warnings: Vec<Warning>,
+}
+
+/// [`review_with`], with the warnings: every output lists them.
+pub fn review_report(
+    plan: &Plan,
+    scenario: &Scenario,
+    known: &Known,
+    as_of: i32,
+    options: RunOptions,
+) -> Result<Review> {
     review_between(plan, scenario, scenario, known, as_of, options)
 }
 
-/// [`review_with`] with one scenario for "before" and another for "now":
+/// [`review_report`] with one scenario for "before" and another for "now":
 /// a scenario calibrated on history must know, before the plan, only the
 /// values dated by its base year, and now those dated by the review year.
-/// The same scenario twice is [`review_with`].
+/// The same scenario twice is [`review_report`].
 pub fn review_between(
     plan: &Plan,
     before: &Scenario,
@@ -169,7 +192,7 @@ pub fn review_between(
     known: &Known,
     as_of: i32,
     options: RunOptions,
-) -> Result<Vec<ReviewRow>> {
+) -> Result<Review> {
     plan.validate()?;
     let n = plan.horizon()?;
     if as_of < plan.base_year || as_of > plan.target_year {
@@ -212,7 +235,82 @@ pub fn review_between(
             rows.push(row);
         }
     }
-    Ok(rows)
+    let mut warnings = Vec::new();
+    for w in before.warnings.into_iter().chain(now.warnings) {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+    warnings.extend(contradictions(plan, known, &filled, as_of));
+    Ok(Review { rows, warnings })
+}
+
+/// Actuals that contradict the plan or each other beyond the precision they
+/// are printed at: a base-year actual that is not the plan's base, and a
+/// ratio or aggregate reported alongside parts it is not made of.
+fn contradictions(
+    plan: &Plan,
+    known: &Known,
+    filled: &BTreeMap<String, Vec<Option<f64>>>,
+    as_of: i32,
+) -> Vec<Warning> {
+    use crate::plan::consistency::{printed_precision, ratio_agrees, sum_agrees};
+    use crate::plan::target::Combine;
+    let mut out = Vec::new();
+    for (i, id) in plan.series_ids().enumerate() {
+        let (Some(base), Some(Some(actual))) =
+            (plan.series_base(i), known.get(id).and_then(|v| v.first()))
+        else {
+            continue;
+        };
+        if (actual - base).abs() > printed_precision(*actual) + printed_precision(base) {
+            out.push(Warning::about(
+                WarningCode::ContradictoryActual,
+                id,
+                format!(
+                    "the base-year ({}) actual {actual} is not the plan's base {base} at the \
+                     precision printed; the review conditions on the actual",
+                    plan.base_year
+                ),
+            ));
+        }
+    }
+    let last = usize::try_from(i64::from(as_of) - i64::from(plan.base_year)).unwrap_or(0);
+    for ind in &plan.indicators {
+        let Some(d) = ind.target.derivation(&ind.id) else {
+            continue;
+        };
+        let Some(reported) = known.get(&ind.id) else {
+            continue;
+        };
+        for (t, v) in reported.iter().enumerate().take(last + 1) {
+            let Some(v) = *v else { continue };
+            let parts: Option<Vec<f64>> = d
+                .parts
+                .iter()
+                .map(|p| filled.get(*p).and_then(|s| s.get(t).copied().flatten()))
+                .collect();
+            let Some(parts) = parts else { continue };
+            let agrees = match d.combine {
+                Combine::Ratio { scale } => ratio_agrees(v, parts[0], parts[1], scale),
+                Combine::Sum => sum_agrees(v, &parts),
+            };
+            if !agrees {
+                out.push(Warning::about(
+                    WarningCode::ContradictoryActual,
+                    &ind.id,
+                    format!(
+                        "the {} actual {v} is not what its parts give ({}: {}) at the precision \
+                         printed",
+                        plan.base_year as i64 + t as i64,
+                        d.parts.join(", "),
+                        crate::number::Short(d.combine.value(&parts))
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Known values up to `as_of` for every indicator, derived rows (ratios,

@@ -100,6 +100,17 @@ impl fmt::Display for Warning {
     }
 }
 
+impl From<&crate::calibration::Uncalibrated> for Warning {
+    /// A series a calibration from history left to the plan-only baseline.
+    fn from(u: &crate::calibration::Uncalibrated) -> Self {
+        Warning::about(
+            WarningCode::NotCalibrated,
+            &u.id,
+            format!("{u}: not calibrated from history, simulated with the plan-only baseline"),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -290,6 +290,7 @@ fn bad_requests_are_typed_errors() {
         let c = Config {
             horizons: h,
             min_train: m,
+            max_origins: None,
         };
         assert!(backtest(&methods, &s, &c).is_err());
         assert!(evaluate(&methods, &s, &c).is_err());
@@ -762,4 +763,39 @@ fn no_method_looks_ahead() {
             .zip(&after)
             .any(|(a, b)| a.year > cut && a.q50 != b.q50)
     );
+}
+
+#[test]
+fn max_origins_keeps_the_most_recent_origins_and_bounds_the_time() {
+    // 1, 2, ..., 12: origins 3..=11 uncapped; capped at 4, origins 8..=11,
+    // whose rows are exactly the uncapped run's rows at those origins.
+    let s = SeriesData::new("x", (1..=12).map(f64::from).collect());
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(Naive), Box::new(RandomWalkDrift)];
+    let all = backtest(
+        &methods,
+        std::slice::from_ref(&s),
+        &Config::new(2, 3).unwrap(),
+    )
+    .unwrap();
+    let capped_config = Config::new(2, 3).unwrap().with_max_origins(4).unwrap();
+    let capped = backtest(&methods, std::slice::from_ref(&s), &capped_config).unwrap();
+    let origins: std::collections::BTreeSet<usize> = capped.iter().map(|r| r.origin).collect();
+    assert_eq!(origins.into_iter().collect::<Vec<_>>(), [8, 9, 10, 11]);
+    let kept: Vec<&Row> = all.iter().filter(|r| r.origin >= 8).collect();
+    assert_eq!(capped.iter().collect::<Vec<_>>(), kept);
+    assert!(Config::new(2, 3).unwrap().with_max_origins(0).is_err());
+    // A series of 200,000 years with the default cap of the program: time
+    // in proportion to its length (uncapped it would be quadratic, hours).
+    let long = SeriesData::new(
+        "long",
+        (0..200_000)
+            .map(|t| 100.0 * (1.0 + 1e-6 * f64::from(t)))
+            .collect(),
+    );
+    let t = std::time::Instant::now();
+    let config = Config::new(3, 5).unwrap().with_max_origins(50).unwrap();
+    let rows = backtest(&methods, &[long], &config).unwrap();
+    // 50 origins, 3 horizons (2 and 1 for the last two), 2 methods.
+    assert_eq!(rows.len(), 2 * (48 * 3 + 2 + 1));
+    assert!(t.elapsed().as_secs_f64() < 10.0, "{:?}", t.elapsed());
 }

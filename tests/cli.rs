@@ -740,14 +740,15 @@ fn bad_input_exits_2_naming_file_indicator_and_field() {
         &["scenario.toml", "nope"],
     );
     bad_input(&["simulate", &shipped(), "--paths", "0"], &["paths"]);
+    // --paths has an upper bound (with --se it is the cap: tests/bad_input.rs).
     bad_input(
-        &["simulate", &shipped(), "--paths", "10", "--se", "0.01"],
-        &["--se"],
+        &["simulate", &shipped(), "--paths", "1000000001"],
+        &["paths", "must be at most 1000000000, got 1000000001"],
     );
     // A negative tolerance is a value, and is refused as one.
     bad_input(
         &["simulate", &shipped(), "--se", "-0.01"],
-        &["target_se", "must be > 0, got -0.01"],
+        &["--se: must be a positive standard error", "got -0.01"],
     );
     bad_input(&["simulate", &shipped(), "--threads", "0"], &["--threads"]);
     bad_input(

@@ -797,7 +797,14 @@ fn the_result_carries_what_it_rests_on() {
         "history h.csv (3 series, years 2001-2019)"
     );
     // The source does not move a number.
+    // (The plan-only run says so in a warning, the other does not.)
     let mut plain = simulate(&p, &scenario(1_000, 1, &[])).unwrap();
     plain.source = r.source.clone();
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(
+        plain.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+        [attain::WarningCode::PlanOnlyBaseline]
+    );
+    plain.warnings.clear();
     assert_eq!(plain, r);
 }

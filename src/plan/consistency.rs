@@ -9,6 +9,7 @@ use crate::plan::growth;
 use crate::plan::series_index::SeriesIndex;
 use crate::plan::target::Target;
 use crate::plan::{Indicator, Plan};
+use crate::warning::{Warning, WarningCode};
 
 /// The consistency findings for one row of a plan table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,9 +187,72 @@ fn check_row_in(plan: &Plan, index: &SeriesIndex, ind: &Indicator) -> Result<Row
     Ok(row)
 }
 
+/// What is doubtful in the plan's own figures, though not wrong enough to
+/// refuse: a ratio row whose base is not the ratio of its parts' bases at
+/// the precision the three are printed.
+pub fn plan_warnings(plan: &Plan) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for ind in &plan.indicators {
+        let Target::Ratio {
+            numerator,
+            denominator,
+            scale,
+            ..
+        } = &ind.target
+        else {
+            continue;
+        };
+        let base_of = |id: &str| plan.series_index(id).and_then(|k| plan.series_base(k));
+        let (Some(base), Some(num), Some(den)) =
+            (ind.base, base_of(numerator), base_of(denominator))
+        else {
+            continue;
+        };
+        if !ratio_agrees(base, num, den, *scale) {
+            out.push(Warning::about(
+                WarningCode::InconsistentRatioBase,
+                &ind.id,
+                format!(
+                    "base {base} is not {scale} * {numerator} / {denominator} = {} (bases {num} \
+                     and {den}) at the precision printed; the simulation computes the ratio \
+                     from its parts",
+                    crate::number::Short(scale * num / den)
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether `value` can be `scale * num / den` when each of the three may be
+/// off by half its last printed digit.
+pub fn ratio_agrees(value: f64, num: f64, den: f64, scale: f64) -> bool {
+    let (pv, pn, pd) = (
+        printed_precision(value),
+        printed_precision(num),
+        printed_precision(den),
+    );
+    let lo = scale * (num - pn) / (den + pd);
+    let hi = if den > pd {
+        scale * (num + pn) / (den - pd)
+    } else {
+        f64::INFINITY
+    };
+    // Either order: a negative scale or part would swap the ends.
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    value + pv >= lo && value - pv <= hi
+}
+
+/// Whether `value` can be the sum of `parts` when each figure may be off by
+/// half its last printed digit.
+pub fn sum_agrees(value: f64, parts: &[f64]) -> bool {
+    let slack = printed_precision(value) + parts.iter().map(|&p| printed_precision(p)).sum::<f64>();
+    (parts.iter().sum::<f64>() - value).abs() <= slack
+}
+
 /// Half a unit of the last digit a value shows when printed shortest (210 ->
 /// 0.5, 283.1 -> 0.05): the slack of a sum of rounded figures.
-fn printed_precision(v: f64) -> f64 {
+pub(crate) fn printed_precision(v: f64) -> f64 {
     let text = format!("{v}");
     let decimals = text.split_once('.').map_or(0, |(_, d)| d.len() as i32);
     0.5 * 10f64.powi(-decimals)

@@ -191,6 +191,28 @@ impl Indicator {
                 Problem::out_of_range(base, format!("> 0 for a {} target", self.target.kind())),
             ));
         }
+        // A row whose own target is a ratio of itself has no parts to be
+        // computed from and no model of its own: it would run unsimulated.
+        // (An extra target may be a ratio of the row's own series.)
+        if let Target::Ratio {
+            numerator,
+            denominator,
+            ..
+        } = &self.target
+        {
+            for (field, part) in [
+                ("target.numerator", numerator),
+                ("target.denominator", denominator),
+            ] {
+                if part == id {
+                    return Err(Error::indicator(
+                        id,
+                        field,
+                        "must not be the row itself: a ratio row is computed from two other series",
+                    ));
+                }
+            }
+        }
         for t in self.targets() {
             if t.needs_base() && self.base.is_none() {
                 return Err(Error::indicator(
@@ -342,7 +364,56 @@ impl Plan {
         for ind in &self.indicators {
             ind.validate_in(&index)?;
         }
+        if let Some(path) = self.derivation_cycle() {
+            let first = path[0].clone();
+            return Err(Error::indicator(&first, "target", Problem::Cycle { path }));
+        }
         Ok(())
+    }
+
+    /// The first loop of ratio and aggregate rows that derive from each
+    /// other (`a -> b -> a`), in plan order; `None` when there is none. Such
+    /// rows have no value to start from and would run unsimulated.
+    pub fn derivation_cycle(&self) -> Option<Vec<String>> {
+        let parts = |id: &str| -> Vec<&str> {
+            self.indicator(id)
+                .and_then(|i| i.target.derivation(id))
+                .map_or_else(Vec::new, |d| d.parts)
+        };
+        // 0 unseen, 1 on the current path, 2 done: a depth-first search
+        // with an explicit stack (a long chain must not overflow the stack).
+        let mut state: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
+        for root in self.indicators.iter().map(|i| i.id.as_str()) {
+            if state.contains_key(root) {
+                continue;
+            }
+            let mut stack: Vec<(&str, Vec<&str>, usize)> = vec![(root, parts(root), 0)];
+            state.insert(root, 1);
+            while let Some((node, next, k)) = stack.last_mut() {
+                if let Some(&child) = next.get(*k) {
+                    *k += 1;
+                    match state.get(child).copied().unwrap_or(0) {
+                        0 => {
+                            state.insert(child, 1);
+                            let p = parts(child);
+                            stack.push((child, p, 0));
+                        }
+                        1 => {
+                            let from = stack.iter().position(|(n, ..)| *n == child)?;
+                            let mut path: Vec<String> =
+                                stack[from..].iter().map(|(n, ..)| n.to_string()).collect();
+                            path.push(child.to_string());
+                            return Some(path);
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state.insert(*node, 2);
+                    stack.pop();
+                }
+            }
+        }
+        None
     }
 
     /// Parses and validates a plan from TOML text.

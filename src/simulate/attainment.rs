@@ -8,6 +8,7 @@ use crate::plan::path_block::PathBlock;
 use crate::plan::target::Direction;
 use crate::simulate::model::{GrowthModel, Start};
 use crate::simulate::source::Source;
+use crate::warning::Warning;
 
 /// Two-sided 95% standard normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -141,6 +142,11 @@ pub struct Attainment {
     pub fan: Vec<SeriesFan>,
     /// Description of any repair made to the correlation matrix.
     pub correlation_repair: Option<String>,
+    /// What is doubtful about the inputs or this result (rows not
+    /// simulated and why, an unmet precision, a repaired correlation, the
+    /// plan-only baseline, ...), for every output to list.
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
     /// Whole paths, chunk by chunk in order, when the options asked for them.
     #[serde(skip)]
     pub kept_paths: Vec<PathBlock>,

@@ -29,6 +29,8 @@ use crate::simulate::model::{ModelSpec, Start};
 pub use crate::simulate::paths::{CHUNK, MAX_CELLS};
 use crate::simulate::paths::{PathScratch, PathSimulator, Source, check_cells};
 use crate::simulate::scenario::{Sampling, Scenario};
+use crate::simulate::source::Source as Origin;
+use crate::warning::{Warning, WarningCode};
 
 /// Chunks per wave: the unit of parallel work between merges, and the step
 /// of a run to a target standard error, fixed so that where such a run stops
@@ -113,6 +115,8 @@ pub struct Engine {
     sim: PathSimulator,
     judge: Judge,
     repair: Option<String>,
+    /// What is doubtful before a path is drawn (see [`Attainment::warnings`]).
+    warnings: Vec<Warning>,
 }
 
 /// Per-worker buffers, allocated once per run and worker.
@@ -135,6 +139,23 @@ impl Engine {
         let sources = plan_sources(plan, &index, scenario, options.conditioning.as_ref())?;
         let (sim, repair) = PathSimulator::new(scenario, plan.base_year, years, ids, sources)?;
         let slots = plan_slots(plan, &index, &sim)?;
+        let mut warnings = scenario.warnings.clone();
+        if scenario.source == Origin::PlanOnly && scenario.models.is_empty() {
+            warnings.push(Warning::general(
+                WarningCode::PlanOnlyBaseline,
+                "no scenario and no history: every series follows the plan-consistent baseline \
+                 (the stated rate, the reference class's spread), not a forecast; give \
+                 --history FILE or --scenario FILE for probabilities that rest on data",
+            ));
+        }
+        warnings.extend(crate::plan::consistency::plan_warnings(plan));
+        warnings.extend(not_simulated(plan, &index, scenario, &sim, &slots));
+        if let Some(r) = &repair {
+            warnings.push(Warning::general(
+                WarningCode::CorrelationRepaired,
+                format!("the correlation matrix was repaired: {r}"),
+            ));
+        }
         let joints = joint_slots(&options.joints, &slots)?;
         let judge = Judge::new(
             slots,
@@ -151,6 +172,7 @@ impl Engine {
             sim,
             judge,
             repair,
+            warnings,
         })
     }
 
@@ -260,6 +282,11 @@ impl Engine {
                 .map(|scratch| {
                     let mut acc = Acc::new(&self.judge, &templates);
                     loop {
+                        // A stop ends the wave at the next chunk, not its
+                        // end: a wave of slow paths would take seconds.
+                        if monitor.is_some_and(Monitor::cancelled) {
+                            break;
+                        }
                         let c = claim.fetch_add(1, Ordering::Relaxed);
                         if c >= end {
                             break;
@@ -275,6 +302,8 @@ impl Engine {
                         a
                     },
                 );
+            // A wave cut short by a stop is incomplete: no result from it.
+            stop(total.paths + wave.paths)?;
             if let Some(m) = monitor {
                 m.advance(wave.paths);
             }
@@ -374,6 +403,19 @@ impl Engine {
                 });
             }
         }
+        let mut warnings = self.warnings.clone();
+        if let Some(tol) = self.scenario.target_se {
+            let reached = self.max_se(&acc);
+            if reached >= tol {
+                warnings.push(Warning::general(
+                    WarningCode::UnmetPrecision,
+                    format!(
+                        "standard error {reached:.2e} reached with {n} paths (the cap), not the \
+                         {tol} asked: raise --paths"
+                    ),
+                ));
+            }
+        }
         Attainment {
             scenario: self.scenario.name.clone(),
             source: self.scenario.source.clone(),
@@ -393,6 +435,7 @@ impl Engine {
             simulated_targets: l,
             fan,
             correlation_repair: self.repair.clone(),
+            warnings,
             kept_paths: kept.into_iter().map(|(_, b)| b).collect(),
         }
     }
@@ -483,6 +526,85 @@ fn plan_slots(plan: &Plan, index: &SeriesIndex, sim: &PathSimulator) -> Result<V
         }
     }
     Ok(slots)
+}
+
+/// A warning for every target left unsimulated, with the reason: the first
+/// series its rule reads that is not simulated, followed through ratio and
+/// aggregate rows to one that has no model.
+fn not_simulated(
+    plan: &Plan,
+    index: &SeriesIndex,
+    scenario: &Scenario,
+    sim: &PathSimulator,
+    slots: &[Slot],
+) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for ind in &plan.indicators {
+        for (k, t) in ind.targets().enumerate() {
+            let slot = slots.iter().find(|s| s.id == ind.id && s.index == k);
+            if slot.is_none_or(|s| s.rule.is_some()) {
+                continue;
+            }
+            let Ok(rule) = t.rule(&ind.id, index) else {
+                continue;
+            };
+            let Some(mut s) = rule
+                .series()
+                .iter()
+                .copied()
+                .find(|&s| !sim.is_simulated(s))
+            else {
+                continue;
+            };
+            // Through derived rows to the series without a model (no cycles:
+            // the plan is validated; the bound is a guard).
+            let mut via = Vec::new();
+            for _ in 0..index.ids().len() {
+                let id = &index.ids()[s];
+                let Some(d) = plan.indicator(id).and_then(|i| i.target.derivation(id)) else {
+                    break;
+                };
+                let Some(p) = d
+                    .parts
+                    .iter()
+                    .filter_map(|p| index.position(p))
+                    .find(|&p| !sim.is_simulated(p))
+                else {
+                    break;
+                };
+                via.push(id.clone());
+                s = p;
+            }
+            let id = &index.ids()[s];
+            // A flow model needs no start, nor does a growth target.
+            let needs_level = plan
+                .indicator(id)
+                .is_none_or(|i| !(i.target.is_flow() || i.target.is_level_free()));
+            let has_start =
+                plan.series_base(s).is_some() || scenario.starts.contains_key(id) || !needs_level;
+            let why = if has_start {
+                "has no model: the plan states no growth for it and its target implies none"
+            } else {
+                "has no model and no start: the plan gives it no base and no growth"
+            };
+            let through = if via.is_empty() {
+                String::new()
+            } else {
+                format!(" (through {})", via.join(", "))
+            };
+            out.push(Warning::about(
+                WarningCode::NotSimulated,
+                &ind.id,
+                format!(
+                    "target {k} ({}) is not simulated: series \"{id}\"{through} {why}; give it a \
+                     model{} in a scenario",
+                    t.kind(),
+                    if has_start { "" } else { " and a start" }
+                ),
+            ));
+        }
+    }
+    out
 }
 
 /// The slot indices of each custom joint; errors name a target the plan does

@@ -65,6 +65,24 @@ impl Source {
             level,
             last_log_growth: (from > 0).then(|| (known[from] / known[from - 1]).ln()),
         };
+        // A logit walk lives in (0, upper): a start outside it has no logit,
+        // and every path would be NaN (a P of 0, not an answer).
+        if let ModelSpec::Logit(m) = &model
+            && !(level > 0.0 && level < m.upper())
+        {
+            let field = if from == 0 { "start" } else { "actual" };
+            return Err(Error::indicator(
+                id,
+                field,
+                Problem::out_of_range(
+                    level,
+                    format!(
+                        "in (0, {}) for its logit model's upper bound",
+                        Short(m.upper())
+                    ),
+                ),
+            ));
+        }
         // A growth that carries even the median path past the largest
         // number would fill the results with infinities.
         if let Some(g) = model.growth_pct() {

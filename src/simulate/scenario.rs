@@ -18,6 +18,7 @@ use crate::plan::Plan;
 use crate::simulate::model::{LogNormal, ModelSpec};
 use crate::simulate::reference_class::ReferenceClass;
 use crate::simulate::source::Source;
+use crate::warning::Warning;
 
 /// The 5% volatility of annual log growth that default models had before the
 /// reference class (a convention, not an estimate): a scenario that sets
@@ -26,6 +27,10 @@ pub const DEFAULT_SD: f64 = 0.05;
 
 /// Number of paths when a scenario names none.
 pub const DEFAULT_PATHS: u64 = 100_000;
+
+/// Most paths a run takes: its standard error is then below 1.6e-5 for any
+/// probability, finer than any plan figure; more would only run for hours.
+pub const MAX_PATHS: u64 = 1_000_000_000;
 
 /// How the engine draws its standard normal shocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -121,6 +126,11 @@ pub struct Scenario {
     /// read from the file (a file cannot vouch for its own origin).
     #[serde(skip)]
     pub source: Source,
+    /// What is doubtful about how the scenario was built (series a
+    /// calibration left to the plan-only baseline); set by whoever builds
+    /// it, never read from the file, and carried into every result.
+    #[serde(skip)]
+    pub warnings: Vec<Warning>,
 }
 
 fn default_paths() -> u64 {
@@ -145,6 +155,7 @@ impl Scenario {
             default_sd: None,
             growth_shift_pp: 0.0,
             source: Source::PlanOnly,
+            warnings: Vec::new(),
             models: BTreeMap::new(),
             starts: BTreeMap::new(),
             correlation: None,
@@ -176,6 +187,12 @@ impl Scenario {
         if self.paths == 0 {
             return Err(Error::parameter("paths", "must be at least 1, got 0"));
         }
+        if self.paths > MAX_PATHS {
+            return Err(Error::parameter(
+                "paths",
+                Problem::out_of_range(self.paths, format!("at most {MAX_PATHS}")),
+            ));
+        }
         if let Some(se) = self.target_se
             && !(se.is_finite() && se > 0.0)
         {
@@ -192,10 +209,12 @@ impl Scenario {
                 Problem::out_of_range(sd, ">= 0"),
             ));
         }
-        if !self.growth_shift_pp.is_finite() {
+        // A shift of -100 pp or less would take every default series to
+        // zero or below: no growth rate means that.
+        if !(self.growth_shift_pp.is_finite() && self.growth_shift_pp > -100.0) {
             return Err(Error::parameter(
                 "growth_shift_pp",
-                Problem::not_finite(self.growth_shift_pp),
+                Problem::out_of_range(self.growth_shift_pp, "finite and > -100"),
             ));
         }
         let known = |id: &str, field: &str| -> Result<()> {
@@ -207,6 +226,21 @@ impl Scenario {
         // Models are checked when built or loaded; only their ids remain.
         for id in self.models.keys() {
             known(id, "models")?;
+            // A ratio or aggregate row is computed from its parts, and its
+            // probability judged on them: a model of its own would draw a
+            // second, unrelated series whose quantiles disagree with its P.
+            if let Some(d) = plan.indicator(id).and_then(|i| i.target.derivation(id)) {
+                return Err(Error::indicator(
+                    id,
+                    "models",
+                    format!(
+                        "must not name a row computed from its parts ({}, as its {} target \
+                         says): model its parts instead",
+                        d.parts.join(", "),
+                        plan.indicator(id).map_or("derived", |i| i.target.kind()),
+                    ),
+                ));
+            }
         }
         for (id, &v) in &self.starts {
             known(id, "starts")?;
@@ -250,8 +284,18 @@ impl Scenario {
             }
         }
         if let Some(c) = &self.correlation {
+            let mut seen = std::collections::HashSet::new();
             for id in &c.ids {
                 known(id, "correlation.ids")?;
+                // Two rows for one series would give it two shocks, and
+                // the later row would silently win.
+                if !seen.insert(id.as_str()) {
+                    return Err(Error::indicator(
+                        id,
+                        "correlation.ids",
+                        "lists the series twice: each series has one row and column",
+                    ));
+                }
             }
         }
         Ok(())
@@ -277,8 +321,19 @@ impl Scenario {
         let Some(pct) = pct else {
             return Ok(None);
         };
-        let pct = (pct + self.growth_shift_pp).max(-99.0);
         let id = plan.series_ids().nth(index).unwrap_or_default();
+        let pct = pct + self.growth_shift_pp;
+        if pct <= -100.0 {
+            return Err(Error::indicator(
+                id,
+                "default model",
+                format!(
+                    "growth {}% after growth_shift_pp {} must be > -100 (a level of 0 or less)",
+                    pct - self.growth_shift_pp,
+                    self.growth_shift_pp
+                ),
+            ));
+        }
         let named = |e: Error| Error::indicator(id, "default model", e.to_string());
         match self.default_sd {
             Some(sd) => LogNormal::new(pct, sd)

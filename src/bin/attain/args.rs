@@ -78,11 +78,13 @@ pub struct RunArgs {
     /// base year for `simulate`, up to the review year for `review`.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
-    /// Number of paths (overrides the scenario's).
-    #[arg(long, value_name = "N", conflicts_with = "se")]
+    /// Number of paths (overrides the scenario's; at most 1,000,000,000);
+    /// with `--se`, the most paths the run takes.
+    #[arg(long, value_name = "N")]
     pub paths: Option<u64>,
     /// Run until every probability's standard error is below TOL (at most
-    /// the scenario's paths).
+    /// `--paths`, else the scenario's paths); a warning says the standard
+    /// error reached when the cap comes first.
     #[arg(long, value_name = "TOL", allow_negative_numbers = true)]
     pub se: Option<f64>,
     /// Seed of the random streams (overrides the scenario's).
@@ -159,6 +161,10 @@ pub struct BacktestArgs {
     /// Fewest values in the first training window.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_train: usize,
+    /// At most N origins per series, the most recent (every method is
+    /// refitted at each, so a long series costs its length times N).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_origins: usize,
     /// Also backtest the plan path at this growth, percent a year.
     #[arg(long, value_name = "PCT")]
     pub plan_growth: Option<f64>,

@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use attain::Warning;
 use attain::number::Short;
 use serde_json::{Map, Value, json};
 use unicode_width::UnicodeWidthStr;
@@ -403,9 +404,32 @@ pub struct Output {
     pub extra: Vec<Table>,
     /// The JSON document (an object); `rows` is added from the main table.
     pub json: Map<String, Value>,
+    /// What is doubtful (see [`attain::Warning`]): JSON's `warnings`, lines
+    /// under the main table (and in the report), standard error in CSV mode.
+    pub warnings: Vec<Warning>,
 }
 
 impl Output {
+    /// An output of these parts, without warnings yet.
+    pub fn new(table: Table, extra: Vec<Table>, json: Map<String, Value>) -> Self {
+        Output {
+            table,
+            extra,
+            json,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds warnings: kept for JSON and CSV, and shown under the main table.
+    pub fn warn(&mut self, warnings: impl IntoIterator<Item = Warning>) {
+        for w in warnings {
+            if !self.warnings.contains(&w) {
+                self.table.notes.push(w.to_string());
+                self.warnings.push(w);
+            }
+        }
+    }
+
     /// Renders in `format`.
     pub fn render(&self, format: Format) -> Result<String, CliError> {
         match format {
@@ -421,6 +445,7 @@ impl Output {
             Format::Json => {
                 let mut doc = self.json.clone();
                 doc.insert("rows".to_string(), self.table.to_json_rows());
+                doc.insert("warnings".to_string(), to_value(&self.warnings)?);
                 let mut s = serde_json::to_string_pretty(&Value::Object(doc))
                     .map_err(|e| CliError::Failure(format!("writing JSON: {e}")))?;
                 s.push('\n');

@@ -68,6 +68,11 @@ pub struct Config {
     /// Fewest values in the first training window (the first origin); at
     /// least 2 so that MASE has a scale.
     pub min_train: usize,
+    /// At most this many origins per series, the most recent (`None`: every
+    /// origin from `min_train` on). Each origin refits every method on its
+    /// window, so a series of `n` values costs `n` times `origins`: capped,
+    /// a very long series costs time in proportion to its length.
+    pub max_origins: Option<usize>,
 }
 
 impl Config {
@@ -88,7 +93,33 @@ impl Config {
         Ok(Config {
             horizons,
             min_train,
+            max_origins: None,
         })
+    }
+
+    /// The same with at most `k` origins per series, the most recent
+    /// (`k >= 1`).
+    pub fn with_max_origins(self, k: usize) -> Result<Self> {
+        if k == 0 {
+            return Err(Error::parameter(
+                "max_origins",
+                error::Problem::out_of_range(k, "at least 1"),
+            ));
+        }
+        Ok(Config {
+            max_origins: Some(k),
+            ..self
+        })
+    }
+
+    /// The origins of a series of `n` values: from `min_train` (or the
+    /// `max_origins` most recent) to `n - 1`.
+    fn origins(&self, n: usize) -> std::ops::Range<usize> {
+        let first = match self.max_origins {
+            Some(k) => n.saturating_sub(k).max(self.min_train),
+            None => self.min_train,
+        };
+        first..n.max(first)
     }
 }
 
@@ -359,7 +390,11 @@ fn check_request(
     series: &[SeriesData],
     config: &Config,
 ) -> Result<Config> {
-    let config = Config::new(config.horizons, config.min_train)?;
+    let mut checked = Config::new(config.horizons, config.min_train)?;
+    if let Some(k) = config.max_origins {
+        checked = checked.with_max_origins(k)?;
+    }
+    let config = checked;
     if methods.is_empty() {
         return Err(Error::parameter("methods", error::Problem::Empty));
     }
@@ -482,7 +517,9 @@ fn forecast_series(
         }
         return;
     }
-    let scales: Vec<Option<f64>> = (config.min_train..n)
+    let origins = config.origins(n);
+    let scales: Vec<Option<f64>> = origins
+        .clone()
         .map(|o| mase_scale(&s.values[..o]).ok())
         .collect();
     // A plan-following method follows this series' declared growth.
@@ -492,11 +529,10 @@ fn forecast_series(
         .collect();
     // Fits are independent: run (method, origin) pairs in parallel too, so a
     // few long series use every thread; collect keeps their order.
-    let origins = config.min_train..n;
     let fits: Vec<Vec<Row>> = (0..methods.len() * origins.len())
         .into_par_iter()
         .map(|k| {
-            let (mi, origin) = (k / origins.len(), config.min_train + k % origins.len());
+            let (mi, origin) = (k / origins.len(), origins.start + k % origins.len());
             let m = own[mi].as_ref().unwrap_or(&methods[mi]);
             let train = &s.values[..origin];
             let last_h = config.horizons.min(n - origin);
@@ -517,7 +553,7 @@ fn forecast_series(
                             |e| Row::problem("", "", origin, h, e.to_string()),
                             |mut r| {
                                 r.origin = origin;
-                                r.scale = scales[origin - config.min_train];
+                                r.scale = scales[origin - origins.start];
                                 r
                             },
                         ),
@@ -668,7 +704,8 @@ mod tests {
                 &s,
                 &Config {
                     horizons: 1,
-                    min_train: 1
+                    min_train: 1,
+                    max_origins: None,
                 }
             )
             .is_err()

@@ -13,7 +13,7 @@ use attain::forecast::{Method, MethodKind, PlanPath, Simulated};
 use attain::plan::actuals::Actuals;
 use serde_json::json;
 
-use super::{check_interrupt, emit};
+use super::{check_interrupt, emit, refuse_overwrite};
 use crate::args::BacktestArgs;
 use crate::chart::{self, Chart, PitPanel, Reliability};
 use crate::error::{CliError, write_file};
@@ -22,6 +22,13 @@ use crate::progress;
 
 /// Runs `attain backtest`.
 pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
+    refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--pit-csv", a.pit_csv.as_deref()),
+        ],
+        &[Some(&a.data)],
+    )?;
     let metric = RankBy::parse(&a.metric)?;
     // The library's reader and grouping: an `id,year,value` file without a
     // plan, one series per id, gaps refused or filled as asked.
@@ -53,6 +60,7 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
         s.target_growth_pct = a.target_growth.or_else(|| s.average_growth_pct());
     }
     let config = Config::new(a.horizon, a.min_train)
+        .and_then(|c| c.with_max_origins(a.max_origins))
         .map_err(|e| CliError::Input(format!("command line: {e}")))?;
     let methods = methods(a)?;
     let monitor = progress::monitor();
@@ -362,6 +370,7 @@ fn output(
     );
     json.insert("horizon".into(), json!(a.horizon));
     json.insert("min_train".into(), json!(a.min_train));
+    json.insert("max_origins".into(), json!(a.max_origins));
     json.insert("plan_growth_pct".into(), json!(a.plan_growth));
     json.insert("rank_by".into(), json!(rank_by.name()));
     json.insert("leaderboard".into(), to_value(&report.board)?);
@@ -371,11 +380,11 @@ fn output(
         "problems".into(),
         json!(rows.iter().filter(|r| r.problem.is_some()).count()),
     );
-    Ok(Output {
-        table: table(report, rank_by, a.horizon),
-        extra: Vec::new(),
+    Ok(Output::new(
+        table(report, rank_by, a.horizon),
+        Vec::new(),
         json,
-    })
+    ))
 }
 
 /// The reliability diagram, the score-by-horizon chart and the PIT

@@ -13,12 +13,16 @@ use attain::calibration::HistoryScenario;
 use attain::forecast::calibrated::Calibrated;
 use attain::simulate::model::Marginals;
 
-use super::{calibrate_history, load_plan};
+use super::{calibrate_history, load_plan, refuse_overwrite};
 use crate::args::CalibrateArgs;
 use crate::error::{CliError, write_file};
 
 /// Runs `attain calibrate`.
 pub fn run(a: &CalibrateArgs) -> Result<(), CliError> {
+    refuse_overwrite(
+        &[("--out", a.out.as_deref())],
+        &[Some(&a.history), a.plan.as_deref()],
+    )?;
     let plan = a.plan.as_deref().map(load_plan).transpose()?;
     let as_of = match (a.as_of, &plan) {
         (Some(y), _) => y,

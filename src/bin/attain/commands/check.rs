@@ -6,13 +6,14 @@ use attain::plan::consistency::{RowCheck, check_plan};
 use attain::{Indicator, Plan};
 use serde_json::json;
 
-use super::{emit, load_plan};
+use super::{emit, load_plan, refuse_overwrite};
 use crate::args::CheckArgs;
 use crate::error::CliError;
 use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, to_value};
 
 /// Runs `attain check`.
 pub fn run(a: &CheckArgs) -> Result<(), CliError> {
+    refuse_overwrite(&[("--out", a.output.out.as_deref())], &[Some(&a.plan)])?;
     let plan = load_plan(&a.plan)?;
     let checks = check_plan(&plan)?;
     emit(&output(&plan, &a.plan, &checks)?, &a.output)
@@ -104,9 +105,7 @@ pub fn output(plan: &Plan, path: &Path, checks: &[RowCheck]) -> Result<Output, C
     json.insert("base_year".into(), json!(plan.base_year));
     json.insert("target_year".into(), json!(plan.target_year));
     json.insert("checks".into(), to_value(&checks)?);
-    Ok(Output {
-        table: table(plan, checks),
-        extra: Vec::new(),
-        json,
-    })
+    let mut out = Output::new(table(plan, checks), Vec::new(), json);
+    out.warn(attain::plan::consistency::plan_warnings(plan));
+    Ok(out)
 }

@@ -45,12 +45,5 @@ pub fn run(a: &InitArgs) -> Result<(), CliError> {
     )];
     let mut json = json_head("init");
     json.insert("dir".into(), json!(a.dir.display().to_string()));
-    emit(
-        &Output {
-            table: t,
-            extra: Vec::new(),
-            json,
-        },
-        &a.output,
-    )
+    emit(&Output::new(t, Vec::new(), json), &a.output)
 }

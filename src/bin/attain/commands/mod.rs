@@ -19,6 +19,7 @@ use attain::simulate::attainment::Attainment;
 use attain::simulate::engine::{Engine, RunOptions};
 use attain::simulate::scenario::Scenario;
 use attain::simulate::source::Source;
+use attain::{Warning, WarningCode};
 
 use crate::args::{Command, OutputArgs, RunArgs};
 use crate::error::{CliError, write_file};
@@ -35,6 +36,31 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Calibrate(a) => calibrate::run(&a),
         Command::Init(a) => init::run(&a),
     }
+}
+
+/// Refuses to start when an output file (`--out`, `--report`, ...) is one
+/// of the input files: writing it would destroy the input. Nothing is read
+/// or written before this check.
+pub fn refuse_overwrite(
+    outputs: &[(&str, Option<&Path>)],
+    inputs: &[Option<&Path>],
+) -> Result<(), CliError> {
+    for (flag, out) in outputs {
+        // An output that does not exist yet cannot be an input.
+        let Some(out_real) = out.and_then(|o| std::fs::canonicalize(o).ok()) else {
+            continue;
+        };
+        for input in inputs.iter().flatten() {
+            if std::fs::canonicalize(input).is_ok_and(|i| i == out_real) {
+                return Err(CliError::Input(format!(
+                    "{flag} {}: is the input file {}; refusing to overwrite it (choose another file)",
+                    out.map_or_else(String::new, |o| o.display().to_string()),
+                    input.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads and validates a plan; every problem is bad input.
@@ -55,7 +81,8 @@ pub fn calibrate_history(
     calibrated_scenario(&history, plan, as_of).map_err(in_file)
 }
 
-/// What a calibration left to the plan-only default, as notes.
+/// What a calibration left to the plan-only default, as notes (the
+/// calibrate command's comments and standard error).
 pub fn calibration_notes(h: &HistoryScenario) -> Vec<String> {
     let mut notes = Vec::new();
     if !h.uncalibrated.is_empty() {
@@ -68,20 +95,25 @@ pub fn calibration_notes(h: &HistoryScenario) -> Vec<String> {
     notes
 }
 
-/// A run's scenario and what to tell about it.
+/// A run's scenario.
 pub struct Loaded {
-    /// The scenario, checked against the plan.
+    /// The scenario, checked against the plan; its warnings name the series
+    /// a calibration left to the default, and every result carries them.
     pub scenario: Scenario,
-    /// Warnings about it (series a calibration left to the default).
-    pub notes: Vec<String>,
 }
 
 /// The scenario of a run: the file, a calibration on `--history` with
 /// values up to `as_of`, or the default one; then the command line's paths,
-/// standard error and seed over it, checked against the plan. Warnings go to
-/// standard error unless `--quiet`.
+/// standard error and seed over it, checked against the plan. `--paths`
+/// with `--se` is the most paths the run to that standard error takes.
 pub fn load_scenario(run: &RunArgs, plan: &Plan, as_of: i32) -> Result<Loaded, CliError> {
-    let mut notes = Vec::new();
+    if let Some(se) = run.se
+        && !(se.is_finite() && se > 0.0)
+    {
+        return Err(CliError::Input(format!(
+            "--se: must be a positive standard error (0.005, say), got {se}"
+        )));
+    }
     let mut s = match (&run.scenario, &run.history) {
         (Some(_), Some(_)) => {
             return Err(CliError::Input(
@@ -98,26 +130,27 @@ pub fn load_scenario(run: &RunArgs, plan: &Plan, as_of: i32) -> Result<Loaded, C
         }
         (None, Some(path)) => {
             let h = calibrate_history(path, Some(plan), as_of)?;
-            if h.series.is_empty() {
-                notes.push(format!(
-                    "no series of the plan has enough history up to {as_of} in {}: the plan-only baseline applies",
-                    path.display()
+            let mut s = if h.series.is_empty() {
+                let mut s = Scenario::named("baseline");
+                s.warnings.push(Warning::general(
+                    WarningCode::NotCalibrated,
+                    format!(
+                        "no series of the plan has enough history up to {as_of} in {}: the \
+                         plan-only baseline applies",
+                        path.display()
+                    ),
                 ));
-                Scenario::named("baseline")
+                s
             } else {
-                notes = calibration_notes(&h);
                 let mut s = h.scenario.clone();
                 s.source = h.source(&path.display().to_string());
                 s
-            }
+            };
+            s.warnings.extend(h.uncalibrated.iter().map(Warning::from));
+            s
         }
         (None, None) => Scenario::named("baseline"),
     };
-    if !run.quiet {
-        for n in &notes {
-            eprintln!("attain: warning: {n}");
-        }
-    }
     if let Some(n) = run.paths {
         s.paths = n;
     }
@@ -129,7 +162,7 @@ pub fn load_scenario(run: &RunArgs, plan: &Plan, as_of: i32) -> Result<Loaded, C
     }
     s.validate(plan)
         .map_err(|e| CliError::Input(format!("command line: {e}")))?;
-    Ok(Loaded { scenario: s, notes })
+    Ok(Loaded { scenario: s })
 }
 
 /// Most worker threads `--threads` takes: each is an OS thread with its own
@@ -161,7 +194,13 @@ pub fn simulate_with_bar(
     options: RunOptions,
     quiet: bool,
 ) -> Result<Attainment, CliError> {
-    let engine = Engine::new(plan, scenario, options.clone())?;
+    // What the engine refuses rests on the scenario (a start, a model
+    // against the plan's rows): name its file, as its loading would.
+    let engine =
+        Engine::new(plan, scenario, options.clone()).map_err(|e| match &scenario.source {
+            Source::Scenario { file } => e.in_file(file),
+            Source::History { .. } | Source::PlanOnly => e,
+        })?;
     let bar = options
         .monitor
         .as_ref()
@@ -174,6 +213,12 @@ pub fn simulate_with_bar(
 /// Writes the rendered output to `--out` or standard output.
 pub fn emit(out: &Output, args: &OutputArgs) -> Result<(), CliError> {
     let text = out.render(args.format)?;
+    // CSV has no place for them: standard error (table and JSON carry them).
+    if args.format == crate::args::Format::Csv {
+        for w in &out.warnings {
+            eprintln!("attain: {w}");
+        }
+    }
     match &args.out {
         Some(path) => write_file(path, &text),
         None => {

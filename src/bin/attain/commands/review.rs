@@ -12,7 +12,8 @@ use serde_json::json;
 
 use super::simulate::{charts, command, facts, plan_input, scenario_input};
 use super::{
-    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, simulate_with_bar,
+    check_interrupt, emit, load_plan, load_scenario, read_input, refuse_overwrite, run_options,
+    simulate_with_bar,
 };
 use crate::args::{ReviewArgs, RunArgs};
 use crate::chart;
@@ -25,6 +26,18 @@ use crate::report::{self, Input, Report};
 
 /// Runs `attain review`.
 pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
+    refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--report", a.run.report.as_deref()),
+        ],
+        &[
+            Some(&a.plan),
+            Some(&a.actuals),
+            a.run.scenario.as_deref(),
+            a.run.history.as_deref(),
+        ],
+    )?;
     let plan = load_plan(&a.plan)?;
     let actuals = Actuals::load(&a.actuals, &plan)?;
     let as_of = match a.as_of {
@@ -60,7 +73,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         .map(|id| (id.to_string(), actuals.trajectory(id, &plan)))
         .collect();
     let options = run_options(&a.run)?;
-    let rows = {
+    let review = {
         // Two simulations (before the plan, given the actuals) on one bar.
         let bar = options.monitor.as_ref().and_then(|m| {
             let done = m.done.load(std::sync::atomic::Ordering::Relaxed);
@@ -72,7 +85,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
                 a.run.quiet,
             )
         });
-        let rows = review_between(
+        let review = review_between(
             &plan,
             before.as_ref().map_or(&scenario, |b| &b.scenario),
             &scenario,
@@ -81,8 +94,9 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
             options.clone(),
         );
         drop(bar);
-        rows?
+        review?
     };
+    let rows = review.rows;
     let mut out = output(
         &plan,
         &a.plan,
@@ -95,7 +109,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         as_of,
         &rows,
     )?;
-    out.table.notes.extend(loaded.notes);
+    out.warn(review.warnings);
     if let Some(b) = &before {
         out.table.notes.push(format!(
             "P before rests on {} (values dated by the base year {}); P now on the values dated by {as_of}.",
@@ -351,9 +365,9 @@ pub fn output(
     );
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("review".into(), to_value(&rows)?);
-    Ok(Output {
-        table: table(plan, actuals, as_of, rows, &scenario.source, &before.source),
-        extra: Vec::new(),
+    Ok(Output::new(
+        table(plan, actuals, as_of, rows, &scenario.source, &before.source),
+        Vec::new(),
         json,
-    })
+    ))
 }

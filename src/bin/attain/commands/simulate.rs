@@ -10,8 +10,8 @@ use attain::simulate::scenario::Scenario;
 use serde_json::json;
 
 use super::{
-    check_interrupt, emit, load_plan, load_scenario, read_input, run_options, scenario_text,
-    simulate_with_bar,
+    check_interrupt, emit, load_plan, load_scenario, read_input, refuse_overwrite, run_options,
+    scenario_text, simulate_with_bar,
 };
 use crate::args::SimulateArgs;
 use crate::chart::{self, Bar, Chart, FanInput};
@@ -21,6 +21,17 @@ use crate::report::{self, Input, Report};
 
 /// Runs `attain simulate`.
 pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
+    refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--report", a.run.report.as_deref()),
+        ],
+        &[
+            Some(&a.plan),
+            a.run.scenario.as_deref(),
+            a.run.history.as_deref(),
+        ],
+    )?;
     let plan = load_plan(&a.plan)?;
     let loaded = load_scenario(&a.run, &plan, plan.base_year)?;
     let scenario = loaded.scenario;
@@ -28,7 +39,6 @@ pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
     let threads = options.threads;
     let att = simulate_with_bar(&plan, &scenario, options, a.run.quiet)?;
     let mut out = output(&plan, &a.plan, &scenario, &att)?;
-    out.table.notes.extend(loaded.notes);
     out.json.insert("threads".into(), json!(threads));
     if a.fan {
         let targets = std::mem::replace(&mut out.table, fan_table(&plan, &att));
@@ -249,9 +259,6 @@ pub fn table(plan: &Plan, s: &Scenario, att: &Attainment) -> Table {
             att.expected_met, att.simulated_targets
         ),
     ];
-    if let Some(r) = &att.correlation_repair {
-        t.notes.push(format!("Correlation matrix repaired: {r}"));
-    }
     t
 }
 
@@ -327,11 +334,9 @@ pub fn output(
     json.insert("source".into(), to_value(&att.source)?);
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("attainment".into(), to_value(att)?);
-    Ok(Output {
-        table: table(plan, scenario, att),
-        extra: Vec::new(),
-        json,
-    })
+    let mut out = Output::new(table(plan, scenario, att), Vec::new(), json);
+    out.warn(att.warnings.iter().cloned());
+    Ok(out)
 }
 
 /// The fan chart of every simulated indicator (auxiliary series have no
