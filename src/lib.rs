@@ -90,6 +90,7 @@ pub mod plan;
 pub mod review;
 pub mod simulate;
 pub(crate) mod solve;
+pub mod track;
 pub mod warning;
 
 pub use error::{Error, Problem, Result};
