@@ -23,6 +23,7 @@
 //! ([`crate::plan::in_year`]) and the CLI prints the result.
 
 pub mod monthly;
+pub mod plan_year;
 pub mod profile;
 pub mod target;
 
@@ -32,6 +33,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use crate::error::{Error, Problem, Result};
 use crate::plan::target::Direction;
 pub use monthly::{Measure, Monthly};
+pub use plan_year::{PastYear, PlanTracking, TrackedTarget, track_plan};
 pub use profile::{DEFAULT_WINDOW, MonthShare, Profile};
 pub use target::{AnnualTarget, TargetFrom, annual_target};
 
@@ -292,11 +294,22 @@ pub fn track(
             &learned
         }
     };
-    // A learned share needs two years for a spread.
-    let share = profile
-        .month(month)
-        .filter(|s| s.years.is_none_or(|n| n >= 2))
-        .copied();
+    // A learned share needs two years for a spread; December's share is
+    // the whole year by definition.
+    let share = if month == 12 {
+        Some(MonthShare {
+            mean: 1.0,
+            sd: 0.0,
+            log_mean: 0.0,
+            log_sd: 0.0,
+            years: None,
+        })
+    } else {
+        profile
+            .month(month)
+            .filter(|s| s.years.is_none_or(|n| n >= 2))
+            .copied()
+    };
     let trend = if options.trend {
         Trend::learn(series, year)
     } else {

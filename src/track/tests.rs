@@ -214,6 +214,10 @@ fn december_settles_the_year() {
     .unwrap();
     assert_eq!(t.attain.unwrap().p, 1.0);
     assert_eq!(t.projected, Some(24.0));
+    assert_eq!(
+        (t.expected_done, t.status),
+        (Some(1.0), Some(Status::OnSchedule))
+    );
     let t = track(
         &s,
         2022,
@@ -224,6 +228,7 @@ fn december_settles_the_year() {
     )
     .unwrap();
     assert_eq!(t.attain.unwrap().p, 0.0);
+    assert_eq!(t.status, Some(Status::Behind));
     assert_eq!(completion_rate(24.0, 24.5), Some(24.0 / 24.5));
     // One past year gives no spread: no profile, no trend, no P in June.
     let t = track(

@@ -7,6 +7,7 @@ pub mod check;
 pub mod init;
 pub mod review;
 pub mod simulate;
+pub mod track;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -34,6 +35,7 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Backtest(a) => backtest::run(&a),
         Command::Calibrate(a) => calibrate::run(&a),
         Command::Init(a) => init::run(&a),
+        Command::Track(a) => track::run(&a),
     }
 }
 
