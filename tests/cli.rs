@@ -1352,3 +1352,47 @@ fn track_refuses_bad_input_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("line 2: id"), "{}", stderr(&o));
 }
+
+#[test]
+fn decompose_writes_yearly_targets_and_an_annual_plan_that_track_reads() {
+    let dir = scratch("decompose");
+    let csv = ok(&["decompose", &shipped(), "--by-year", "--format", "csv"]);
+    let rows = csv_rows(&csv);
+    let trade: Vec<_> = rows.iter().filter(|r| r["id"] == "trade_total").collect();
+    assert_eq!(trade.len(), 5);
+    // 4875 * (8400 / 4875)^(2/5) in 2022; the last year is the target.
+    let want = 4875.0 * (8400.0f64 / 4875.0).powf(0.4);
+    assert!((num(trade[1], "target").unwrap() - want).abs() < 1e-9);
+    assert_eq!(num(trade[4], "target"), Some(8400.0));
+    let annual = dir.join("y2022.toml");
+    ok(&[
+        "decompose",
+        &shipped(),
+        "--year",
+        "2022",
+        "--write-plan",
+        annual.to_str().unwrap(),
+    ]);
+    let ytd = path("data/in_year/hunan_trade_ytd.csv");
+    let out = ok(&[
+        "track",
+        annual.to_str().unwrap(),
+        "--in-year",
+        &ytd,
+        "--format",
+        "csv",
+    ]);
+    let r = &csv_rows(&out)[0];
+    assert!((num(r, "target").unwrap() - want).abs() < 1e-9);
+    assert_eq!(r["target_from"], "target_year");
+    assert!((num(r, "done_pct").unwrap() - 100.0 * 7058.2 / want).abs() < 1e-9);
+    let o = attain(&[
+        "decompose",
+        &shipped(),
+        "--year",
+        "2030",
+        "--write-plan",
+        annual.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

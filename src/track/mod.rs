@@ -22,6 +22,7 @@
 //! The math knows nothing of files: [`Monthly`] is filled by the loader
 //! ([`crate::plan::in_year`]) and the CLI prints the result.
 
+pub mod decompose;
 pub mod monthly;
 pub mod plan_year;
 pub mod profile;

@@ -45,6 +45,9 @@ pub enum Command {
     /// (时间过半任务过半), with the seasonal profile, the status, the
     /// projected year and P(target met).
     Track(TrackArgs),
+    /// Breaks a multi-year plan's targets down by year (分解到年度): the
+    /// yearly targets on each target's path, and the annual plan of a year.
+    Decompose(DecomposeArgs),
 }
 
 /// How results are written.
@@ -259,6 +262,25 @@ pub struct TrackArgs {
     /// Write a self-contained HTML report to FILE.
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `attain decompose`.
+#[derive(Debug, Clone, Args)]
+pub struct DecomposeArgs {
+    /// Plan file (TOML, or JSON by extension).
+    pub plan: PathBuf,
+    /// Break down by year (the default, and so far the only breakdown).
+    #[arg(long)]
+    pub by_year: bool,
+    /// With --write-plan: the year whose annual plan to write.
+    #[arg(long, value_name = "YEAR", requires = "write_plan")]
+    pub year: Option<i32>,
+    /// Write the annual plan of --year to FILE (TOML, or JSON by
+    /// extension), which track, simulate and review read.
+    #[arg(long, value_name = "FILE", requires = "year")]
+    pub write_plan: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -4,6 +4,7 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod check;
+pub mod decompose;
 pub mod init;
 pub mod review;
 pub mod simulate;
@@ -36,6 +37,7 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Calibrate(a) => calibrate::run(&a),
         Command::Init(a) => init::run(&a),
         Command::Track(a) => track::run(&a),
+        Command::Decompose(a) => decompose::run(&a),
     }
 }
 
