@@ -39,6 +39,9 @@ pub enum WarningCode {
     PartialYear,
     /// A target could not be tracked in-year, with the reason.
     NotTracked,
+    /// Past years with nothing done by a month were left out of that
+    /// month's seasonal share.
+    ZeroShare,
 }
 
 impl WarningCode {
@@ -56,6 +59,7 @@ impl WarningCode {
             WarningCode::LowerBound => "lower_bound",
             WarningCode::PartialYear => "partial_year",
             WarningCode::NotTracked => "not_tracked",
+            WarningCode::ZeroShare => "zero_share",
         }
     }
 }
@@ -143,6 +147,7 @@ mod tests {
             WarningCode::LowerBound,
             WarningCode::PartialYear,
             WarningCode::NotTracked,
+            WarningCode::ZeroShare,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

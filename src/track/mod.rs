@@ -304,6 +304,7 @@ pub fn track(
             log_mean: 0.0,
             log_sd: 0.0,
             years: None,
+            zeros: 0,
         })
     } else {
         profile

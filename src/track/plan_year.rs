@@ -116,6 +116,15 @@ pub fn track_plan(
             ..options.clone()
         };
         let tracking = track(s, year, month, target.value, target.direction, &opts)?;
+        if let Some(z) = profile.month(month).map(|s| s.zeros).filter(|&z| z > 0) {
+            warnings.push(Warning::about(
+                WarningCode::ZeroShare,
+                id,
+                format!(
+                    "{z} of the profile's past years had nothing done by month {month}; the share by then rests on the others"
+                ),
+            ));
+        }
         if tracking.attain.is_none() {
             warnings.push(not(
                 id,

@@ -28,6 +28,11 @@ pub struct MonthShare {
     /// Years it rests on; `None` for a stated profile (its spread is taken
     /// as known).
     pub years: Option<usize>,
+    /// Past years in the window with nothing done by this month (a zero
+    /// year-to-date has no log share): left out of the share, and warned
+    /// about by [`crate::track::track_plan`].
+    #[serde(default)]
+    pub zeros: usize,
 }
 
 /// Shares by month (index `m - 1`), `None` where no year tells.
@@ -57,14 +62,12 @@ impl Profile {
         years.drain(..first);
         let mut months = [None; 12];
         for (k, slot) in months.iter_mut().enumerate() {
-            let shares: Vec<f64> = years
+            let known: Vec<f64> = years
                 .iter()
-                .filter_map(|&y| {
-                    let total = series.total(y)?;
-                    let v = series.at(y, k as u32 + 1)?;
-                    (v > 0.0).then_some(v / total)
-                })
+                .filter_map(|&y| Some(series.at(y, k as u32 + 1)? / series.total(y)?))
                 .collect();
+            let shares: Vec<f64> = known.iter().copied().filter(|&s| s > 0.0).collect();
+            let zeros = known.len() - shares.len();
             if shares.is_empty() {
                 continue;
             }
@@ -77,6 +80,7 @@ impl Profile {
                 log_mean,
                 log_sd,
                 years: Some(shares.len()),
+                zeros,
             });
         }
         Ok(Profile {
@@ -110,6 +114,7 @@ impl Profile {
                 // The delta method: sd(log s) = sd(s) / s.
                 log_sd: d / s,
                 years: None,
+                zeros: 0,
             });
         }
         if share[11] != 1.0 {
@@ -199,6 +204,26 @@ mod tests {
         assert_eq!(before.month(6).unwrap().mean, 0.5);
         assert_eq!(before.month(6).unwrap().sd, 0.0);
         assert!(Profile::learn(&s, 2022, 1).is_err());
+    }
+
+    #[test]
+    fn years_with_nothing_done_are_counted_not_averaged() {
+        let mut late = [0.0; 12];
+        late[11] = 12.0;
+        let s = Monthly::new(
+            Measure::Flow,
+            BTreeMap::from([
+                (2019, ytd(late)),
+                (2020, ytd([1.0; 12])),
+                (2021, ytd([2.0; 12])),
+            ]),
+        )
+        .unwrap();
+        let p = Profile::learn(&s, 2022, 6).unwrap();
+        let jan = p.month(1).unwrap();
+        assert_eq!((jan.years, jan.zeros), (Some(2), 1));
+        assert!((jan.mean - 1.0 / 12.0).abs() < 1e-15);
+        assert_eq!(p.month(12).unwrap().zeros, 0);
     }
 
     #[test]
