@@ -61,6 +61,9 @@
 //!   (rules in, tallies out) into an [`Attainment`]. The vectorised numerics
 //!   (kernels, normals, quantile summaries) are private to it.
 //! - [`review`]: a mid-term review, conditioning the engine on actuals.
+//! - [`track`]: in-year tracking of a year against its target as of a
+//!   month (seasonal profile, trend, P), on the months
+//!   [`plan::in_year`] reads.
 //! - [`calibration`]: scenarios fitted to history.
 //! - [`forecast`]: forecast methods behind one trait, and backtests that
 //!   score them.
@@ -90,6 +93,7 @@ pub mod plan;
 pub mod review;
 pub mod simulate;
 pub(crate) mod solve;
+pub mod track;
 pub mod warning;
 
 pub use error::{Error, Problem, Result};

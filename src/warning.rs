@@ -32,6 +32,16 @@ pub enum WarningCode {
     InconsistentRatioBase,
     /// A cell of an imported table was kept as text, not read as a target.
     UnreadPhrase,
+    /// A reported value is a lower bound ("超60%"), counted as the value.
+    LowerBound,
+    /// In-year periods that do not join up from January: the year-to-date
+    /// is unknown after the gap.
+    PartialYear,
+    /// A target could not be tracked in-year, with the reason.
+    NotTracked,
+    /// Past years with nothing done by a month were left out of that
+    /// month's seasonal share.
+    ZeroShare,
 }
 
 impl WarningCode {
@@ -46,6 +56,10 @@ impl WarningCode {
             WarningCode::ContradictoryActual => "contradictory_actual",
             WarningCode::InconsistentRatioBase => "inconsistent_ratio_base",
             WarningCode::UnreadPhrase => "unread_phrase",
+            WarningCode::LowerBound => "lower_bound",
+            WarningCode::PartialYear => "partial_year",
+            WarningCode::NotTracked => "not_tracked",
+            WarningCode::ZeroShare => "zero_share",
         }
     }
 }
@@ -141,6 +155,10 @@ mod tests {
             WarningCode::ContradictoryActual,
             WarningCode::InconsistentRatioBase,
             WarningCode::UnreadPhrase,
+            WarningCode::LowerBound,
+            WarningCode::PartialYear,
+            WarningCode::NotTracked,
+            WarningCode::ZeroShare,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

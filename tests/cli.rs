@@ -1214,3 +1214,195 @@ fn every_output_says_what_the_probabilities_rest_on() {
     assert!(fan.iter().all(|r| r["scenario_source"] == "plan only"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// In-year tracking of a synthetic flow: three past years spread evenly (so
+/// the June share is exactly 1/2, no spread) and this year's June.
+fn in_year_files(dir: &Path) -> (PathBuf, PathBuf) {
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        r#"
+name = "annual"
+base_year = 2021
+target_year = 2022
+[[indicator]]
+id = "trade"
+name = "Trade"
+name_zh = "进出口"
+unit = "亿元"
+attribute = "expected"
+target = { kind = "level", value = 130 }
+"#,
+    )
+    .unwrap();
+    let mut csv = String::from("id,year,month,value\n");
+    for (year, per_month) in [(2019, 8.0), (2020, 9.0), (2021, 10.0)] {
+        for m in 1..=12 {
+            csv.push_str(&format!("trade,{year},{m},{per_month}\n"));
+        }
+    }
+    csv.push_str("trade,2022,Q1,33\ntrade,2022,Q2,33\n");
+    let data = dir.join("in_year.csv");
+    std::fs::write(&data, csv).unwrap();
+    (plan, data)
+}
+
+#[test]
+fn track_reads_months_and_quarters_and_writes_every_format() {
+    let dir = scratch("track");
+    let (plan, data) = in_year_files(&dir);
+    let (plan, data) = (plan.to_str().unwrap(), data.to_str().unwrap());
+    let csv = ok(&["track", plan, "--in-year", data, "--format", "csv"]);
+    let rows = csv_rows(&csv);
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for col in [
+        "id",
+        "year",
+        "month",
+        "ytd",
+        "target",
+        "done_pct",
+        "elapsed_pct",
+        "expected_done_pct",
+        "projected",
+        "p_attain",
+        "p_low",
+        "p_high",
+        "status",
+    ] {
+        assert!(head.contains(&col), "{col} missing from {head:?}");
+    }
+    // 2021 is the plan's base year, with no target: the one row is 2022 as
+    // of June, the latest month in the file.
+    assert_eq!(rows.len(), 1, "{csv}");
+    let r = &rows[0];
+    assert_eq!((r["year"].as_str(), r["month"].as_str()), ("2022", "6"));
+    assert_eq!(num(r, "ytd"), Some(66.0));
+    assert_eq!(num(r, "elapsed_pct"), Some(50.0));
+    assert!((num(r, "done_pct").unwrap() - 100.0 * 66.0 / 130.0).abs() < 1e-9);
+    // Every past June share is exactly 1/2: the profile is exact and wins
+    // over the trend, the projection is 66 / 0.5 = 132 >= 130: P = 1.
+    assert!((num(r, "expected_done_pct").unwrap() - 50.0).abs() < 1e-9);
+    assert!((num(r, "projected").unwrap() - 132.0).abs() < 1e-9);
+    assert_eq!(num(r, "p_attain"), Some(1.0));
+    assert_eq!(r["status"], "ahead");
+    // yoy: 66 against 60 by June 2021.
+    assert!((num(r, "yoy_pct").unwrap() - 10.0).abs() < 1e-9);
+
+    // As of March: 33 against 1/4 of the year; the same P (33 * 4 = 132).
+    let csv = ok(&[
+        "track",
+        plan,
+        "--in-year",
+        data,
+        "--as-of",
+        "2022-03",
+        "--format",
+        "csv",
+    ]);
+    let r = &csv_rows(&csv)[0];
+    assert!((num(r, "projected").unwrap() - 132.0).abs() < 1e-9);
+
+    let json = ok(&["track", plan, "--in-year", data, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["command"], "track");
+    assert_eq!(v["as_of"], "2022-06");
+    assert_eq!(v["rows"][0]["p_attain"], serde_json::json!(1.0));
+    assert_eq!(
+        v["tracking"]["rows"][0]["tracking"]["ytd"],
+        serde_json::json!(66.0)
+    );
+
+    let charts = dir.join("charts");
+    let report = dir.join("report.html");
+    let table = ok(&[
+        "track",
+        plan,
+        "--in-year",
+        data,
+        "--chart",
+        charts.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(table.contains("进出口"), "{table}");
+    svg(&charts.join("in_year_trade.svg"));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<svg") && html.contains("--in-year in_year.csv"));
+}
+
+#[test]
+fn track_refuses_bad_input_with_exit_2() {
+    let dir = scratch("track-bad");
+    let (plan, data) = in_year_files(&dir);
+    let (plan_s, data_s) = (plan.to_str().unwrap(), data.to_str().unwrap());
+    for (args, says) in [
+        (vec!["--as-of", "2022"], "YYYY-MM"),
+        (vec!["--as-of", "2022-13"], "YYYY-MM"),
+        (vec!["--as-of", "2021-06"], "outside the plan years"),
+        (vec!["--window", "1"], "--window"),
+    ] {
+        let mut a = vec!["track", plan_s, "--in-year", data_s];
+        a.extend(args);
+        let o = attain(&a);
+        assert_eq!(o.status.code(), Some(2), "{a:?}");
+        assert!(stderr(&o).contains(says), "{a:?}: {}", stderr(&o));
+    }
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "id,year,month,ytd\ntrade,2022,6,5\ntrade,2022,7,4\n").unwrap();
+    let o = attain(&["track", plan_s, "--in-year", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad.csv") && e.contains("line 3: ytd") && e.contains("trade"),
+        "{e}"
+    );
+    std::fs::write(&bad, "id,year,month,ytd\nnope,2022,6,5\n").unwrap();
+    let o = attain(&["track", plan_s, "--in-year", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 2: id"), "{}", stderr(&o));
+}
+
+#[test]
+fn decompose_writes_yearly_targets_and_an_annual_plan_that_track_reads() {
+    let dir = scratch("decompose");
+    let csv = ok(&["decompose", &shipped(), "--by-year", "--format", "csv"]);
+    let rows = csv_rows(&csv);
+    let trade: Vec<_> = rows.iter().filter(|r| r["id"] == "trade_total").collect();
+    assert_eq!(trade.len(), 5);
+    // 4875 * (8400 / 4875)^(2/5) in 2022; the last year is the target.
+    let want = 4875.0 * (8400.0f64 / 4875.0).powf(0.4);
+    assert!((num(trade[1], "target").unwrap() - want).abs() < 1e-9);
+    assert_eq!(num(trade[4], "target"), Some(8400.0));
+    let annual = dir.join("y2022.toml");
+    ok(&[
+        "decompose",
+        &shipped(),
+        "--year",
+        "2022",
+        "--write-plan",
+        annual.to_str().unwrap(),
+    ]);
+    let ytd = path("data/in_year/hunan_trade_ytd.csv");
+    let out = ok(&[
+        "track",
+        annual.to_str().unwrap(),
+        "--in-year",
+        &ytd,
+        "--format",
+        "csv",
+    ]);
+    let r = &csv_rows(&out)[0];
+    assert!((num(r, "target").unwrap() - want).abs() < 1e-9);
+    assert_eq!(r["target_from"], "target_year");
+    assert!((num(r, "done_pct").unwrap() - 100.0 * 7058.2 / want).abs() < 1e-9);
+    let o = attain(&[
+        "decompose",
+        &shipped(),
+        "--year",
+        "2030",
+        "--write-plan",
+        annual.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -4,6 +4,7 @@
 pub mod actuals;
 pub mod consistency;
 pub mod growth;
+pub mod in_year;
 pub mod path_block;
 pub mod progress;
 pub mod rule;

@@ -41,6 +41,13 @@ pub enum Command {
     Calibrate(CalibrateArgs),
     /// Writes a commented example plan and scenario to start from.
     Init(InitArgs),
+    /// In-year tracking: year-to-date actuals against the annual targets
+    /// (时间过半任务过半), with the seasonal profile, the status, the
+    /// projected year and P(target met).
+    Track(TrackArgs),
+    /// Breaks a multi-year plan's targets down by year (分解到年度): the
+    /// yearly targets on each target's path, and the annual plan of a year.
+    Decompose(DecomposeArgs),
 }
 
 /// How results are written.
@@ -233,6 +240,53 @@ pub struct InitArgs {
     /// Overwrite files that exist.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `attain track`.
+#[derive(Debug, Clone, Args)]
+pub struct TrackArgs {
+    /// Plan file (TOML, or JSON by extension): an annual plan (base year
+    /// Y-1, target year Y) or a multi-year plan, whose yearly path gives
+    /// each year's target.
+    pub plan: PathBuf,
+    /// In-year actuals: CSV `id,year,month,value|ytd|level[,yoy_pct,at_least,source]`
+    /// (`month`: 1-12, Q1-Q4, H1, H2 or a span such as 1-6).
+    #[arg(long = "in-year", value_name = "FILE")]
+    pub in_year: PathBuf,
+    /// Track as of this month, YYYY-MM (default: the latest month in the
+    /// file within the plan years).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: Option<String>,
+    /// Past complete years the seasonal profile averages over.
+    #[arg(long, value_name = "N", default_value_t = attain::track::DEFAULT_WINDOW)]
+    pub window: usize,
+    /// Write SVG charts into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub chart: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `attain decompose`.
+#[derive(Debug, Clone, Args)]
+pub struct DecomposeArgs {
+    /// Plan file (TOML, or JSON by extension).
+    pub plan: PathBuf,
+    /// Break down by year (the default, and so far the only breakdown).
+    #[arg(long)]
+    pub by_year: bool,
+    /// With --write-plan: the year whose annual plan to write.
+    #[arg(long, value_name = "YEAR", requires = "write_plan")]
+    pub year: Option<i32>,
+    /// Write the annual plan of --year to FILE (TOML, or JSON by
+    /// extension), which track, simulate and review read.
+    #[arg(long, value_name = "FILE", requires = "year")]
+    pub write_plan: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -825,6 +825,110 @@ fn legend<'a, 'b: 'a>(chart: &mut Plot<'a, 'b>, size: u32) -> Result<(), CliErro
     )
 }
 
+/// What an in-year chart of one indicator shows.
+pub struct InYearInput<'a> {
+    /// Title (names, target, P).
+    pub title: String,
+    /// This year's path: (month, year-to-date or level).
+    pub this_year: Vec<(f64, f64)>,
+    /// The seasonal path to the target: (month, target x mean share).
+    pub seasonal: Vec<(f64, f64)>,
+    /// Its band: (month, low, high), one standard deviation of the share.
+    pub band: Vec<(f64, f64, f64)>,
+    /// Past years' paths, drawn faint.
+    pub past: Vec<Vec<(f64, f64)>>,
+    /// The target.
+    pub target: f64,
+    /// The projected value of the year with its 95% interval.
+    pub projected: Option<(f64, f64, f64)>,
+    /// Label of the y axis (the unit).
+    pub unit: &'a str,
+}
+
+/// The in-year chart: this year's cumulative path (or level) against the
+/// seasonal path to the target, with its band, past years faint, and the
+/// projection at December.
+pub fn in_year_chart(input: &InYearInput) -> Result<String, CliError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 520)).into_drawing_area();
+        let values = input
+            .this_year
+            .iter()
+            .map(|p| p.1)
+            .chain(input.seasonal.iter().map(|p| p.1))
+            .chain(input.band.iter().flat_map(|b| [b.1, b.2]))
+            .chain(input.past.iter().flatten().map(|p| p.1))
+            .chain(std::iter::once(input.target))
+            .chain(input.projected.iter().flat_map(|p| [p.1, p.2]));
+        let (y0, y1) = y_range(values);
+        let axes = Axes {
+            x: 0.5..12.5,
+            y: y0.min(0.0)..y1,
+            x_desc: "month",
+            y_desc: input.unit,
+            whole_x_labels: Some(12),
+        };
+        let mut chart = method_frame(&root, &input.title, 64, axes)?;
+        for p in &input.past {
+            drawn(chart.draw_series(LineSeries::new(p.clone(), PLAN_COLOUR.mix(0.25))))?;
+        }
+        if !input.band.is_empty() {
+            let mut poly: Vec<(f64, f64)> = input.band.iter().map(|b| (b.0, b.1)).collect();
+            poly.extend(input.band.iter().rev().map(|b| (b.0, b.2)));
+            drawn(chart.draw_series(std::iter::once(Polygon::new(poly, FAN_COLOUR.mix(0.18)))))?;
+        }
+        if !input.seasonal.is_empty() {
+            drawn(chart.draw_series(DashedLineSeries::new(
+                input.seasonal.clone(),
+                6,
+                4,
+                EXPECTED_COLOUR.stroke_width(2),
+            )))?
+            .label("seasonal path to the target (band: one sd of the share)")
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], EXPECTED_COLOUR.stroke_width(2))
+            });
+        }
+        drawn(chart.draw_series(LineSeries::new(
+            [(0.5, input.target), (12.5, input.target)],
+            TARGET_COLOUR.mix(0.7),
+        )))?
+        .label("target")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], TARGET_COLOUR));
+        drawn(chart.draw_series(LineSeries::new(
+            input.this_year.clone(),
+            ACTUAL_COLOUR.stroke_width(2),
+        )))?
+        .label("this year")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], ACTUAL_COLOUR.stroke_width(2)));
+        drawn(
+            chart.draw_series(
+                input
+                    .this_year
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, ACTUAL_COLOUR.filled())),
+            ),
+        )?;
+        if let Some((mid, lo, hi)) = input.projected {
+            drawn(chart.draw_series(LineSeries::new(
+                [(12.0, lo), (12.0, hi)],
+                FAN_COLOUR.stroke_width(3),
+            )))?
+            .label("projected year, 95% interval")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], FAN_COLOUR.stroke_width(3)));
+            drawn(chart.draw_series(std::iter::once(Circle::new(
+                (12.0, mid),
+                5,
+                FAN_COLOUR.filled(),
+            ))))?;
+        }
+        legend(&mut chart, 12)?;
+        drawn(root.present())?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

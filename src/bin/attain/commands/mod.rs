@@ -4,9 +4,11 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod check;
+pub mod decompose;
 pub mod init;
 pub mod review;
 pub mod simulate;
+pub mod track;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -35,6 +37,8 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Backtest(a) => backtest::run(&a),
         Command::Calibrate(a) => calibrate::run(&a),
         Command::Init(a) => init::run(&a),
+        Command::Track(a) => track::run(&a),
+        Command::Decompose(a) => decompose::run(&a),
     }
 }
 

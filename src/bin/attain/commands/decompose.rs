@@ -1,0 +1,77 @@
+//! `attain decompose`: a multi-year plan's targets broken down by year.
+
+use attain::Plan;
+use attain::track::TargetFrom;
+use attain::track::decompose::{YearTarget, annual_plan, by_year};
+use serde_json::json;
+
+use super::{emit, load_plan};
+use crate::args::DecomposeArgs;
+use crate::error::CliError;
+use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, to_value};
+
+/// Runs `attain decompose`.
+pub fn run(a: &DecomposeArgs) -> Result<(), CliError> {
+    let plan = load_plan(&a.plan)?;
+    let (targets, mut warnings) = by_year(&plan)?;
+    if let (Some(year), Some(file)) = (a.year, &a.write_plan) {
+        let (annual, w) = annual_plan(&plan, year)?;
+        warnings = w;
+        annual
+            .save(file)
+            .map_err(|e| CliError::Failure(e.to_string()))?;
+    }
+    let fields = fields();
+    let mut table = Table::of_fields(format!("{} by year", plan.name), &fields);
+    for t in &targets {
+        table.push_fields(&fields, &Line { plan: &plan, t });
+    }
+    let mut doc = json_head("decompose");
+    doc.insert("plan_file".into(), json!(a.plan.display().to_string()));
+    doc.insert("plan_name".into(), json!(plan.name));
+    if let (Some(year), Some(file)) = (a.year, &a.write_plan) {
+        doc.insert(
+            "annual_plan".into(),
+            json!({"year": year, "file": file.display().to_string()}),
+        );
+    }
+    doc.insert("targets".into(), to_value(&targets)?);
+    let mut out = Output::new(table, Vec::new(), doc);
+    out.warn(warnings);
+    emit(&out, &a.output)
+}
+
+struct Line<'a> {
+    plan: &'a Plan,
+    t: &'a YearTarget,
+}
+
+fn fields<'a>() -> [Field<Line<'a>>; 8] {
+    [
+        field("id", "id", 0, |x| Cell::Text(x.t.id.clone())),
+        field("indicator", "指标 indicator", 0, |x| {
+            Cell::text(x.plan.indicator(&x.t.id).map(|i| i.name_zh.clone()))
+        }),
+        field("kind", "kind", 0, |x| {
+            Cell::text(x.plan.indicator(&x.t.id).map(|i| i.target.kind()))
+        }),
+        field("year", "year", 0, |x| Cell::Int(i64::from(x.t.year))),
+        field("base", "year before", 2, |x| Cell::num(x.t.base)),
+        field("target", "target", 2, |x| Cell::Num(x.t.value)),
+        field("growth_pct", "growth%", 3, |x| match x.t.from {
+            TargetFrom::Path { growth_pct } => Cell::Num(growth_pct),
+            TargetFrom::TargetYear => Cell::num(x.t.base.map(|b| 100.0 * (x.t.value / b - 1.0))),
+            TargetFrom::EveryYear => Cell::Empty,
+        }),
+        hidden_field("from", |x| {
+            Cell::Text(
+                match x.t.from {
+                    TargetFrom::TargetYear => "target_year",
+                    TargetFrom::Path { .. } => "path",
+                    TargetFrom::EveryYear => "every_year",
+                }
+                .into(),
+            )
+        }),
+    ]
+}
