@@ -84,6 +84,7 @@ pub mod bench;
 pub mod calibration;
 pub mod error;
 pub mod forecast;
+pub mod import;
 pub mod monitor;
 pub mod number;
 pub mod plan;

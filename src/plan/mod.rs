@@ -141,11 +141,15 @@ pub struct Indicator {
     /// Row number in the printed table; `None` for unnumbered rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no: Option<u32>,
-    /// Name in English.
+    /// Name in English; may be left out (only the id and the fields the
+    /// model needs are required).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
-    /// Name as printed (Chinese).
+    /// Name as printed (Chinese); may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name_zh: String,
-    /// Unit as printed (亿元, %, 列).
+    /// Unit as printed (亿元, %, 列); may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
     /// Category as printed (对外贸易).
     #[serde(default)]
@@ -212,12 +216,14 @@ impl Indicator {
 pub struct Series {
     /// Stable identifier (`gdp`).
     pub id: String,
-    /// Name in English.
+    /// Name in English; may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// Name in Chinese.
     #[serde(default)]
     pub name_zh: String,
-    /// Unit.
+    /// Unit; may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
     /// Base-year value.
     pub base: f64,

@@ -4,6 +4,8 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod check;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod review;
 pub mod simulate;
@@ -34,6 +36,8 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Backtest(a) => backtest::run(&a),
         Command::Calibrate(a) => calibrate::run(&a),
         Command::Init(a) => init::run(&a),
+        Command::Import(a) => import::run(&a),
+        Command::Export(a) => export::run(&a),
     }
 }
 
