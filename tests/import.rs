@@ -548,3 +548,84 @@ fn export_then_import_gives_every_shipped_plan_back() {
         .collect();
     assert_eq!(ids, ["trade_dependency", "foreign_capital"]);
 }
+
+#[test]
+fn names_and_units_are_optional_in_plans() {
+    let p = Plan::from_toml_str(
+        "name = \"t\"\nbase_year = 2020\ntarget_year = 2025\n\
+         [[indicator]]\nid = \"a\"\nattribute = \"expected\"\nbase = 10\n\
+         target = { kind = \"level\", value = 12 }\n",
+    )
+    .unwrap();
+    let i = &p.indicators[0];
+    assert_eq!(
+        (i.name.as_str(), i.name_zh.as_str(), i.unit.as_str()),
+        ("", "", "")
+    );
+    // And they stay out of the written file.
+    assert!(!p.to_toml_string().unwrap().contains("name_zh"));
+}
+
+#[test]
+fn range_and_relative_growth_are_checked() {
+    let plan = |target: &str| {
+        Plan::from_toml_str(&format!(
+            "name = \"t\"\nbase_year = 2020\ntarget_year = 2025\n\
+             [[indicator]]\nid = \"a\"\nattribute = \"expected\"\nbase = 10\n\
+             target = {target}\n\
+             [[series]]\nid = \"gdp\"\nunit = \"x\"\nbase = 5\nassumed_growth_pct = 5\n"
+        ))
+    };
+    let e = plan("{ kind = \"range\", low = 10, high = 5 }").unwrap_err();
+    assert!(e.to_string().contains("target.high"), "{e}");
+    let e = plan("{ kind = \"relative_growth\", series = \"nope\" }").unwrap_err();
+    assert!(e.to_string().contains("unknown series \"nope\""), "{e}");
+    let e = plan("{ kind = \"relative_growth\", series = \"a\" }").unwrap_err();
+    assert!(e.to_string().contains("another series"), "{e}");
+    let e =
+        plan("{ kind = \"relative_growth\", series = \"gdp\", about = true, tolerance_pp = -1 }")
+            .unwrap_err();
+    assert!(e.to_string().contains("tolerance_pp"), "{e}");
+    let p = plan("{ kind = \"relative_growth\", series = \"gdp\", about = true }").unwrap();
+    assert_eq!(
+        p.indicators[0].target,
+        Target::RelativeGrowth {
+            series: "gdp".into(),
+            about: true,
+            tolerance_pp: 1.0
+        }
+    );
+    let p = plan("{ kind = \"range\", low = 12, high = 15 }").unwrap();
+    let t = &p.indicators[0].target;
+    assert_eq!(t.direction(), Direction::AtLeast);
+    assert_eq!(t.target_level(), Some(12.0));
+    // 10 -> 12 over five years.
+    let g = 100.0 * (1.2f64.powf(0.2) - 1.0);
+    assert!((t.implied_growth_pct(Some(10.0), 5).unwrap() - g).abs() < 1e-12);
+}
+
+#[test]
+fn a_range_is_met_at_its_low_end_and_its_stretch_is_reported() {
+    let text = "指标,2020年,2025年,年均增长%,属性\n引进企业（家）,40,55-65,8,预期性\n";
+    let got = import(&grid(text), &ImportOptions::default()).unwrap();
+    let mut plan = got.plan;
+    // The same series with a plain level of 55 as a third target.
+    plan.indicators[0].extra_targets.push(Target::Level {
+        value: 55.0,
+        direction: Direction::AtLeast,
+    });
+    let mut sc = attain::Scenario::named("t");
+    sc.paths = 10_000;
+    sc.seed = 3;
+    let r = attain::simulate::engine::simulate(&plan, &sc).unwrap();
+    let p = |k| r.target("line_2", k).unwrap().attain.unwrap().p;
+    assert_eq!(p(0), p(2), "met at the low end: the level rule at 55");
+    assert!(
+        p(1) < p(0),
+        "the stretch, 65, is harder: {} vs {}",
+        p(1),
+        p(0)
+    );
+    // 40 at 8% a year reaches 58.8: the median path meets 55, not 65.
+    assert!(p(0) > 0.5 && p(1) < 0.5, "{} {}", p(0), p(1));
+}

@@ -238,7 +238,7 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
     let mut warnings = Vec::new();
     let (base_col, target_col, base_year, target_year) =
         choose_years(&raw_layout, options, &mut warnings)?;
-    let grid = grid.unmerged(target_col);
+    let grid = grid.unmerged(raw_layout.header_row, target_col);
     let layout = table::find_layout(&grid)?;
     let brackets_cumulative =
         grid.cells.iter().flatten().any(|c| {

@@ -75,8 +75,9 @@ impl Grid {
 
     /// The grid with every merged region resolved: the value goes to each row
     /// the region spans, in the target column `target_col` where the region
-    /// spans it, else in its first column; its other cells are blank.
-    pub(crate) fn unmerged(&self, target_col: Option<usize>) -> Grid {
+    /// spans it (below the header, row `header_row`), else in its first
+    /// column; its other cells are blank.
+    pub(crate) fn unmerged(&self, header_row: usize, target_col: Option<usize>) -> Grid {
         let mut g = Grid {
             cells: self.cells.clone(),
             merges: Vec::new(),
@@ -87,7 +88,7 @@ impl Grid {
             }
             let value = self.get(m.first_row, m.first_col).to_string();
             let col = match target_col {
-                Some(t) if (m.first_col..=m.last_col).contains(&t) => t,
+                Some(t) if m.first_row > header_row && (m.first_col..=m.last_col).contains(&t) => t,
                 _ => m.first_col,
             };
             // Regions beyond the cells read are clipped: `set` ignores them.
@@ -414,9 +415,19 @@ mod tests {
                 },
             ],
         };
-        let u = g.unmerged(Some(2));
-        assert_eq!(u.cells[0], ["对外贸易", "", "每年新增100个", ""]);
-        assert_eq!(u.cells[1], ["对外贸易", "1", "2", "3"]);
+        // Row 0 taken as the header: its merge keeps its first column.
+        let u = g.unmerged(0, Some(2));
+        assert_eq!(u.cells[0], ["对外贸易", "每年新增100个", "", ""]);
+        // Below a header row: the phrase goes to the target column.
+        let mut h = g.clone();
+        h.cells.insert(0, vec!["类别".into()]);
+        for m in &mut h.merges {
+            m.first_row += 1;
+            m.last_row += 1;
+        }
+        let u = h.unmerged(0, Some(2));
+        assert_eq!(u.cells[1], ["对外贸易", "", "每年新增100个", ""]);
+        assert_eq!(u.cells[2], ["对外贸易", "1", "2", "3"]);
         // Out of range regions are clipped, not a panic.
         g.merges.push(Merge {
             first_row: 5,
@@ -424,7 +435,7 @@ mod tests {
             last_row: 99,
             last_col: 99,
         });
-        let _ = g.unmerged(None);
+        let _ = g.unmerged(0, None);
     }
 
     #[test]
