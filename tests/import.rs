@@ -508,6 +508,30 @@ proptest! {
     }
 
     #[test]
+    fn random_spreadsheets_with_merges_never_panic(
+        cells in prop::collection::vec(prop::collection::vec(prop::sample::select(WORDS.to_vec()), 0..7), 0..8),
+        merges in prop::collection::vec((0usize..9, 0usize..8, 0usize..3, 0usize..3), 0..4),
+    ) {
+        let mut g = Grid { cells: cells.into_iter().map(|r| r.into_iter().map(String::from).collect()).collect(), merges: vec![] };
+        // Spreadsheets refuse overlapping merges: keep the disjoint ones.
+        for (r, c, h, w) in merges {
+            let m = Merge { first_row: r, first_col: c, last_row: r + h, last_col: c + w };
+            let overlaps = g.merges.iter().any(|o| {
+                m.first_row <= o.last_row && o.first_row <= m.last_row
+                    && m.first_col <= o.last_col && o.first_col <= m.last_col
+            });
+            if !overlaps && (h > 0 || w > 0) {
+                g.merges.push(m);
+            }
+        }
+        judged(try_import(&g));
+        if let Ok(bytes) = attain::import::xlsx::to_bytes(&g, "s") {
+            let read = attain::import::xlsx::read_bytes(&bytes, None).unwrap();
+            judged(try_import(&read));
+        }
+    }
+
+    #[test]
     fn random_bytes_as_xlsx_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let _ = attain::import::xlsx::read_bytes(&bytes, None);
     }

@@ -83,7 +83,13 @@ impl Grid {
             merges: Vec::new(),
         };
         for m in &self.merges {
-            if m.last_row < m.first_row || m.last_col < m.first_col {
+            // A region reversed, or starting beyond the cells read (a file
+            // may claim any extent), holds nothing to spread.
+            if m.last_row < m.first_row
+                || m.last_col < m.first_col
+                || m.first_row >= self.cells.len()
+                || m.first_col >= self.width()
+            {
                 continue;
             }
             let value = self.get(m.first_row, m.first_col).to_string();
@@ -94,7 +100,7 @@ impl Grid {
             // Regions beyond the cells read are clipped: `set` ignores them.
             let last_row = m.last_row.min(self.cells.len().saturating_sub(1));
             for r in m.first_row..=last_row {
-                for c in m.first_col..=m.last_col.min(self.width()) {
+                for c in m.first_col..=m.last_col.min(self.width() - 1) {
                     g.set(r, c, String::new());
                 }
                 g.set(r, col, value.clone());
@@ -435,7 +441,15 @@ mod tests {
             last_row: 99,
             last_col: 99,
         });
-        let _ = g.unmerged(0, None);
+        g.merges.push(Merge {
+            first_row: 1,
+            first_col: 1,
+            last_row: usize::MAX,
+            last_col: usize::MAX,
+        });
+        let u = g.unmerged(0, None);
+        assert_eq!(u.cells.len(), 2);
+        assert_eq!(u.cells[1], ["对外贸易", "1", "", ""]);
     }
 
     #[test]
