@@ -304,7 +304,7 @@ GDP（亿元）,100,,6,预期性
 收入（亿元）,100,,高于GDP增长,预期性
 ";
     let got = import(&grid(text), &ImportOptions::default()).unwrap();
-    let mut plan = got.plan;
+    let plan = got.plan;
     assert_eq!(
         plan.indicators[1].target,
         Target::RelativeGrowth {
@@ -313,7 +313,8 @@ GDP（亿元）,100,,6,预期性
             tolerance_pp: 1.0
         }
     );
-    plan.indicators[1].stated_growth = Some("6".parse().unwrap());
+    // Its plan-consistent growth is the series' it names.
+    assert_eq!(plan.growth_pct("line_3"), Some(6.0));
     let mut sc = attain::Scenario::named("t");
     sc.paths = 20_000;
     sc.seed = 7;
@@ -652,4 +653,17 @@ fn a_range_is_met_at_its_low_end_and_its_stretch_is_reported() {
     );
     // 40 at 8% a year reaches 58.8: the median path meets 55, not 65.
     assert!(p(0) > 0.5 && p(1) < 0.5, "{} {}", p(0), p(1));
+}
+
+#[test]
+fn a_loop_of_relative_growths_implies_no_growth() {
+    let p = Plan::from_toml_str(
+        "name = \"t\"\nbase_year = 2020\ntarget_year = 2025\n\
+         [[indicator]]\nid = \"a\"\nattribute = \"expected\"\n\
+         target = { kind = \"relative_growth\", series = \"b\" }\n\
+         [[indicator]]\nid = \"b\"\nattribute = \"expected\"\n\
+         target = { kind = \"relative_growth\", series = \"a\" }\n",
+    )
+    .unwrap();
+    assert_eq!(p.growth_pct("a"), None);
 }

@@ -241,7 +241,7 @@ fn bounded(s: &str, unit: &str) -> Result<(f64, Bound), String> {
     let mut bound = Bound::Plain;
     let set = |b: Bound, bound: &mut Bound| -> Result<(), String> {
         if *bound != Bound::Plain && *bound != b {
-            return Err(format!("\"{s}\" says two bounds at once"));
+            return Err("says two bounds at once".into());
         }
         *bound = b;
         Ok(())
@@ -296,9 +296,9 @@ fn bounded(s: &str, unit: &str) -> Result<(f64, Bound), String> {
     let (num, tail) = rest.split_at(digits_end);
     let value = number(num).ok_or_else(|| {
         if s.chars().any(|c| c.is_ascii_digit()) {
-            format!("\"{s}\" is not a phrase with one number the importer knows")
+            "is not a phrase with one number the importer knows".to_string()
         } else {
-            format!("\"{s}\" has no number")
+            "has no number".to_string()
         }
     })?;
     if !tail.is_empty() && tail != unit && !(tail == "%" && unit_is_percent(unit)) {
@@ -329,7 +329,7 @@ fn range(t: &str, unit: &str) -> Result<Option<Phrase>, String> {
         };
         let (high, bound) = bounded(b, unit)?;
         if bound != Bound::Plain {
-            return Err(format!("\"{t}\" bounds a range"));
+            return Err("bounds a range, which holds its own bounds".into());
         }
         if low >= high {
             return Err(format!("is a range from {low} to {high}, which must rise"));

@@ -304,11 +304,26 @@ impl Plan {
 
     /// The central growth (percent a year) the plan implies for indicator
     /// `id`: the stated growth where printed, else the growth its main target
-    /// implies; `None` for an unknown id or a row that implies none.
+    /// implies, else for a growth relative to another series that series'
+    /// growth (its own or assumed); `None` for an unknown id or a row that
+    /// implies none.
     pub fn growth_pct(&self, id: &str) -> Option<f64> {
+        self.growth_pct_within(id, self.series_ids().count())
+    }
+
+    /// [`Plan::growth_pct`] following at most `hops` relative-growth links
+    /// (a loop of them implies nothing).
+    fn growth_pct_within(&self, id: &str, hops: usize) -> Option<f64> {
         let ind = self.indicator(id)?;
         if let Some(g) = &ind.stated_growth {
             return Some(g.pct);
+        }
+        if let Target::RelativeGrowth { series, .. } = &ind.target {
+            let hops = hops.checked_sub(1)?;
+            return match self.series.iter().find(|s| &s.id == series) {
+                Some(s) => s.assumed_growth_pct,
+                None => self.growth_pct_within(series, hops),
+            };
         }
         ind.target
             .implied_growth_pct(ind.base, self.horizon().ok()?)
