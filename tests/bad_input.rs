@@ -384,6 +384,91 @@ base = 100
         plan_edit: None,
         message: "warning[not_calibrated] indicator \"fdi\": fdi (",
     },
+    Case {
+        name: "--se of zero or less",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml", "--se", "-0.01"],
+        code: 2,
+        plan_edit: None,
+        message: "--se: must be a positive standard error (0.005, say), got -0.01",
+    },
+    Case {
+        name: "--paths beyond 1,000,000,000",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml", "--paths", "2000000000"],
+        code: 2,
+        plan_edit: None,
+        message: "command line: parameter paths: must be at most 1000000000, got 2000000000",
+    },
+    Case {
+        name: "an actuals JSON of the wrong shape",
+        files: &[P, ("actuals.json", Some("{\"trade\": 5}"))],
+        args: &[
+            "review",
+            "{dir}/plan.toml",
+            "--actuals",
+            "{dir}/actuals.json",
+        ],
+        code: 2,
+        plan_edit: None,
+        message: "actuals.json: format: actuals JSON must be {\"observation\": [{\"id\": \"trade\", \"year\": 2021, \"value\": 5012.3}, ...]} (optional \"source\", \"verified\"), or use CSV id,year,value",
+    },
+    Case {
+        name: "a correlation entry out of range",
+        files: &[
+            P,
+            (
+                "s.toml",
+                Some(
+                    "name = \"s\"\n[correlation]\nids = [\"trade\", \"fdi\"]\nrows = [[1, 2], [2, 1]]\n",
+                ),
+            ),
+        ],
+        args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
+        code: 2,
+        plan_edit: None,
+        message: "s.toml: correlation[0][1] (trade, fdi): must be in [-1, 1], got 2",
+    },
+    Case {
+        name: "a negative level target (check)",
+        files: &[P],
+        args: &["check", "{dir}/plan.toml"],
+        code: 2,
+        plan_edit: Some(("value = 127 }", "value = -5 }")),
+        message: "plan.toml: indicator \"trade\": target must be > 0, got -5",
+    },
+    Case {
+        name: "a horizon of 2^31 years",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml"],
+        code: 2,
+        plan_edit: Some(("target_year = 2025", "target_year = 2147483647")),
+        message: "plan.toml: plan: target_year gives 2147481627 plan years for 7 series",
+    },
+    Case {
+        name: "a gap in backtest data",
+        files: &[(
+            "data.csv",
+            Some("id,year,value\na,2001,1\na,2003,2\na,2004,3\n"),
+        )],
+        args: &["backtest", "{dir}/data.csv"],
+        code: 2,
+        plan_edit: None,
+        message: "data.csv: indicator \"a\": year 2002 is missing between 2001 and 2003: a backtest needs consecutive years (report them, or fill gaps geometrically); run with --fill-gaps to fill them",
+    },
+    Case {
+        name: "a JSON plan with a byte-order mark",
+        files: &[(
+            "plan.json",
+            Some(
+                "\u{feff}{\"name\": \"p\", \"base_year\": 2020, \"target_year\": 2025, \"indicator\": [{\"id\": \"a\", \"name\": \"A\", \"name_zh\": \"甲\", \"unit\": \"u\", \"attribute\": \"expected\", \"base\": 100, \"stated_growth\": \"5\", \"target\": {\"kind\": \"level\", \"value\": 127}}]}",
+            ),
+        )],
+        args: &["check", "{dir}/plan.json"],
+        code: 0,
+        plan_edit: None,
+        message: "甲",
+    },
 ];
 
 /// A fresh scratch directory for one case.

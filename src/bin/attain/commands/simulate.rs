@@ -37,7 +37,7 @@ pub fn run(a: &SimulateArgs) -> Result<(), CliError> {
     let scenario = loaded.scenario;
     let options = run_options(&a.run)?;
     let threads = options.threads;
-    let att = simulate_with_bar(&plan, &scenario, options, a.run.quiet)?;
+    let att = simulate_with_bar(&plan, &a.plan, &scenario, options, a.run.quiet)?;
     let mut out = output(&plan, &a.plan, &scenario, &att)?;
     out.json.insert("threads".into(), json!(threads));
     if a.fan {
