@@ -648,3 +648,90 @@ fn a_run_of_every_model_stops_within_a_second_of_a_stop_request() {
         assert!(late < 1.0, "{model}: stopped {late} s after the request");
     }
 }
+
+/// The backquoted spans of `text`.
+fn ticked(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// What serde expects in a TOML model table that has an unknown key: the
+/// model names (for an unknown `model`) or the field names.
+fn expected(toml_text: &str) -> std::collections::BTreeSet<String> {
+    let e = toml::from_str::<attain::simulate::model::ModelSpec>(toml_text)
+        .expect_err(toml_text)
+        .to_string();
+    let after = e.split_once("expected").expect(&e).1;
+    ticked(after.lines().next().unwrap_or(""))
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_scenario_model_is_documented_as_serde_reads_it() {
+    use attain::simulate::model::ModelSpec;
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    let table = readme
+        .split_once("### Scenario models")
+        .unwrap()
+        .1
+        .split_once("\n\n|")
+        .unwrap()
+        .1;
+    let init = include_str!("../data/example_scenario.toml");
+    let mut documented = std::collections::BTreeSet::new();
+    for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let model = ticked(cells[1])[0];
+        let required: Vec<&str> = ticked(cells[2]);
+        let optional: Vec<&str> = ticked(cells[3]);
+        documented.insert(model.to_string());
+        let toml_of = |items: &[&str]| {
+            let mut t = format!("model = \"{model}\"\n");
+            for i in items {
+                t.push_str(i);
+                t.push('\n');
+            }
+            t
+        };
+        // The examples load; the defaults stated are the defaults.
+        let bare: ModelSpec =
+            toml::from_str(&toml_of(&required)).unwrap_or_else(|e| panic!("{model}: {e}"));
+        let all: Vec<&str> = required.iter().chain(&optional).copied().collect();
+        let full: ModelSpec = toml::from_str(&toml_of(&all)).unwrap();
+        assert_eq!(bare, full, "{model}: a stated default is not the default");
+        // Each required field is required.
+        for k in 0..required.len() {
+            let mut less = required.clone();
+            less.remove(k);
+            assert!(
+                toml::from_str::<ModelSpec>(&toml_of(&less)).is_err(),
+                "{model}: {}",
+                required[k]
+            );
+        }
+        // The fields serde knows are exactly the documented ones.
+        let names: std::collections::BTreeSet<String> = all
+            .iter()
+            .map(|i| i.split_once('=').unwrap().0.trim().to_string())
+            .collect();
+        let mut probe = all.clone();
+        probe.push("not_a_field = 1");
+        assert_eq!(expected(&toml_of(&probe)), names, "{model}");
+        // `attain init`'s scenario lists the model with its parameters.
+        let line = init
+            .lines()
+            .find(|l| l.starts_with(&format!("#   {model} ")))
+            .unwrap_or_else(|| panic!("init's scenario does not list {model}"));
+        for n in &names {
+            assert!(
+                line.contains(n.as_str())
+                    || init.contains(&format!("{{ {n}"))
+                    || init.contains(&format!(", {n}")),
+                "{model}: {n}"
+            );
+        }
+    }
+    // Every model serde accepts has a row.
+    assert_eq!(expected("model = \"not_a_model\""), documented);
+}
