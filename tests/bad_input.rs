@@ -735,3 +735,64 @@ fn every_scenario_model_is_documented_as_serde_reads_it() {
     // Every model serde accepts has a row.
     assert_eq!(expected("model = \"not_a_model\""), documented);
 }
+
+#[test]
+fn heavy_tailed_fan_quantiles_are_the_exact_ones_and_agree_with_p() {
+    use attain::simulate::engine::{Engine, RunOptions};
+    use attain::{Plan, Scenario};
+    // Trade: base 100, 5% a year, level target 127 in 2025. Student-t with
+    // one degree of freedom (Cauchy log growth) and log-normal with sd 50:
+    // the fan chart's 5%, 50% and 95% of the target year against the exact
+    // quantiles of the very paths (kept), on 1 and 3 threads alike.
+    let plan = Plan::from_toml_str(PLAN).unwrap();
+    let year = 5;
+    for model in [
+        "model = \"student_t\"\ngrowth_pct = 5\nscale = 0.05\ndf = 1",
+        "model = \"log_normal\"\ngrowth_pct = 5\nsd = 50",
+    ] {
+        let mut s = Scenario::named("heavy");
+        s.paths = 20_000;
+        s.seed = 7;
+        s.models
+            .insert("trade".into(), toml::from_str(model).unwrap());
+        let run = |threads| {
+            let options = RunOptions {
+                threads: Some(threads),
+                keep_paths: true,
+                ..RunOptions::default()
+            };
+            Engine::new(&plan, &s, options).unwrap().run().unwrap()
+        };
+        let att = run(1);
+        let mut three = run(3);
+        three.kept_paths.clear();
+        let mut one = att.clone();
+        one.kept_paths.clear();
+        assert_eq!(one, three, "{model}: threads changed the result");
+        let mut finals: Vec<f64> = att
+            .kept_paths
+            .iter()
+            .flat_map(|b| b.get(0, year).unwrap().to_vec())
+            .collect();
+        finals.sort_by(f64::total_cmp);
+        let n = finals.len();
+        assert_eq!(n, 20_000);
+        let fan = att.fan.iter().find(|f| f.id == "trade").unwrap();
+        let band = &fan.years[year];
+        for (k, q) in attain::simulate::attainment::FAN_LEVELS.iter().enumerate() {
+            let exact = finals[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+            let got = band.quantiles[k];
+            assert!(
+                (got - exact).abs() <= 0.005 * exact.abs(),
+                "{model} q{q}: {got} vs exact {exact}"
+            );
+        }
+        // The level target's P is on the side of its median: met by more
+        // than half the paths exactly when the median is above 127.
+        let p = att.target("trade", 0).unwrap().attain.unwrap().p;
+        let median = band.quantiles[2];
+        let exact_p = finals.iter().filter(|&&v| v >= 127.0).count() as f64 / n as f64;
+        assert_eq!(p, exact_p, "{model}");
+        assert_eq!(p > 0.5, median > 127.0, "{model}: P {p}, median {median}");
+    }
+}
