@@ -384,6 +384,91 @@ base = 100
         plan_edit: None,
         message: "warning[not_calibrated] indicator \"fdi\": fdi (",
     },
+    Case {
+        name: "--se of zero or less",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml", "--se", "-0.01"],
+        code: 2,
+        plan_edit: None,
+        message: "--se: must be a positive standard error (0.005, say), got -0.01",
+    },
+    Case {
+        name: "--paths beyond 1,000,000,000",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml", "--paths", "2000000000"],
+        code: 2,
+        plan_edit: None,
+        message: "command line: parameter paths: must be at most 1000000000, got 2000000000",
+    },
+    Case {
+        name: "an actuals JSON of the wrong shape",
+        files: &[P, ("actuals.json", Some("{\"trade\": 5}"))],
+        args: &[
+            "review",
+            "{dir}/plan.toml",
+            "--actuals",
+            "{dir}/actuals.json",
+        ],
+        code: 2,
+        plan_edit: None,
+        message: "actuals.json: format: actuals JSON must be {\"observation\": [{\"id\": \"trade\", \"year\": 2021, \"value\": 5012.3}, ...]} (optional \"source\", \"verified\"), or use CSV id,year,value",
+    },
+    Case {
+        name: "a correlation entry out of range",
+        files: &[
+            P,
+            (
+                "s.toml",
+                Some(
+                    "name = \"s\"\n[correlation]\nids = [\"trade\", \"fdi\"]\nrows = [[1, 2], [2, 1]]\n",
+                ),
+            ),
+        ],
+        args: &["simulate", "{dir}/plan.toml", "--scenario", "{dir}/s.toml"],
+        code: 2,
+        plan_edit: None,
+        message: "s.toml: correlation[0][1] (trade, fdi): must be in [-1, 1], got 2",
+    },
+    Case {
+        name: "a negative level target (check)",
+        files: &[P],
+        args: &["check", "{dir}/plan.toml"],
+        code: 2,
+        plan_edit: Some(("value = 127 }", "value = -5 }")),
+        message: "plan.toml: indicator \"trade\": target must be > 0, got -5",
+    },
+    Case {
+        name: "a horizon of 2^31 years",
+        files: &[P],
+        args: &["simulate", "{dir}/plan.toml"],
+        code: 2,
+        plan_edit: Some(("target_year = 2025", "target_year = 2147483647")),
+        message: "plan.toml: plan: target_year gives 2147481627 plan years for 7 series",
+    },
+    Case {
+        name: "a gap in backtest data",
+        files: &[(
+            "data.csv",
+            Some("id,year,value\na,2001,1\na,2003,2\na,2004,3\n"),
+        )],
+        args: &["backtest", "{dir}/data.csv"],
+        code: 2,
+        plan_edit: None,
+        message: "data.csv: indicator \"a\": year 2002 is missing between 2001 and 2003: a backtest needs consecutive years (report them, or fill gaps geometrically); run with --fill-gaps to fill them",
+    },
+    Case {
+        name: "a JSON plan with a byte-order mark",
+        files: &[(
+            "plan.json",
+            Some(
+                "\u{feff}{\"name\": \"p\", \"base_year\": 2020, \"target_year\": 2025, \"indicator\": [{\"id\": \"a\", \"name\": \"A\", \"name_zh\": \"甲\", \"unit\": \"u\", \"attribute\": \"expected\", \"base\": 100, \"stated_growth\": \"5\", \"target\": {\"kind\": \"level\", \"value\": 127}}]}",
+            ),
+        )],
+        args: &["check", "{dir}/plan.json"],
+        code: 0,
+        plan_edit: None,
+        message: "甲",
+    },
 ];
 
 /// A fresh scratch directory for one case.
@@ -561,5 +646,153 @@ fn a_run_of_every_model_stops_within_a_second_of_a_stop_request() {
         assert!(matches!(result, Err(Error::Cancelled { .. })), "{model}");
         let late = stopped.duration_since(asked).as_secs_f64();
         assert!(late < 1.0, "{model}: stopped {late} s after the request");
+    }
+}
+
+/// The backquoted spans of `text`.
+fn ticked(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// What serde expects in a TOML model table that has an unknown key: the
+/// model names (for an unknown `model`) or the field names.
+fn expected(toml_text: &str) -> std::collections::BTreeSet<String> {
+    let e = toml::from_str::<attain::simulate::model::ModelSpec>(toml_text)
+        .expect_err(toml_text)
+        .to_string();
+    let after = e.split_once("expected").expect(&e).1;
+    ticked(after.lines().next().unwrap_or(""))
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_scenario_model_is_documented_as_serde_reads_it() {
+    use attain::simulate::model::ModelSpec;
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    let table = readme
+        .split_once("### Scenario models")
+        .unwrap()
+        .1
+        .split_once("\n\n|")
+        .unwrap()
+        .1;
+    let init = include_str!("../data/example_scenario.toml");
+    let mut documented = std::collections::BTreeSet::new();
+    for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let model = ticked(cells[1])[0];
+        let required: Vec<&str> = ticked(cells[2]);
+        let optional: Vec<&str> = ticked(cells[3]);
+        documented.insert(model.to_string());
+        let toml_of = |items: &[&str]| {
+            let mut t = format!("model = \"{model}\"\n");
+            for i in items {
+                t.push_str(i);
+                t.push('\n');
+            }
+            t
+        };
+        // The examples load; the defaults stated are the defaults.
+        let bare: ModelSpec =
+            toml::from_str(&toml_of(&required)).unwrap_or_else(|e| panic!("{model}: {e}"));
+        let all: Vec<&str> = required.iter().chain(&optional).copied().collect();
+        let full: ModelSpec = toml::from_str(&toml_of(&all)).unwrap();
+        assert_eq!(bare, full, "{model}: a stated default is not the default");
+        // Each required field is required.
+        for k in 0..required.len() {
+            let mut less = required.clone();
+            less.remove(k);
+            assert!(
+                toml::from_str::<ModelSpec>(&toml_of(&less)).is_err(),
+                "{model}: {}",
+                required[k]
+            );
+        }
+        // The fields serde knows are exactly the documented ones.
+        let names: std::collections::BTreeSet<String> = all
+            .iter()
+            .map(|i| i.split_once('=').unwrap().0.trim().to_string())
+            .collect();
+        let mut probe = all.clone();
+        probe.push("not_a_field = 1");
+        assert_eq!(expected(&toml_of(&probe)), names, "{model}");
+        // `attain init`'s scenario lists the model with its parameters.
+        let line = init
+            .lines()
+            .find(|l| l.starts_with(&format!("#   {model} ")))
+            .unwrap_or_else(|| panic!("init's scenario does not list {model}"));
+        for n in &names {
+            assert!(
+                line.contains(n.as_str())
+                    || init.contains(&format!("{{ {n}"))
+                    || init.contains(&format!(", {n}")),
+                "{model}: {n}"
+            );
+        }
+    }
+    // Every model serde accepts has a row.
+    assert_eq!(expected("model = \"not_a_model\""), documented);
+}
+
+#[test]
+fn heavy_tailed_fan_quantiles_are_the_exact_ones_and_agree_with_p() {
+    use attain::simulate::engine::{Engine, RunOptions};
+    use attain::{Plan, Scenario};
+    // Trade: base 100, 5% a year, level target 127 in 2025. Student-t with
+    // one degree of freedom (Cauchy log growth) and log-normal with sd 50:
+    // the fan chart's 5%, 50% and 95% of the target year against the exact
+    // quantiles of the very paths (kept), on 1 and 3 threads alike.
+    let plan = Plan::from_toml_str(PLAN).unwrap();
+    let year = 5;
+    for model in [
+        "model = \"student_t\"\ngrowth_pct = 5\nscale = 0.05\ndf = 1",
+        "model = \"log_normal\"\ngrowth_pct = 5\nsd = 50",
+    ] {
+        let mut s = Scenario::named("heavy");
+        s.paths = 20_000;
+        s.seed = 7;
+        s.models
+            .insert("trade".into(), toml::from_str(model).unwrap());
+        let run = |threads| {
+            let options = RunOptions {
+                threads: Some(threads),
+                keep_paths: true,
+                ..RunOptions::default()
+            };
+            Engine::new(&plan, &s, options).unwrap().run().unwrap()
+        };
+        let att = run(1);
+        let mut three = run(3);
+        three.kept_paths.clear();
+        let mut one = att.clone();
+        one.kept_paths.clear();
+        assert_eq!(one, three, "{model}: threads changed the result");
+        let mut finals: Vec<f64> = att
+            .kept_paths
+            .iter()
+            .flat_map(|b| b.get(0, year).unwrap().to_vec())
+            .collect();
+        finals.sort_by(f64::total_cmp);
+        let n = finals.len();
+        assert_eq!(n, 20_000);
+        let fan = att.fan.iter().find(|f| f.id == "trade").unwrap();
+        let band = &fan.years[year];
+        for (k, q) in attain::simulate::attainment::FAN_LEVELS.iter().enumerate() {
+            let exact = finals[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+            let got = band.quantiles[k];
+            assert!(
+                (got - exact).abs() <= 0.005 * exact.abs(),
+                "{model} q{q}: {got} vs exact {exact}"
+            );
+        }
+        // The level target's P is on the side of its median: met by more
+        // than half the paths exactly when the median is above 127.
+        let p = att.target("trade", 0).unwrap().attain.unwrap().p;
+        let median = band.quantiles[2];
+        let exact_p = finals.iter().filter(|&&v| v >= 127.0).count() as f64 / n as f64;
+        assert_eq!(p, exact_p, "{model}");
+        assert_eq!(p > 0.5, median > 127.0, "{model}: P {p}, median {median}");
     }
 }

@@ -55,6 +55,12 @@ struct CsvRow<'a> {
 /// The columns a CSV file may have; `id`, `year` and `value` are required.
 const COLUMNS: [&str; 5] = ["id", "year", "value", "source", "verified"];
 
+/// The shape a JSON actuals file must have, as its errors say.
+pub const JSON_SHAPE: &str = "actuals JSON must be {\"observation\": [{\"id\": \"trade\", \"year\": 2021, \"value\": 5012.3}, ...]} (optional \"source\", \"verified\"), or use CSV id,year,value";
+
+/// The shape a TOML actuals file must have, as its errors say.
+pub const TOML_SHAPE: &str = "actuals TOML must be [[observation]] tables of id, year, value (optional source, verified), or use CSV id,year,value";
+
 impl Actuals {
     /// Checks every observation against `plan`; errors name the observation
     /// by its 1-based position in file order (`observation 3: value`).
@@ -277,16 +283,16 @@ impl Actuals {
         String::from_utf8(bytes).map_err(Error::codec)
     }
 
-    /// Parses and validates TOML text.
+    /// Parses and validates TOML text ([`TOML_SHAPE`]).
     pub fn from_toml_str(text: &str, plan: &Plan) -> Result<Self> {
-        let a: Actuals = toml::from_str(text).map_err(Error::codec)?;
+        let a: Actuals = toml::from_str(text).map_err(|e| Error::codec_at(TOML_SHAPE, e))?;
         a.validate(plan)?;
         Ok(a)
     }
 
     /// Parses and validates JSON text.
     pub fn from_json_str(text: &str, plan: &Plan) -> Result<Self> {
-        let a: Actuals = serde_json::from_str(text).map_err(Error::codec)?;
+        let a: Actuals = serde_json::from_str(text).map_err(|e| Error::codec_at(JSON_SHAPE, e))?;
         a.validate(plan)?;
         Ok(a)
     }
@@ -321,8 +327,8 @@ impl Actuals {
         let text = crate::error::read_text(path)?;
         let parsed = match extension(path).as_str() {
             "csv" => Self::parse_csv(&text),
-            "json" => serde_json::from_str(&text).map_err(Error::codec),
-            _ => toml::from_str(&text).map_err(Error::codec),
+            "json" => serde_json::from_str(&text).map_err(|e| Error::codec_at(JSON_SHAPE, e)),
+            _ => toml::from_str(&text).map_err(|e| Error::codec_at(TOML_SHAPE, e)),
         };
         parsed.map_err(|e| e.in_file(path))
     }

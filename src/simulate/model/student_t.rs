@@ -386,7 +386,7 @@ mod tests {
     #[test]
     fn quantile_is_total_and_accurate_in_far_tails_and_large_df() {
         // mpmath (60 digits, bisection on ln t of the CDF via betainc;
-        // /tmp/h/tq.py in the report). statrs' inverse beta hung on the
+        // tests/data/student_t_reference.py). statrs' inverse beta hung on the
         // second and panicked on the third and fourth.
         let cases = [
             (999.0, -0.8157, -0.816_040_084_848_699_9),

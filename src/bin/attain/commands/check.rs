@@ -15,7 +15,7 @@ use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, 
 pub fn run(a: &CheckArgs) -> Result<(), CliError> {
     refuse_overwrite(&[("--out", a.output.out.as_deref())], &[Some(&a.plan)])?;
     let plan = load_plan(&a.plan)?;
-    let checks = check_plan(&plan)?;
+    let checks = check_plan(&plan).map_err(|e| e.in_file(&a.plan))?;
     emit(&output(&plan, &a.plan, &checks)?, &a.output)
 }
 

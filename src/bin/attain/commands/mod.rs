@@ -198,17 +198,13 @@ pub fn run_options(run: &RunArgs) -> Result<RunOptions, CliError> {
 /// counted).
 pub fn simulate_with_bar(
     plan: &Plan,
+    plan_file: &Path,
     scenario: &Scenario,
     options: RunOptions,
     quiet: bool,
 ) -> Result<Attainment, CliError> {
-    // What the engine refuses rests on the scenario (a start, a model
-    // against the plan's rows): name its file, as its loading would.
-    let engine =
-        Engine::new(plan, scenario, options.clone()).map_err(|e| match &scenario.source {
-            Source::Scenario { file } => e.in_file(file),
-            Source::History { .. } | Source::PlanOnly => e,
-        })?;
+    let engine = Engine::new(plan, scenario, options.clone())
+        .map_err(|e| in_input_file(e, plan_file, scenario))?;
     let bar = options
         .monitor
         .as_ref()
@@ -216,6 +212,18 @@ pub fn simulate_with_bar(
     let result = engine.run();
     drop(bar);
     Ok(result?)
+}
+
+/// Names the file an error of a run rests on, as loading names it: the
+/// plan's for a plan-level error (its horizon, say) or a plan without a
+/// scenario file, else the scenario's or history's file (a start, a model
+/// against the plan's rows, a correlation). A stop is no file's fault.
+pub fn in_input_file(e: attain::Error, plan_file: &Path, scenario: &Scenario) -> attain::Error {
+    match (&e, &scenario.source) {
+        (attain::Error::Cancelled { .. } | attain::Error::File { .. }, _) => e,
+        (attain::Error::Plan { .. }, _) | (_, Source::PlanOnly) => e.in_file(plan_file),
+        (_, Source::Scenario { file } | Source::History { file, .. }) => e.in_file(file),
+    }
 }
 
 /// Writes the rendered output to `--out` or standard output.

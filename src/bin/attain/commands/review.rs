@@ -66,7 +66,8 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         .saturating_mul(plan.horizon()?.saturating_add(1))
         > attain::simulate::engine::MAX_CELLS
     {
-        Engine::new(&plan, &scenario, RunOptions::default())?;
+        Engine::new(&plan, &scenario, RunOptions::default())
+            .map_err(|e| super::in_input_file(e, &a.plan, &scenario))?;
     }
     let known: Known = plan
         .series_ids()
@@ -94,7 +95,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
             options.clone(),
         );
         drop(bar);
-        review?
+        review.map_err(|e| super::in_input_file(e, &a.plan, &scenario))?
     };
     let rows = review.rows;
     let mut out = output(
@@ -123,6 +124,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
     // (same seed and draws, so its probabilities are the review's P now).
     let now = simulate_with_bar(
         &plan,
+        &a.plan,
         &scenario,
         RunOptions {
             conditioning: Some(Conditioning {
