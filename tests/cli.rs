@@ -1480,3 +1480,42 @@ fn import_reads_the_printed_table_and_export_gives_the_plan_back() {
         assert_eq!(got, want, "{ext}");
     }
 }
+
+#[test]
+fn no_command_writes_over_its_input() {
+    let dir = scratch("overwrite");
+    let plan = dir.join("plan.toml");
+    std::fs::copy(shipped(), &plan).unwrap();
+    let table = dir.join("table.csv");
+    std::fs::copy(path("data/hunan_14th_fyp_as_printed.csv"), &table).unwrap();
+    let in_year = dir.join("ytd.csv");
+    std::fs::copy(path("data/in_year/hunan_trade_ytd.csv"), &in_year).unwrap();
+    let before: Vec<Vec<u8>> = [&plan, &table, &in_year]
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let (p, t, y) = (
+        plan.to_str().unwrap(),
+        table.to_str().unwrap(),
+        in_year.to_str().unwrap(),
+    );
+    for args in [
+        vec!["import", t, "--lenient", "--out", t],
+        vec!["export", p, "--format", "csv", "--out", p],
+        vec!["track", p, "--in-year", y, "--out", y],
+        vec!["track", p, "--in-year", y, "--report", p],
+        vec!["decompose", p, "--year", "2022", "--write-plan", p],
+        vec!["decompose", p, "--out", p],
+    ] {
+        let o = attain(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("refusing to overwrite"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    for (p, b) in [&plan, &table, &in_year].iter().zip(&before) {
+        assert_eq!(&std::fs::read(p).unwrap(), b, "{}", p.display());
+    }
+}

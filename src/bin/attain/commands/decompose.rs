@@ -12,6 +12,13 @@ use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, 
 
 /// Runs `attain decompose`.
 pub fn run(a: &DecomposeArgs) -> Result<(), CliError> {
+    super::refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--write-plan", a.write_plan.as_deref()),
+        ],
+        &[Some(&a.plan)],
+    )?;
     let plan = load_plan(&a.plan)?;
     let (targets, mut warnings) = by_year(&plan)?;
     if let (Some(year), Some(file)) = (a.year, &a.write_plan) {

@@ -12,6 +12,14 @@ use crate::error::{CliError, write_file};
 
 /// Runs `attain export`.
 pub fn run(a: &ExportArgs) -> Result<(), CliError> {
+    let overlay = a.out.as_deref().map(overlay_path);
+    super::refuse_overwrite(
+        &[
+            ("--out", a.out.as_deref()),
+            ("--out (its overlay)", overlay.as_deref()),
+        ],
+        &[Some(&a.plan)],
+    )?;
     let plan = load(&a.plan)?;
     let out = export(&plan)?;
     let overlay_path = a.out.as_deref().map(overlay_path);

@@ -8,6 +8,10 @@ use crate::error::{CliError, write_file};
 /// Runs `attain import`: the plan to `--out` (or standard output), each
 /// warning and a summary to standard error.
 pub fn run(a: &ImportArgs) -> Result<(), CliError> {
+    super::refuse_overwrite(
+        &[("--out", a.out.as_deref())],
+        &[Some(&a.table), a.overlay.as_deref()],
+    )?;
     let overlay = match &a.overlay {
         Some(path) => Some(Overlay::load(path)?),
         None => None,

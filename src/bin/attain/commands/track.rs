@@ -15,6 +15,13 @@ use crate::report::{self, Input, Report};
 
 /// Runs `attain track`.
 pub fn run(a: &TrackArgs) -> Result<(), CliError> {
+    super::refuse_overwrite(
+        &[
+            ("--out", a.output.out.as_deref()),
+            ("--report", a.report.as_deref()),
+        ],
+        &[Some(&a.plan), Some(&a.in_year)],
+    )?;
     let plan = load_plan(&a.plan)?;
     let data = InYear::load_for(&a.in_year, &plan)?;
     let (year, month) = match &a.as_of {
