@@ -1519,3 +1519,30 @@ fn no_command_writes_over_its_input() {
         assert_eq!(&std::fs::read(p).unwrap(), b, "{}", p.display());
     }
 }
+
+#[test]
+fn a_growth_rows_fan_is_drawn_in_percent() {
+    let dir = scratch("growth_fan");
+    let charts = dir.join("charts");
+    let o = attain(&[
+        "simulate",
+        &shipped(),
+        "--paths",
+        "2000",
+        "--quiet",
+        "--chart",
+        charts.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // ftz_trade_growth: "年均增长15%", simulated as an index from 1.
+    let svg = std::fs::read_to_string(charts.join("fan_ftz_trade_growth.svg")).unwrap();
+    assert!(
+        svg.contains("average growth since the base year, %"),
+        "axis"
+    );
+    // Its ticks are growth rates around the stated 15, not an index near 1-2.
+    assert!(svg.contains(">\n15.0\n<"), "no 15% tick");
+    // A level row keeps its unit.
+    let level = std::fs::read_to_string(charts.join("fan_trade_total.svg")).unwrap();
+    assert!(level.contains("亿元") && !level.contains("average growth since"));
+}

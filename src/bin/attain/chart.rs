@@ -289,14 +289,47 @@ pub fn fan_chart(input: &FanInput) -> Result<String, CliError> {
         ..
     } = input;
     let start = fan.years.first().map_or(f64::NAN, |y| y.quantiles[2]);
-    let marks = marks(plan, ind, start);
-    let path = plan_path(plan, ind, start, &marks);
-    let q = |k: usize| -> Vec<(f64, f64)> {
-        fan.years
-            .iter()
-            .filter(|y| y.quantiles[k].is_finite())
-            .map(|y| (f64::from(y.year), y.quantiles[k]))
+    // A growth row is simulated as an index from its start: its axis is
+    // the average growth since the base year, in percent, as its unit says.
+    let base_year = f64::from(plan.base_year);
+    let as_growth = matches!(ind.target, Target::Growth { .. }) && ind.base.is_none();
+    let shown = |(x, v): (f64, f64)| -> Option<(f64, f64)> {
+        if !as_growth {
+            return Some((x, v));
+        }
+        let t = x - base_year;
+        (t > 0.0).then(|| (x, 100.0 * ((v / start).powf(1.0 / t) - 1.0)))
+    };
+    let shown_all = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        pts.into_iter()
+            .filter_map(shown)
+            .filter(|p| p.1.is_finite())
             .collect()
+    };
+    let level_marks = marks(plan, ind, start);
+    let path = plan_path(plan, ind, start, &level_marks).map(shown_all);
+    let marks: Vec<Mark> = level_marks
+        .into_iter()
+        .map(|m| Mark {
+            points: shown_all(m.points),
+            ..m
+        })
+        .collect();
+    let actuals: Vec<(f64, f64)> = shown_all(
+        input
+            .actuals
+            .iter()
+            .map(|&(y, v)| (f64::from(y), v))
+            .collect(),
+    );
+    let q = |k: usize| -> Vec<(f64, f64)> {
+        shown_all(
+            fan.years
+                .iter()
+                .filter(|y| y.quantiles[k].is_finite())
+                .map(|y| (f64::from(y.year), y.quantiles[k]))
+                .collect(),
+        )
     };
     let band = |lo: usize, hi: usize| -> Vec<(f64, f64)> {
         let mut pts = q(lo);
@@ -304,12 +337,12 @@ pub fn fan_chart(input: &FanInput) -> Result<String, CliError> {
         pts
     };
     let (y0, y1) = y_range(
-        fan.years
-            .iter()
-            .flat_map(|y| [y.quantiles[0], y.quantiles[4]])
+        q(0).into_iter()
+            .chain(q(4))
+            .map(|p| p.1)
             .chain(marks.iter().flat_map(|m| m.points.iter().map(|p| p.1)))
             .chain(path.iter().flatten().map(|p| p.1))
-            .chain(input.actuals.iter().map(|a| a.1)),
+            .chain(actuals.iter().map(|a| a.1)),
     );
     let x0 = f64::from(plan.base_year) - 0.3;
     let x1 = f64::from(plan.target_year) + 0.3;
@@ -344,7 +377,11 @@ pub fn fan_chart(input: &FanInput) -> Result<String, CliError> {
                 .x_labels(((x1 - x0) as usize + 1).min(12))
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .x_desc("year")
-                .y_desc(ind.unit.as_str())
+                .y_desc(if as_growth {
+                    "average growth since the base year, %"
+                } else {
+                    ind.unit.as_str()
+                })
                 .label_style(font(13))
                 .axis_desc_style(font(14))
                 .light_line_style(WHITE)
@@ -416,13 +453,13 @@ pub fn fan_chart(input: &FanInput) -> Result<String, CliError> {
                     .legend(|(x, y)| TriangleMarker::new((x + 8, y), 6, TARGET_COLOUR.filled()));
             }
         }
-        if !input.actuals.is_empty() {
+        if !actuals.is_empty() {
             drawn(
                 chart
                     .draw_series(
-                        input.actuals.iter().map(|&(y, v)| {
-                            Circle::new((f64::from(y), v), 5, ACTUAL_COLOUR.filled())
-                        }),
+                        actuals
+                            .iter()
+                            .map(|&p| Circle::new(p, 5, ACTUAL_COLOUR.filled())),
                     )
                     .map(|s| {
                         s.label("actual")
