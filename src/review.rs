@@ -33,6 +33,17 @@ pub enum UnsdLabel {
     StagnationOrRegress,
 }
 
+impl UnsdLabel {
+    /// The label in Chinese, as a planning office's report prints it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            UnsdLabel::OnTrack => "进展顺利",
+            UnsdLabel::AccelerationNeeded => "需要加快",
+            UnsdLabel::StagnationOrRegress => "停滞或倒退",
+        }
+    }
+}
+
 /// Open SDG's progress measure: observed over required CAGR, in the good
 /// direction; "target achieved" overrides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +59,19 @@ pub enum OpenSdgLabel {
     Limited,
     /// Ratio < 0: moving away from the target.
     Deterioration,
+}
+
+impl OpenSdgLabel {
+    /// The label in Chinese, as a planning office's report prints it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            OpenSdgLabel::TargetAchieved => "已实现目标",
+            OpenSdgLabel::Substantial => "进展显著",
+            OpenSdgLabel::Moderate => "进展一般",
+            OpenSdgLabel::Limited => "进展有限",
+            OpenSdgLabel::Deterioration => "趋于恶化",
+        }
+    }
 }
 
 /// UNSD label and ratio for a series at `x0` (base) and `xt` after `t` years,

@@ -1546,3 +1546,45 @@ fn a_growth_rows_fan_is_drawn_in_percent() {
     let level = std::fs::read_to_string(charts.join("fan_trade_total.svg")).unwrap();
     assert!(level.contains("亿元") && !level.contains("average growth since"));
 }
+
+#[test]
+fn labels_follow_lang() {
+    let actuals = path("data/hunan_actuals.csv");
+    let review = |lang: &str| {
+        let rows = csv_rows(&ok(&[
+            "review",
+            &shipped(),
+            "--actuals",
+            &actuals,
+            "--as-of",
+            "2022",
+            "--paths",
+            "2000",
+            "--quiet",
+            "--format",
+            "csv",
+            "--lang",
+            lang,
+        ]));
+        let r = rows.iter().find(|r| r["id"] == "trade_total").unwrap().clone();
+        (r["unsd"].clone(), r["open_sdg"].clone())
+    };
+    assert_eq!(review("en"), ("on_track".into(), "substantial".into()));
+    assert_eq!(review("zh"), ("进展顺利".into(), "进展显著".into()));
+    let track = |lang: &str| {
+        let rows = csv_rows(&ok(&[
+            "track",
+            &path("data/in_year/changsha_airport_2022.toml"),
+            "--in-year",
+            &path("data/in_year/changsha_airport_2022.csv"),
+            "--format",
+            "csv",
+            "--lang",
+            lang,
+        ]));
+        rows.iter().find(|r| r["id"] == "trade").unwrap()["status"].clone()
+    };
+    assert_eq!(track("en"), "ahead");
+    assert_eq!(track("zh"), "超前");
+    assert_eq!(attain(&["track", "--lang", "fr"]).status.code(), Some(2));
+}

@@ -52,6 +52,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status in Chinese: 超前, 符合进度 (时间过半、任务过半), 滞后.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Status::Ahead => "超前",
+            Status::OnSchedule => "符合进度",
+            Status::Behind => "滞后",
+        }
+    }
+
     /// The status as written in every output (`snake_case`).
     pub fn as_str(self) -> &'static str {
         match self {

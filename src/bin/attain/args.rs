@@ -153,10 +153,24 @@ pub struct ReviewArgs {
     /// Review year (default: the latest year with actuals after the base year).
     #[arg(long, value_name = "YEAR")]
     pub as_of: Option<i32>,
+    /// Language of the progress labels (UNSD, Open SDG).
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The language of the labels in tables, CSV and reports (JSON keeps its
+/// `snake_case` codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Lang {
+    /// English (`on_track`, `behind`, ...).
+    #[default]
+    En,
+    /// Chinese (进展顺利, 滞后, ...).
+    Zh,
 }
 
 /// `attain backtest`.
@@ -266,6 +280,9 @@ pub struct TrackArgs {
     /// file within the plan years).
     #[arg(long, value_name = "YYYY-MM")]
     pub as_of: Option<String>,
+    /// Language of the status labels (ahead / on schedule / behind).
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
     /// Past complete years the seasonal profile averages over.
     #[arg(long, value_name = "N", default_value_t = attain::track::DEFAULT_WINDOW)]
     pub window: usize,

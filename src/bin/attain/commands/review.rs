@@ -1,7 +1,5 @@
 //! `attain review`: the mid-term review as of a year with actuals.
 
-use std::path::Path;
-
 use attain::Plan;
 use attain::plan::actuals::Actuals;
 use attain::review::{Known, ReviewRow, review_between};
@@ -15,7 +13,7 @@ use super::{
     check_interrupt, emit, load_plan, load_scenario, read_input, refuse_overwrite, run_options,
     simulate_with_bar,
 };
-use crate::args::{ReviewArgs, RunArgs};
+use crate::args::{Lang, ReviewArgs, RunArgs};
 use crate::chart;
 use crate::error::{CliError, write_file};
 use crate::output::{
@@ -100,8 +98,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
     let rows = review.rows;
     let mut out = output(
         &plan,
-        &a.plan,
-        &a.actuals,
+        a,
         Scenarios {
             now: &scenario,
             before: before.as_ref().map(|b| &b.scenario),
@@ -219,6 +216,7 @@ struct Row<'a> {
     plan: &'a Plan,
     source: &'a str,
     source_before: &'a str,
+    lang: Lang,
     actuals: &'a Actuals,
     as_of: i32,
     r: &'a ReviewRow,
@@ -266,11 +264,17 @@ fn fields<'a>() -> [Field<Row<'a>>; 27] {
             Cell::num(x.r.achieved_growth_pct)
         }),
         field("unsd", "UNSD", 0, |x| {
-            Cell::text(x.r.unsd.and_then(|(l, _)| label(&l)))
+            Cell::text(x.r.unsd.and_then(|(l, _)| match x.lang {
+                Lang::En => label(&l),
+                Lang::Zh => Some(l.zh().to_string()),
+            }))
         }),
         hidden_field("unsd_ratio", |x| Cell::num(x.r.unsd.map(|u| u.1))),
         field("open_sdg", "Open SDG", 0, |x| {
-            Cell::text(x.r.open_sdg.and_then(|(l, _)| label(&l)))
+            Cell::text(x.r.open_sdg.and_then(|(l, _)| match x.lang {
+                Lang::En => label(&l),
+                Lang::Zh => Some(l.zh().to_string()),
+            }))
         }),
         hidden_field("open_sdg_ratio", |x| {
             Cell::num(x.r.open_sdg.and_then(|u| u.1))
@@ -303,6 +307,7 @@ pub fn table(
     rows: &[ReviewRow],
     source: &Source,
     before: &Source,
+    lang: Lang,
 ) -> Table {
     let fields = fields();
     let mut t = Table::of_fields(
@@ -317,6 +322,7 @@ pub fn table(
             plan,
             source: &source,
             source_before: &source_before,
+            lang,
             actuals,
             as_of,
             r,
@@ -342,8 +348,7 @@ pub struct Scenarios<'a> {
 /// The whole output of a review.
 pub fn output(
     plan: &Plan,
-    path: &Path,
-    actuals_path: &Path,
+    a: &ReviewArgs,
     scenarios: Scenarios,
     actuals: &Actuals,
     as_of: i32,
@@ -352,11 +357,11 @@ pub fn output(
     let scenario = scenarios.now;
     let before = scenarios.before.unwrap_or(scenario);
     let mut json = json_head("review");
-    json.insert("plan_file".into(), json!(path.display().to_string()));
+    json.insert("plan_file".into(), json!(a.plan.display().to_string()));
     json.insert("plan_name".into(), json!(plan.name));
     json.insert(
         "actuals_file".into(),
-        json!(actuals_path.display().to_string()),
+        json!(a.actuals.display().to_string()),
     );
     json.insert("as_of".into(), json!(as_of));
     json.insert("scenario_source".into(), json!(scenario.source.to_string()));
@@ -368,7 +373,15 @@ pub fn output(
     json.insert("scenario".into(), to_value(scenario)?);
     json.insert("review".into(), to_value(&rows)?);
     Ok(Output::new(
-        table(plan, actuals, as_of, rows, &scenario.source, &before.source),
+        table(
+            plan,
+            actuals,
+            as_of,
+            rows,
+            &scenario.source,
+            &before.source,
+            a.lang,
+        ),
         Vec::new(),
         json,
     ))

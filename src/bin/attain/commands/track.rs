@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::simulate::plan_input;
 use super::{emit, load_plan, read_input};
-use crate::args::TrackArgs;
+use crate::args::{Lang, TrackArgs};
 use crate::chart::{self, Chart, InYearInput};
 use crate::error::{CliError, write_file};
 use crate::output::{Cell, Field, Output, Table, field, hidden_field, json_head, to_value};
@@ -49,7 +49,7 @@ pub fn run(a: &TrackArgs) -> Result<(), CliError> {
     let result = track_plan(&plan, &data.series, year, month, &options)?;
     let mut warnings = data.warnings.clone();
     warnings.extend(result.warnings.iter().cloned());
-    let table = table(&plan, &data, &result);
+    let table = table(&plan, &data, &result, a.lang);
     let mut json = json_head("track");
     json.insert("plan_file".into(), json!(a.plan.display().to_string()));
     json.insert("plan_name".into(), json!(plan.name));
@@ -157,6 +157,7 @@ enum Row<'a> {
 struct Line<'a> {
     plan: &'a Plan,
     row: Row<'a>,
+    lang: Lang,
 }
 
 fn pct(v: Option<f64>) -> Cell {
@@ -233,7 +234,10 @@ fn fields<'a>() -> [Field<Line<'a>>; 25] {
             Cell::num(x.now().and_then(|t| t.tracking.attain.map(|a| a.high)))
         }),
         field("status", "status", 0, |x| match x.row {
-            Row::Now(t, _) => Cell::text(t.tracking.status.map(|s| s.as_str())),
+            Row::Now(t, _) => Cell::text(t.tracking.status.map(|s| match x.lang {
+                Lang::En => s.as_str(),
+                Lang::Zh => s.zh(),
+            })),
             Row::Past(p) => Cell::Text(
                 if p.target.direction.holds(p.actual, p.target.value) {
                     "met"
@@ -307,7 +311,7 @@ fn fields<'a>() -> [Field<Line<'a>>; 25] {
 
 /// The tracking table: per indicator its past years' completion, then the
 /// year tracked.
-fn table(plan: &Plan, data: &InYear, r: &PlanTracking) -> Table {
+fn table(plan: &Plan, data: &InYear, r: &PlanTracking, lang: Lang) -> Table {
     let fields = fields();
     let mut t = Table::of_fields(
         format!(
@@ -323,6 +327,7 @@ fn table(plan: &Plan, data: &InYear, r: &PlanTracking) -> Table {
                 &Line {
                     plan,
                     row: Row::Past(p),
+                    lang,
                 },
             );
         }
@@ -333,6 +338,7 @@ fn table(plan: &Plan, data: &InYear, r: &PlanTracking) -> Table {
                 &Line {
                     plan,
                     row: Row::Now(x, bound),
+                    lang,
                 },
             );
         }
