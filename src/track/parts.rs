@@ -339,7 +339,9 @@ pub fn split(plan: &Plan, parts: &Parts) -> Result<(Vec<PartTarget>, Plan, Vec<W
                 name: format!("{} — {}", ind.name, r.part),
                 name_zh: format!("{}（{}）", ind.name_zh, r.part),
                 base: part_base,
-                stated_growth: None,
+                // A part grows at the rate the plan states for the whole (the
+                // plan-consistent baseline's median), if it states one.
+                stated_growth: ind.stated_growth.clone(),
                 target: Target::Level {
                     value: t.value,
                     direction,
@@ -362,7 +364,6 @@ pub fn split(plan: &Plan, parts: &Parts) -> Result<(Vec<PartTarget>, Plan, Vec<W
         }
         indicators.push(Indicator {
             base,
-            stated_growth: None,
             target: Target::Aggregate {
                 components,
                 value: Some(due),
