@@ -1450,7 +1450,11 @@ fn decompose_parts_split_a_target_and_simulate_reads_the_parts_plan() {
     // misses, so the whole is likelier than either part.
     let whole = p("trade_total");
     for id in ["trade_total.changsha", "trade_total.rest"] {
-        assert!(p(id) > 0.5 && whole > p(id) + 0.02, "{id}: {} vs {whole}", p(id));
+        assert!(
+            p(id) > 0.5 && whole > p(id) + 0.02,
+            "{id}: {} vs {whole}",
+            p(id)
+        );
     }
     // A ratio does not split: a typed error naming the indicator.
     let bad = dir.join("bad.csv");
@@ -1460,4 +1464,35 @@ fn decompose_parts_split_a_target_and_simulate_reads_the_parts_plan() {
     assert!(stderr(&o).contains("trade_dependency") && stderr(&o).contains("does not add up"));
     let o = attain(&["decompose", &shipped(), "--write-plan", "x.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn review_lists_a_lower_bound_actual_as_a_warning() {
+    let dir = scratch("review-lower-bound");
+    let actuals = dir.join("a.csv");
+    std::fs::write(
+        &actuals,
+        "id,year,value,at_least\ntrade_total,2021,5988.5,\nservices_trade,2022,400,true\n",
+    )
+    .unwrap();
+    let out = ok(&[
+        "review",
+        &shipped(),
+        "--actuals",
+        actuals.to_str().unwrap(),
+        "--paths",
+        "200",
+        "--quiet",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bounds: Vec<_> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "lower_bound")
+        .collect();
+    assert_eq!(bounds.len(), 1, "{bounds:?}");
+    assert_eq!(bounds[0]["indicator"], "services_trade");
 }
