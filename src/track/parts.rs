@@ -543,7 +543,7 @@ mod tests {
             repair: false,
         });
         let a = simulate(&p, &s).unwrap();
-        let p_of = |id: &str| a.target(id, 0).unwrap().attain.clone().unwrap();
+        let p_of = |id: &str| a.target(id, 0).unwrap().attain.unwrap();
         let whole = p_of("trade");
         (whole.p, p_of("trade.a").p, p_of("trade.b").p, whole.se)
     }
