@@ -59,8 +59,10 @@ fn row<'a>(ind: &'a Indicator, check: &'a RowCheck, sim: &Attainment) -> Row<'a>
         // Printed or the sum of the components' targets.
         Target::Aggregate { .. } => check.threshold,
         Target::Multiple { factor, .. } => ind.base.map(|b| b * factor),
+        // Met at the low end.
+        Target::Range { low, .. } => Some(*low),
         // A growth row has no level; a milestone path no single threshold.
-        Target::Growth { .. } | Target::Milestones { .. } => None,
+        Target::Growth { .. } | Target::Milestones { .. } | Target::RelativeGrowth { .. } => None,
     };
     Row {
         ind,

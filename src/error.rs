@@ -60,6 +60,17 @@ pub enum Error {
         /// What is wrong (boxed: it would make every `Error` larger).
         problem: Box<Problem>,
     },
+    /// A cell of an imported table cannot be read as what its column holds.
+    Cell {
+        /// Row of the table, 1-based as a spreadsheet numbers it.
+        row: usize,
+        /// The column, by its header as printed (or its letter).
+        column: String,
+        /// The cell's text as given.
+        text: String,
+        /// What is wrong.
+        problem: Problem,
+    },
     /// A root-finding problem has no solution on the admissible domain.
     NoSolution(String),
     /// A file could not be read, written or parsed; nothing was loaded from it.
@@ -107,6 +118,15 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "correlation[{row}][{col}] ({row_id}, {col_id}): {problem}"
+            ),
+            Error::Cell {
+                row,
+                column,
+                text,
+                problem,
+            } => write!(
+                f,
+                "row {row}, column \"{column}\": cell \"{text}\" {problem}"
             ),
             Error::NoSolution(why) => write!(f, "no solution: {why}"),
             Error::File { path, source } => write!(f, "{}: {source}", path.display()),
@@ -178,6 +198,17 @@ impl Error {
         }
     }
 
+    /// Error about the cell of an imported table at `row` (1-based) in
+    /// `column`, holding `text`.
+    pub fn cell(row: usize, column: &str, text: &str, problem: impl Into<Problem>) -> Self {
+        Error::Cell {
+            row,
+            column: column.to_string(),
+            text: text.to_string(),
+            problem: problem.into(),
+        }
+    }
+
     /// Wraps this error with the file it came from.
     pub fn in_file(self, path: impl Into<PathBuf>) -> Self {
         Error::File {
@@ -192,7 +223,8 @@ impl Error {
         match self {
             Error::Indicator { problem, .. }
             | Error::Plan { problem, .. }
-            | Error::Parameter { problem, .. } => Some(problem),
+            | Error::Parameter { problem, .. }
+            | Error::Cell { problem, .. } => Some(problem),
             Error::File { source, .. } => source.downcast_ref::<Error>()?.problem(),
             _ => None,
         }

@@ -60,6 +60,10 @@
 //!   [`Engine`], which composes a path simulator (paths out) with a judge
 //!   (rules in, tallies out) into an [`Attainment`]. The vectorised numerics
 //!   (kernels, normals, quantile summaries) are private to it.
+//! - [`import`]: plan tables as printed (CSV, XLSX with the `xlsx`
+//!   feature): headers, merged cells and target phrases read into a
+//!   [`Plan`], refused cell by cell where they cannot be; and a plan
+//!   written back as such a table.
 //! - [`review`]: a mid-term review, conditioning the engine on actuals.
 //! - [`track`]: in-year tracking of a year against its target as of a
 //!   month (seasonal profile, trend, P), on the months
@@ -76,7 +80,7 @@
 //! | addition | files |
 //! |---|---|
 //! | a growth model | a file in `simulate/model/` (the goal-seek moves from `median_growth_moves!`), its variant and one line of `each_model!` in `simulate/model/mod.rs` |
-//! | a target kind | `plan/target.rs`, `plan/consistency.rs` and the CLI's `chart.rs` (each a compile error until done); `plan/rule.rs` only for a new measure |
+//! | a target kind | `plan/target.rs`, `plan/consistency.rs` and the CLI's `chart.rs` (each a compile error until done); `plan/rule.rs` only for a new measure; its phrase in `import/phrase.rs` and `import/export.rs` |
 //! | a forecast method | a file in `forecast/`, its [`forecast::MethodKind`] in `forecast/mod.rs` |
 //! | a backtest score | its [`forecast::backtest::Metric`] in `forecast/backtest/metric.rs`, its per-forecast term in [`forecast::backtest::Row::term`] (`forecast/backtest/mod.rs`) |
 
@@ -87,6 +91,7 @@ pub mod bench;
 pub mod calibration;
 pub mod error;
 pub mod forecast;
+pub mod import;
 pub mod monitor;
 pub mod number;
 pub mod plan;

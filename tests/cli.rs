@@ -251,6 +251,8 @@ fn every_target_kind_simulates_with_charts_and_a_report() {
         "milestones",
         "approximately",
         "multiple",
+        "range",
+        "relative_growth",
     ] {
         assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
     }
@@ -1495,4 +1497,76 @@ fn review_lists_a_lower_bound_actual_as_a_warning() {
         .collect();
     assert_eq!(bounds.len(), 1, "{bounds:?}");
     assert_eq!(bounds[0]["indicator"], "services_trade");
+}
+
+#[test]
+fn import_reads_the_printed_table_and_export_gives_the_plan_back() {
+    let dir = scratch("import");
+    let plan = dir.join("plan.toml");
+    let o = attain(&[
+        "import",
+        &path("data/hunan_14th_fyp_as_printed.csv"),
+        "--with",
+        &path("data/hunan_14th_fyp_as_printed.overlay.toml"),
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("22 rows read, 0 kept but not simulated"));
+    // `attain check` agrees with the shipped plan's on every row.
+    let drop_file = |t: String| t.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let ours = ok(&["check", plan.to_str().unwrap(), "--format", "csv"]);
+    let theirs = ok(&["check", &shipped(), "--format", "csv"]);
+    assert_eq!(drop_file(ours.clone()), drop_file(theirs.clone()));
+    assert_eq!(csv_rows(&ours), csv_rows(&theirs));
+    // Without the overlay: the unnumbered row is kept, not simulated, and said.
+    let o = attain(&["import", &path("data/hunan_14th_fyp_as_printed.csv")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("warning[not_simulated] indicator \"line_7\""));
+    assert!(stdout(&o).contains("# row 7 (利用外资（亿美元）)"));
+    // A phrase it cannot read: exit 2 naming row, column and text.
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "指标,2020年,2025年,属性\nGDP增长（%）,2.3,保持在合理区间,预期性\n",
+    )
+    .unwrap();
+    bad_input(
+        &["import", bad.to_str().unwrap()],
+        &["bad.csv", "row 2", "2025年", "保持在合理区间"],
+    );
+    let o = attain(&["import", bad.to_str().unwrap(), "--lenient"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("warning[unread_phrase]"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("#   2025年: 保持在合理区间"));
+    // Export, CSV and XLSX, then import: the same plan.
+    for (ext, format) in [("csv", "csv"), ("xlsx", "xlsx")] {
+        let table = dir.join(format!("every.{ext}"));
+        let o = attain(&[
+            "export",
+            &every_kind(),
+            "--format",
+            format,
+            "--out",
+            table.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let back = dir.join(format!("back_{ext}.toml"));
+        ok(&[
+            "import",
+            table.to_str().unwrap(),
+            "--with",
+            dir.join("every.overlay.toml").to_str().unwrap(),
+            "--out",
+            back.to_str().unwrap(),
+        ]);
+        let mut got = Plan::load(&back).unwrap();
+        let want = Plan::load(every_kind()).unwrap();
+        got.source = want.source.clone();
+        assert_eq!(got, want, "{ext}");
+    }
 }

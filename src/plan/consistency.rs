@@ -92,7 +92,12 @@ fn check_row_in(plan: &Plan, index: &SeriesIndex, ind: &Indicator) -> Result<Row
         row.consistent = Some(c.consistent);
     };
     match (&ind.target, ind.base) {
-        (Target::Level { value, .. } | Target::Approximately { value, .. }, Some(base)) => {
+        (
+            Target::Level { value, .. }
+            | Target::Approximately { value, .. }
+            | Target::Range { low: value, .. },
+            Some(base),
+        ) => {
             row.implied_growth_pct =
                 Some(100.0 * growth::implied_growth(base, *value, years).map_err(named)?);
             if let Some(s) = stated {
@@ -179,10 +184,14 @@ fn check_row_in(plan: &Plan, index: &SeriesIndex, ind: &Indicator) -> Result<Row
             | Target::Approximately { .. }
             | Target::Cumulative { .. }
             | Target::Aggregate { .. }
-            | Target::Multiple { .. },
+            | Target::Multiple { .. }
+            | Target::Range { .. },
             None,
         )
-        | (Target::EveryYear { .. } | Target::Milestones { .. }, _) => {}
+        | (
+            Target::EveryYear { .. } | Target::Milestones { .. } | Target::RelativeGrowth { .. },
+            _,
+        ) => {}
     }
     Ok(row)
 }

@@ -142,11 +142,15 @@ pub struct Indicator {
     /// Row number in the printed table; `None` for unnumbered rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no: Option<u32>,
-    /// Name in English.
+    /// Name in English; may be left out (only the id and the fields the
+    /// model needs are required).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
-    /// Name as printed (Chinese).
+    /// Name as printed (Chinese); may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name_zh: String,
-    /// Unit as printed (亿元, %, 列).
+    /// Unit as printed (亿元, %, 列); may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
     /// Category as printed (对外贸易).
     #[serde(default)]
@@ -235,12 +239,14 @@ impl Indicator {
 pub struct Series {
     /// Stable identifier (`gdp`).
     pub id: String,
-    /// Name in English.
+    /// Name in English; may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// Name in Chinese.
     #[serde(default)]
     pub name_zh: String,
-    /// Unit.
+    /// Unit; may be left out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
     /// Base-year value.
     pub base: f64,
@@ -321,11 +327,26 @@ impl Plan {
 
     /// The central growth (percent a year) the plan implies for indicator
     /// `id`: the stated growth where printed, else the growth its main target
-    /// implies; `None` for an unknown id or a row that implies none.
+    /// implies, else for a growth relative to another series that series'
+    /// growth (its own or assumed); `None` for an unknown id or a row that
+    /// implies none.
     pub fn growth_pct(&self, id: &str) -> Option<f64> {
+        self.growth_pct_within(id, self.series_ids().count())
+    }
+
+    /// [`Plan::growth_pct`] following at most `hops` relative-growth links
+    /// (a loop of them implies nothing).
+    fn growth_pct_within(&self, id: &str, hops: usize) -> Option<f64> {
         let ind = self.indicator(id)?;
         if let Some(g) = &ind.stated_growth {
             return Some(g.pct);
+        }
+        if let Target::RelativeGrowth { series, .. } = &ind.target {
+            let hops = hops.checked_sub(1)?;
+            return match self.series.iter().find(|s| &s.id == series) {
+                Some(s) => s.assumed_growth_pct,
+                None => self.growth_pct_within(series, hops),
+            };
         }
         ind.target
             .implied_growth_pct(ind.base, self.horizon().ok()?)

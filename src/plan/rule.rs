@@ -86,6 +86,18 @@ pub enum Measure {
         /// Year index.
         year: usize,
     },
+    /// Average annual growth of `series` minus that of `other` from year 0
+    /// to `years` (fractions), or its absolute value when `absolute`.
+    GrowthGap {
+        /// Series index.
+        series: usize,
+        /// Index of the series it is compared with.
+        other: usize,
+        /// Number of years.
+        years: usize,
+        /// Whether the gap's size is measured (about equal), not its sign.
+        absolute: bool,
+    },
 }
 
 /// A resolved target: met when `measure` holds against `threshold` in `direction`.
@@ -109,6 +121,12 @@ impl Rule {
             Measure::Growth { series, years }
             | Measure::Sum { series, years }
             | Measure::Extreme { series, years, .. } => (*series, *years),
+            Measure::GrowthGap {
+                series,
+                other,
+                years,
+                ..
+            } => ((*series).max(*other), *years),
             Measure::Ratio {
                 numerator,
                 denominator,
@@ -138,6 +156,7 @@ impl Rule {
                 ..
             } => vec![*numerator, *denominator],
             Measure::SumOf { series, .. } => series.clone(),
+            Measure::GrowthGap { series, other, .. } => vec![*series, *other],
         }
     }
 
@@ -246,6 +265,20 @@ impl Rule {
                     *o = e / b;
                 }
             }
+            Measure::GrowthGap {
+                series,
+                other,
+                years,
+                absolute,
+            } => {
+                let inv = 1.0 / *years as f64;
+                let (b, e) = (block.at(*series, 0), block.at(*series, *years));
+                let (ob, oe) = (block.at(*other, 0), block.at(*other, *years));
+                for ((((o, b), e), ob), oe) in out.iter_mut().zip(b).zip(e).zip(ob).zip(oe) {
+                    let gap = (e / b).powf(inv) - (oe / ob).powf(inv);
+                    *o = if *absolute { gap.abs() } else { gap };
+                }
+            }
         }
     }
 
@@ -321,6 +354,27 @@ mod tests {
                 "{out:?} vs {expect:?}"
             );
         }
+    }
+
+    #[test]
+    fn growth_gap_is_own_growth_less_the_other_s() {
+        let b = two_paths();
+        // Path 0: series 0 grows 10%/yr, series 1 is flat: gap 0.10.
+        // Path 1: (120/100)^(1/3) - (60/40)^(1/3).
+        let g1 = 1.2f64.powf(1.0 / 3.0) - 1.5f64.powf(1.0 / 3.0);
+        let m = |absolute| Measure::GrowthGap {
+            series: 0,
+            other: 1,
+            years: 3,
+            absolute,
+        };
+        measures(&rule(m(false), 0.0, AtLeast), &b, &[0.1, g1]);
+        measures(&rule(m(true), 0.0, AtMost), &b, &[0.1, -g1]);
+        assert_eq!(
+            rule(m(false), 0.0, AtLeast).evaluate(&b).unwrap(),
+            [true, false]
+        );
+        assert_eq!(rule(m(false), 0.0, AtLeast).series(), [0, 1]);
     }
 
     #[test]

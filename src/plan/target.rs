@@ -172,6 +172,35 @@ pub enum Target {
         #[serde(default, skip_serializing_if = "Direction::is_at_least")]
         direction: Direction,
     },
+    /// A range in the target year ("引进5-10家"): met at `low`, the stretch at
+    /// `high`. Its rule is the level at least `low`; P(>= `high`) is a second
+    /// target, a level of `high` in `extra_targets`, which `attain import`
+    /// adds with every range so that both probabilities are reported.
+    Range {
+        /// Where the target is met.
+        low: f64,
+        /// The stretch, above `low`.
+        high: f64,
+    },
+    /// Average annual growth relative to another series' ("高于GDP增长": at
+    /// least its growth; "与GDP增长基本同步": within `tolerance_pp` points of
+    /// it). Simulated with the series it names, which must be in the plan.
+    RelativeGrowth {
+        /// Id of the series compared with.
+        series: String,
+        /// About equal (within `tolerance_pp`) rather than at least.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        about: bool,
+        /// For `about`: the largest gap allowed, percentage points a year
+        /// (default [`crate::plan::ABOUT_BAND_PP`], the band of an "about"
+        /// growth rate).
+        #[serde(default = "about_band")]
+        tolerance_pp: f64,
+    },
+}
+
+fn about_band() -> f64 {
+    crate::plan::ABOUT_BAND_PP
 }
 
 fn hundred() -> f64 {
@@ -191,6 +220,8 @@ impl Target {
             Target::Milestones { .. } => "milestones",
             Target::Approximately { .. } => "approximately",
             Target::Multiple { .. } => "multiple",
+            Target::Range { .. } => "range",
+            Target::RelativeGrowth { .. } => "relative_growth",
         }
     }
 
@@ -211,7 +242,9 @@ impl Target {
             | Target::Aggregate { .. }
             | Target::Milestones { .. }
             | Target::Approximately { .. }
-            | Target::Multiple { .. } => false,
+            | Target::Multiple { .. }
+            | Target::Range { .. }
+            | Target::RelativeGrowth { .. } => false,
         }
     }
 
@@ -226,7 +259,9 @@ impl Target {
             | Target::EveryYear { .. }
             | Target::Milestones { .. }
             | Target::Approximately { .. }
-            | Target::Multiple { .. } => None,
+            | Target::Multiple { .. }
+            | Target::Range { .. }
+            | Target::RelativeGrowth { .. } => None,
         }
     }
 
@@ -246,6 +281,8 @@ impl Target {
             Target::Multiple { factor, .. } => base.map(|b| b * factor),
             Target::Growth { pct } => Some(*pct),
             Target::Milestones { points, .. } => points.last().map(|m| m.value),
+            Target::Range { low, .. } => Some(*low),
+            Target::RelativeGrowth { .. } => None,
         }
     }
 
@@ -254,7 +291,9 @@ impl Target {
     pub fn target_level(&self) -> Option<f64> {
         match self {
             Target::Level { value, .. } | Target::Approximately { value, .. } => Some(*value),
-            Target::Growth { .. }
+            Target::Range { low, .. } => Some(*low),
+            Target::RelativeGrowth { .. }
+            | Target::Growth { .. }
             | Target::Cumulative { .. }
             | Target::Ratio { .. }
             | Target::Aggregate { .. }
@@ -269,8 +308,15 @@ impl Target {
     /// small enough deviation.
     pub fn direction(&self) -> Direction {
         match self {
-            Target::Growth { .. } => Direction::AtLeast,
+            Target::Growth { .. } | Target::Range { .. } => Direction::AtLeast,
             Target::Approximately { .. } => Direction::AtMost,
+            Target::RelativeGrowth { about, .. } => {
+                if *about {
+                    Direction::AtMost
+                } else {
+                    Direction::AtLeast
+                }
+            }
             Target::Level { direction, .. }
             | Target::Cumulative { direction, .. }
             | Target::Ratio { direction, .. }
@@ -285,8 +331,9 @@ impl Target {
     /// so that a path without a known level may start at 1.
     pub fn is_level_free(&self) -> bool {
         match self {
-            Target::Growth { .. } => true,
-            Target::Level { .. }
+            Target::Growth { .. } | Target::RelativeGrowth { .. } => true,
+            Target::Range { .. }
+            | Target::Level { .. }
             | Target::Cumulative { .. }
             | Target::Ratio { .. }
             | Target::Aggregate { .. }
@@ -315,6 +362,7 @@ impl Target {
                 value, direction, ..
             } => Some((*value, *direction)),
             Target::Approximately { value, .. } => Some((*value, Direction::AtLeast)),
+            Target::Range { low, .. } => Some((*low, Direction::AtLeast)),
             Target::Aggregate {
                 components,
                 value,
@@ -332,9 +380,10 @@ impl Target {
                 let v = growth::project(base?, pct / 100.0, n).ok()?;
                 Some((v, Direction::AtLeast))
             }
-            Target::Cumulative { .. } | Target::EveryYear { .. } | Target::Milestones { .. } => {
-                None
-            }
+            Target::Cumulative { .. }
+            | Target::EveryYear { .. }
+            | Target::Milestones { .. }
+            | Target::RelativeGrowth { .. } => None,
         }
     }
 
@@ -345,9 +394,9 @@ impl Target {
         let n = years as f64;
         let implied = match self {
             Target::Growth { pct } => return Some(*pct),
-            Target::Level { value, .. } | Target::Approximately { value, .. } => {
-                growth::implied_growth(base?, *value, n).ok()?
-            }
+            Target::Level { value, .. }
+            | Target::Approximately { value, .. }
+            | Target::Range { low: value, .. } => growth::implied_growth(base?, *value, n).ok()?,
             Target::Cumulative { total, .. } => {
                 growth::cumulative_implied_growth(base?, *total, u32::try_from(years).ok()?).ok()?
             }
@@ -355,7 +404,8 @@ impl Target {
             Target::Ratio { .. }
             | Target::Aggregate { .. }
             | Target::EveryYear { .. }
-            | Target::Milestones { .. } => return None,
+            | Target::Milestones { .. }
+            | Target::RelativeGrowth { .. } => return None,
         };
         Some(100.0 * implied)
     }
@@ -384,7 +434,9 @@ impl Target {
             | Target::EveryYear { .. }
             | Target::Milestones { .. }
             | Target::Approximately { .. }
-            | Target::Multiple { .. } => None,
+            | Target::Multiple { .. }
+            | Target::Range { .. }
+            | Target::RelativeGrowth { .. } => None,
         }
     }
 
@@ -531,6 +583,46 @@ impl Target {
                 }
                 Ok(())
             }
+            Target::Range { low, high } => {
+                finite("target.low", *low)?;
+                finite("target.high", *high)?;
+                if high <= low {
+                    return Err(Error::indicator(
+                        id,
+                        "target.high",
+                        Problem::out_of_range(*high, format!("> low ({low})")),
+                    ));
+                }
+                Ok(())
+            }
+            Target::RelativeGrowth {
+                series,
+                tolerance_pp,
+                ..
+            } => {
+                if series == id {
+                    return Err(Error::indicator(
+                        id,
+                        "target.series",
+                        "must name another series, not the row itself",
+                    ));
+                }
+                if index.position(series).is_none() {
+                    return Err(Error::indicator(
+                        id,
+                        "target.series",
+                        Problem::unknown_series(series),
+                    ));
+                }
+                if !(tolerance_pp.is_finite() && *tolerance_pp >= 0.0) {
+                    return Err(Error::indicator(
+                        id,
+                        "target.tolerance_pp",
+                        Problem::out_of_range(*tolerance_pp, "finite and >= 0"),
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 
@@ -645,6 +737,31 @@ impl Target {
                 *factor,
                 *direction,
             ),
+            Target::Range { low, .. } => (
+                Measure::Level {
+                    series: me,
+                    year: n,
+                },
+                *low,
+                Direction::AtLeast,
+            ),
+            Target::RelativeGrowth {
+                series,
+                about,
+                tolerance_pp,
+            } => {
+                let measure = Measure::GrowthGap {
+                    series: me,
+                    other: idx(series)?,
+                    years: n,
+                    absolute: *about,
+                };
+                if *about {
+                    (measure, tolerance_pp / 100.0, Direction::AtMost)
+                } else {
+                    (measure, 0.0, Direction::AtLeast)
+                }
+            }
         };
         Ok(Rule {
             measure,

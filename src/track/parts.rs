@@ -23,8 +23,8 @@
 //! that set a level in the target year split this way: `level`, `growth` and
 //! `multiple` (these two need the indicator's base). A ratio does not add up
 //! over parts (split its numerator and denominator instead), and cumulative,
-//! every-year, milestone, about and aggregate targets are refused with a
-//! typed error naming the indicator.
+//! every-year, milestone, about, aggregate, range and relative-growth targets
+//! are refused with a typed error naming the indicator.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -242,7 +242,9 @@ fn level_due(ind: &Indicator, years: usize) -> Result<(f64, Direction)> {
         | Target::Aggregate { .. }
         | Target::EveryYear { .. }
         | Target::Milestones { .. }
-        | Target::Approximately { .. }) => Err(Error::indicator(
+        | Target::Approximately { .. }
+        | Target::Range { .. }
+        | Target::RelativeGrowth { .. }) => Err(Error::indicator(
             &ind.id,
             "target",
             Problem::Other(format!(
@@ -524,6 +526,8 @@ mod tests {
         assert!(e.contains("odi") && e.contains("cumulative"), "{e}");
         let ratio = r#"{ kind = "ratio", numerator = "odi", denominator = "odi", value = 1 }"#;
         assert!(split_err(ratio, "id,part,weight\ntrade,a,1\n").contains("does not add up"));
+        let range = r#"{ kind = "range", low = 150, high = 200 }"#;
+        assert!(split_err(range, "id,part,weight\ntrade,a,1\n").contains("a range target"));
     }
 
     /// The parts plan with a log-normal default at 5% volatility, each part's

@@ -42,7 +42,9 @@ pub enum TargetFrom {
 /// that reaches it; for a cumulative target the yearly amounts of the
 /// constant-growth path that sums to it; for an every-year target its floor.
 /// `Ok(None)` where the kind sets no yearly value of the series itself
-/// (ratios, aggregates, milestones) or the year is outside the plan.
+/// (ratios, aggregates, milestones, a growth relative to another series')
+/// or the year is outside the plan. A range is tracked against its low end,
+/// where it is met.
 pub fn annual_target(plan: &Plan, id: &str, year: i32) -> Result<Option<AnnualTarget>> {
     let Some(ind) = plan.indicator(id) else {
         return Err(Error::indicator(id, "id", Problem::NotInPlan));
@@ -71,7 +73,8 @@ pub fn annual_target(plan: &Plan, id: &str, year: i32) -> Result<Option<AnnualTa
         Target::Level { .. }
         | Target::Multiple { .. }
         | Target::Growth { .. }
-        | Target::Approximately { .. } => {
+        | Target::Approximately { .. }
+        | Target::Range { .. } => {
             let Some((due, direction)) = target.level_due(id, ind.base, &plan.index()) else {
                 return Ok(None);
             };
@@ -92,7 +95,11 @@ pub fn annual_target(plan: &Plan, id: &str, year: i32) -> Result<Option<AnnualTa
                 })
             }
         }
-        Target::Ratio { .. } | Target::Aggregate { .. } | Target::Milestones { .. } => None,
+        // A growth relative to another series' sets no value of its own.
+        Target::Ratio { .. }
+        | Target::Aggregate { .. }
+        | Target::Milestones { .. }
+        | Target::RelativeGrowth { .. } => None,
     })
 }
 

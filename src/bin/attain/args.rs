@@ -49,6 +49,13 @@ pub enum Command {
     /// yearly targets on each target's path, and the annual plan of a year;
     /// or with --parts by locality or department (分解到部门和属地).
     Decompose(DecomposeArgs),
+    /// Reads a main-indicator table as printed (CSV or XLSX: 类别, 序号,
+    /// 指标（unit）, 2020年, 2025年, 年均增长%, 属性 in any order) into a
+    /// commented plan file; every target phrase is read or refused.
+    Import(ImportArgs),
+    /// Writes a plan as a printed table (CSV or XLSX) that `import` reads
+    /// back, with an overlay file for what the table cannot say.
+    Export(ExportArgs),
 }
 
 /// How results are written.
@@ -296,4 +303,61 @@ pub struct DecomposeArgs {
     pub write_plan: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `attain import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The table: `.xlsx` (merged cells honoured) or CSV (UTF-8).
+    pub table: PathBuf,
+    /// The sheet of an XLSX file (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The base year, where the headers print none (or to choose a column).
+    #[arg(long, value_name = "Y", allow_negative_numbers = true)]
+    pub base_year: Option<i32>,
+    /// The target year, likewise.
+    #[arg(long, value_name = "Y", allow_negative_numbers = true)]
+    pub target_year: Option<i32>,
+    /// Keep a row whose phrase cannot be read as text, not simulated, with a
+    /// warning (default: such a row is an error naming its cell).
+    #[arg(long)]
+    pub lenient: bool,
+    /// Tolerance of "about" targets (X左右), percent of the level.
+    #[arg(long, value_name = "PCT", default_value_t = attain::import::DEFAULT_ABOUT_TOLERANCE_PCT)]
+    pub about_tolerance: f64,
+    /// An overlay (TOML): auxiliary `[[series]]` and `[[row]]` entries that
+    /// give what the table cannot say (ids, a ratio's series, a row's target).
+    #[arg(long = "with", value_name = "FILE")]
+    pub overlay: Option<PathBuf>,
+    /// Write the plan to FILE (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Formats `attain export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// CSV, UTF-8.
+    Csv,
+    /// An XLSX workbook of one sheet.
+    Xlsx,
+}
+
+/// `attain export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Plan file (TOML, or JSON by extension).
+    pub plan: PathBuf,
+    /// The table's format.
+    #[arg(long, value_enum)]
+    pub format: TableFormat,
+    /// Write the table to FILE (default for CSV: standard output); the
+    /// overlay, when the plan needs one, goes beside it as
+    /// `FILE-STEM.overlay.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The XLSX sheet's name.
+    #[arg(long, value_name = "NAME", default_value = "主要指标")]
+    pub sheet: String,
 }

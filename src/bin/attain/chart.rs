@@ -234,6 +234,14 @@ fn marks(plan: &Plan, ind: &Indicator, start: f64) -> Vec<Mark> {
                     .collect(),
                 line: false,
             },
+            Target::Range { low, high } => Mark {
+                label: format!("target {low}–{high} (met at {low}, stretch {high})"),
+                points: vec![(end, *low), (end, *high)],
+                line: false,
+            },
+            // A growth relative to another series has no level of its own
+            // to mark: its chart is the fan, read against the other's.
+            Target::RelativeGrowth { .. } => continue,
             Target::Cumulative { total, direction } => {
                 let Ok(g) = growth::cumulative_implied_growth(base, *total, n as u32) else {
                     continue;

@@ -5,6 +5,8 @@ pub mod backtest;
 pub mod calibrate;
 pub mod check;
 pub mod decompose;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod review;
 pub mod simulate;
@@ -39,6 +41,8 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Init(a) => init::run(&a),
         Command::Track(a) => track::run(&a),
         Command::Decompose(a) => decompose::run(&a),
+        Command::Import(a) => import::run(&a),
+        Command::Export(a) => export::run(&a),
     }
 }
 
