@@ -42,6 +42,9 @@ pub enum WarningCode {
     /// Past years with nothing done by a month were left out of that
     /// month's seasonal share.
     ZeroShare,
+    /// A plan's base disagrees with its parts' bases summed (`decompose
+    /// --parts`).
+    InconsistentPartsBase,
 }
 
 impl WarningCode {
@@ -60,6 +63,7 @@ impl WarningCode {
             WarningCode::PartialYear => "partial_year",
             WarningCode::NotTracked => "not_tracked",
             WarningCode::ZeroShare => "zero_share",
+            WarningCode::InconsistentPartsBase => "inconsistent_parts_base",
         }
     }
 }
@@ -159,6 +163,7 @@ mod tests {
             WarningCode::PartialYear,
             WarningCode::NotTracked,
             WarningCode::ZeroShare,
+            WarningCode::InconsistentPartsBase,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -136,7 +136,7 @@ fn each_bad_input_names_its_line_and_field() {
     );
     assert_eq!(
         err("id,year,value,unit\ngdp,2021,1,亿元\n"),
-        "format: line 1: unknown column \"unit\" (expected id,year,value,source,verified)"
+        "format: line 1: unknown column \"unit\" (expected id,year,value,source,verified,at_least)"
     );
     assert_eq!(
         err("id,year,value,id\ngdp,2021,1,gdp\n"),
@@ -301,6 +301,7 @@ proptest! {
                 // An empty source reads back as none.
                 source: source.filter(|s| !s.is_empty()),
                 verified,
+                at_least: false,
             })
             .collect();
         let a = Actuals { observations };
@@ -322,4 +323,41 @@ fn trajectory_of_a_plan_without_years_is_empty() {
     p.base_year = i32::MAX;
     p.target_year = i32::MIN;
     assert!(a.trajectory("trade_total", &p).is_empty());
+}
+
+#[test]
+fn a_lower_bound_is_counted_as_the_value_and_warned_about() {
+    let p = plan();
+    let a = Actuals::from_csv_str(
+        "id,year,value,at_least\ntrade_total,2021,5988.5,\nservices_trade,2022,400,true\n",
+        &p,
+    )
+    .unwrap();
+    assert_eq!(a.value("services_trade", 2022), Some(400.0));
+    assert_eq!(a.trajectory("services_trade", &p)[2], Some(400.0));
+    let w = a.warnings();
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].code, attain::WarningCode::LowerBound);
+    assert_eq!(w[0].indicator.as_deref(), Some("services_trade"));
+    // It round-trips; files without a lower bound are written as before.
+    let csv = a.to_csv_string().unwrap();
+    assert!(
+        csv.starts_with("id,year,value,source,verified,at_least\n"),
+        "{csv}"
+    );
+    assert_eq!(Actuals::from_csv_str(&csv, &p).unwrap(), a);
+    let none = Actuals::from_csv_str("id,year,value\ntrade_total,2021,5988.5\n", &p).unwrap();
+    assert!(none.warnings().is_empty());
+    assert_eq!(
+        none.to_csv_string().unwrap(),
+        "id,year,value,source,verified\ntrade_total,2021,5988.5,,\n"
+    );
+    assert_eq!(
+        Actuals::from_csv_str("id,year,value,at_least\ngdp,2021,1,maybe\n", &p)
+            .unwrap_err()
+            .to_string(),
+        "indicator \"gdp\": line 2: at_least must be true or false, got \"maybe\""
+    );
+    let toml = Actuals::from_toml_str(&a.to_toml_string().unwrap(), &p).unwrap();
+    assert_eq!(toml, a);
 }

@@ -1410,6 +1410,96 @@ fn decompose_writes_yearly_targets_and_an_annual_plan_that_track_reads() {
 }
 
 #[test]
+fn decompose_parts_split_a_target_and_simulate_reads_the_parts_plan() {
+    let dir = scratch("decompose-parts");
+    let parts = path("tests/data/trade_parts.csv");
+    let plan_out = dir.join("parts.toml");
+    let csv = ok(&[
+        "decompose",
+        &shipped(),
+        "--parts",
+        &parts,
+        "--write-plan",
+        plan_out.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    let rows = csv_rows(&csv);
+    assert_eq!(rows.len(), 2);
+    // Shares of the base 4875: 3000 and 1875; the targets sum to 8400.
+    assert!((num(&rows[0], "share_pct").unwrap() - 100.0 * 3000.0 / 4875.0).abs() < 1e-9);
+    let a = num(&rows[0], "target").unwrap();
+    let b = num(&rows[1], "target").unwrap();
+    assert!((a - 8400.0 * 3000.0 / 4875.0).abs() < 1e-9);
+    assert!((a + b - 8400.0).abs() < 1e-9);
+    assert_eq!(rows[1]["part_id"], "trade_total.rest");
+    let sim = ok(&[
+        "simulate",
+        plan_out.to_str().unwrap(),
+        "--paths",
+        "4000",
+        "--quiet",
+        "--format",
+        "csv",
+    ]);
+    let rows = csv_rows(&sim);
+    let p = |id: &str| {
+        let r = rows.iter().find(|r| r["id"] == id).unwrap();
+        num(r, "p_attain").unwrap()
+    };
+    // Each part's median grows at the stated 12% (above the 11.5% the
+    // target needs); independent by default, the parts offset each other's
+    // misses, so the whole is likelier than either part.
+    let whole = p("trade_total");
+    for id in ["trade_total.changsha", "trade_total.rest"] {
+        assert!(
+            p(id) > 0.5 && whole > p(id) + 0.02,
+            "{id}: {} vs {whole}",
+            p(id)
+        );
+    }
+    // A ratio does not split: a typed error naming the indicator.
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "id,part,weight\ntrade_dependency,a,1\n").unwrap();
+    let o = attain(&["decompose", &shipped(), "--parts", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("trade_dependency") && stderr(&o).contains("does not add up"));
+    let o = attain(&["decompose", &shipped(), "--write-plan", "x.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn review_lists_a_lower_bound_actual_as_a_warning() {
+    let dir = scratch("review-lower-bound");
+    let actuals = dir.join("a.csv");
+    std::fs::write(
+        &actuals,
+        "id,year,value,at_least\ntrade_total,2021,5988.5,\nservices_trade,2022,400,true\n",
+    )
+    .unwrap();
+    let out = ok(&[
+        "review",
+        &shipped(),
+        "--actuals",
+        actuals.to_str().unwrap(),
+        "--paths",
+        "200",
+        "--quiet",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bounds: Vec<_> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "lower_bound")
+        .collect();
+    assert_eq!(bounds.len(), 1, "{bounds:?}");
+    assert_eq!(bounds[0]["indicator"], "services_trade");
+}
+
+#[test]
 fn import_reads_the_printed_table_and_export_gives_the_plan_back() {
     let dir = scratch("import");
     let plan = dir.join("plan.toml");
@@ -1566,7 +1656,11 @@ fn labels_follow_lang() {
             "--lang",
             lang,
         ]));
-        let r = rows.iter().find(|r| r["id"] == "trade_total").unwrap().clone();
+        let r = rows
+            .iter()
+            .find(|r| r["id"] == "trade_total")
+            .unwrap()
+            .clone();
         (r["unsd"].clone(), r["open_sdg"].clone())
     };
     assert_eq!(review("en"), ("on_track".into(), "substantial".into()));

@@ -1,8 +1,10 @@
 //! Reported values ("actuals") of a plan's series, as read from a statistical
 //! release: one value per series and year, gaps allowed.
 //!
-//! Files are CSV with columns `id,year,value` (optionally `source` and
-//! `verified`), or TOML/JSON with the same fields as `[[observation]]`
+//! Files are CSV with columns `id,year,value` (optionally `source`,
+//! `verified` and `at_least`: `true` where the value is a lower bound, "超60%",
+//! counted as the value in every judgement and reported by
+//! [`Actuals::warnings`]), or TOML/JSON with the same fields as `[[observation]]`
 //! records. Every reader validates against the plan and returns either the
 //! whole set or a typed error naming the file, the place (the CSV line, the
 //! header being line 1; for TOML/JSON the observation's position) and the field.
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
+use crate::warning::{Warning, WarningCode};
 
 /// One reported value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +34,14 @@ pub struct Observation {
     /// Whether it was checked against its source (`false`: taken unverified).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    /// Whether the value is a lower bound ("超60%"): counted as the value, so
+    /// what is judged met may be more than met (see [`Actuals::warnings`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub at_least: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The reported values of a plan's series.
@@ -50,10 +61,13 @@ struct CsvRow<'a> {
     value: f64,
     source: Option<&'a str>,
     verified: Option<&'static str>,
+    /// Written only when some value is a lower bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_least: Option<&'static str>,
 }
 
 /// The columns a CSV file may have; `id`, `year` and `value` are required.
-const COLUMNS: [&str; 5] = ["id", "year", "value", "source", "verified"];
+const COLUMNS: [&str; 6] = ["id", "year", "value", "source", "verified", "at_least"];
 
 /// The shape a JSON actuals file must have, as its errors say.
 pub const JSON_SHAPE: &str = "actuals JSON must be {\"observation\": [{\"id\": \"trade\", \"year\": 2021, \"value\": 5012.3}, ...]} (optional \"source\", \"verified\"), or use CSV id,year,value";
@@ -113,6 +127,27 @@ impl Actuals {
             }
         }
         Ok(())
+    }
+
+    /// A `lower_bound` warning for every value that is a lower bound
+    /// ("超60%"), in file order: it is counted as the value, so a target
+    /// judged missed on it may have been met, and the distance still to go
+    /// is at most what is shown.
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.observations
+            .iter()
+            .filter(|o| o.at_least)
+            .map(|o| {
+                Warning::about(
+                    WarningCode::LowerBound,
+                    &o.id,
+                    format!(
+                        "{} {} is a lower bound; it is counted as the value, so what is done is at least what is shown",
+                        o.year, o.value
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// The value of series `id` in `year`, if reported.
@@ -212,6 +247,7 @@ impl Actuals {
             Some(value_at),
             source_at,
             verified_at,
+            at_least_at,
         ] = column
         else {
             let missing = column.iter().position(Option::is_none).unwrap_or(0);
@@ -248,6 +284,11 @@ impl Actuals {
                     return Err(bad("verified", "yes/no or true/false", field(verified_at)));
                 }
             };
+            let at_least = match field(at_least_at).to_ascii_lowercase().as_str() {
+                "" | "false" | "no" | "0" => false,
+                "true" | "yes" | "1" => true,
+                _ => return Err(bad("at_least", "true or false", field(at_least_at))),
+            };
             // The source is kept as written (untrimmed) so that it round-trips.
             let source = source_at.and_then(|j| r.get(j)).filter(|s| !s.is_empty());
             observations.push(Observation {
@@ -256,6 +297,7 @@ impl Actuals {
                 value,
                 source: source.map(str::to_string),
                 verified,
+                at_least,
             });
             lines.push(line);
         }
@@ -268,7 +310,11 @@ impl Actuals {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::new());
-        w.write_record(COLUMNS).map_err(Error::codec)?;
+        // The at_least column only where a value is a lower bound, so that
+        // files without one are written as before.
+        let bounds = self.observations.iter().any(|o| o.at_least);
+        let columns = if bounds { &COLUMNS[..] } else { &COLUMNS[..5] };
+        w.write_record(columns).map_err(Error::codec)?;
         for o in &self.observations {
             w.serialize(CsvRow {
                 id: &o.id,
@@ -276,6 +322,7 @@ impl Actuals {
                 value: o.value,
                 source: o.source.as_deref(),
                 verified: o.verified.map(|v| if v { "yes" } else { "no" }),
+                at_least: bounds.then_some(if o.at_least { "true" } else { "false" }),
             })
             .map_err(Error::codec)?;
         }

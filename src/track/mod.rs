@@ -24,6 +24,7 @@
 
 pub mod decompose;
 pub mod monthly;
+pub mod parts;
 pub mod plan_year;
 pub mod profile;
 pub mod target;

@@ -46,7 +46,8 @@ pub enum Command {
     /// projected year and P(target met).
     Track(TrackArgs),
     /// Breaks a multi-year plan's targets down by year (分解到年度): the
-    /// yearly targets on each target's path, and the annual plan of a year.
+    /// yearly targets on each target's path, and the annual plan of a year;
+    /// or with --parts by locality or department (分解到部门和属地).
     Decompose(DecomposeArgs),
     /// Reads a main-indicator table as printed (CSV or XLSX: 类别, 序号,
     /// 指标（unit）, 2020年, 2025年, 年均增长%, 属性 in any order) into a
@@ -301,15 +302,21 @@ pub struct TrackArgs {
 pub struct DecomposeArgs {
     /// Plan file (TOML, or JSON by extension).
     pub plan: PathBuf,
-    /// Break down by year (the default, and so far the only breakdown).
-    #[arg(long)]
+    /// Break down by year (the default without --parts).
+    #[arg(long, conflicts_with = "parts")]
     pub by_year: bool,
+    /// Break targets down by locality or department instead: a CSV
+    /// `id,part,base` (shares by base) or `id,part,weight` (shares by
+    /// weight); the parts' targets sum to the whole's.
+    #[arg(long, value_name = "FILE", conflicts_with = "year")]
+    pub parts: Option<PathBuf>,
     /// With --write-plan: the year whose annual plan to write.
     #[arg(long, value_name = "YEAR", requires = "write_plan")]
     pub year: Option<i32>,
-    /// Write the annual plan of --year to FILE (TOML, or JSON by
+    /// Write the annual plan of --year, or with --parts the parts plan (the
+    /// whole an aggregate of its parts), to FILE (TOML, or JSON by
     /// extension), which track, simulate and review read.
-    #[arg(long, value_name = "FILE", requires = "year")]
+    #[arg(long, value_name = "FILE")]
     pub write_plan: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,

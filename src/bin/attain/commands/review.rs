@@ -108,6 +108,7 @@ pub fn run(a: &ReviewArgs) -> Result<(), CliError> {
         &rows,
     )?;
     out.warn(review.warnings);
+    out.warn(actuals.warnings());
     if let Some(b) = &before {
         out.table.notes.push(format!(
             "P before rests on {} (values dated by the base year {}); P now on the values dated by {as_of}.",
