@@ -667,3 +667,66 @@ fn a_loop_of_relative_growths_implies_no_growth() {
     .unwrap();
     assert_eq!(p.growth_pct("a"), None);
 }
+
+/// The national plans' conventions: 〔〕 for five-year totals (with the
+/// table's note), "<5.5" and ">6.5" in the target column, "高于GDP增长"
+/// and rows that have no number.
+#[test]
+fn a_national_style_table_reads_or_keeps_each_row() {
+    let text = "类别,指标,2020年,2025年,年均/累计,属性\n\
+        经济发展,1.国内生产总值（GDP）增长（%）,2.3,—,保持在合理区间、各年度视情提出,预期性\n\
+        ,2.全员劳动生产率增长（%）,2.5,—,高于GDP增长,预期性\n\
+        民生福祉,6.城镇调查失业率（%）,5.2,<5.5,—,预期性\n\
+        绿色生态,8.单位GDP能源消耗降低（%）,—,—,〔13.5〕,约束性\n\
+        安全保障,10.粮食综合生产能力（亿吨）,—,>6.5,—,约束性\n\
+        注：〔 〕内为5年累计数。,,,,,\n";
+    let g = grid(text);
+    // Strict: the first phrase without a number is an error naming its cell.
+    let e = import(&g, &ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("保持在合理区间") && e.contains("row 2"), "{e}");
+    // Lenient: the GDP row has no number, so the row growing faster than
+    // it has nothing to be compared with: both are kept as text, and say so.
+    let got = import(
+        &g,
+        &ImportOptions {
+            lenient: true,
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap();
+    let kinds: Vec<(&str, &str)> = got
+        .plan
+        .indicators
+        .iter()
+        .map(|i| (i.name_zh.as_str(), i.target.kind()))
+        .collect();
+    assert!(kinds.contains(&("6.城镇调查失业率", "level")), "{kinds:?}");
+    assert!(
+        kinds.contains(&("10.粮食综合生产能力", "level")),
+        "{kinds:?}"
+    );
+    let unemployment = got
+        .plan
+        .indicators
+        .iter()
+        .find(|i| i.name_zh.contains("失业率"))
+        .unwrap();
+    assert_eq!(unemployment.target.direction(), attain::Direction::AtMost);
+    // 〔13.5〕 is read as a five-year change (the table's note says so), but
+    // the intensity it changes is not printed: kept as text, not guessed.
+    let unread: Vec<usize> = got.unread.iter().map(|u| u.row).collect();
+    assert_eq!(unread, vec![2, 3, 5], "{:?}", got.unread);
+    assert!(
+        got.unread[1].reason.contains("\"GDP\""),
+        "{}",
+        got.unread[1].reason
+    );
+    assert!(
+        got.unread[2].reason.contains("change over the plan"),
+        "{}",
+        got.unread[2].reason
+    );
+    assert_eq!(got.warnings.len(), 3, "{:?}", got.warnings);
+}

@@ -240,10 +240,11 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
         choose_years(&raw_layout, options, &mut warnings)?;
     let grid = grid.unmerged(raw_layout.header_row, target_col);
     let layout = table::find_layout(&grid)?;
-    let brackets_cumulative =
-        grid.cells.iter().flatten().any(|c| {
-            (c.contains('[') || c.contains('［') || c.contains('【')) && c.contains("累计")
-        });
+    let brackets_cumulative = grid.cells.iter().flatten().any(|c| {
+        // 〔〕 is how the national plans print it.
+        (c.contains('[') || c.contains('［') || c.contains('【') || c.contains('〔'))
+            && c.contains("累计")
+    });
     let title = grid.cells[..layout.header_row]
         .iter()
         .flatten()
@@ -386,7 +387,33 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
             .map(|o| o.series.clone())
             .unwrap_or_default(),
     };
-    resolve_relative(&mut plan, &pending)?;
+    let unresolved = resolve_relative(&mut plan, &pending, options.lenient)?;
+    // Lenient: a row whose relative growth names no series is kept as text
+    // (last first, so the earlier indices stay valid).
+    let mut unresolved = unresolved;
+    unresolved.sort_by(|a, b| b.0.cmp(&a.0));
+    unresolved.dedup_by_key(|u| u.0);
+    for (index, line, reason) in unresolved {
+        let ind = plan.indicators.remove(index);
+        warnings.push(Warning::about(
+            WarningCode::UnreadPhrase,
+            &ind.id,
+            format!("kept as text, not simulated: {reason}"),
+        ));
+        unread.push(UnreadRow {
+            row: line,
+            id: ind.id,
+            no: ind.no,
+            name_zh: ind.name_zh,
+            unit: ind.unit,
+            category: ind.category,
+            base: ind.base,
+            cells: Vec::new(),
+            reason,
+            note: ind.note,
+        });
+    }
+    unread.sort_by_key(|u| u.row);
     plan.validate()?;
     Ok(Imported {
         plan,
@@ -932,8 +959,16 @@ fn cumulative(
 /// plan's "高于GDP增长" and "与经济增长同步" mean the same series.
 const GDP_NAMES: [&str; 5] = ["gdp", "经济", "地区生产总值", "国内生产总值", "生产总值"];
 
-/// Resolves each relative-growth target's printed series to an id of the plan.
-fn resolve_relative(plan: &mut Plan, pending: &[Pending]) -> Result<()> {
+/// Resolves each relative-growth target's printed series to an id of the
+/// plan. A series no row or auxiliary series matches is an error naming the
+/// cell; with `lenient`, the rows are returned instead (indicator index,
+/// table line, the error's text), to be kept as text.
+fn resolve_relative(
+    plan: &mut Plan,
+    pending: &[Pending],
+    lenient: bool,
+) -> Result<Vec<(usize, usize, String)>> {
+    let mut unresolved = Vec::new();
     let candidates: Vec<(String, Vec<String>)> = plan
         .indicators
         .iter()
@@ -979,7 +1014,7 @@ fn resolve_relative(plan: &mut Plan, pending: &[Pending]) -> Result<()> {
         match found.as_slice() {
             [one] => *series = (*one).clone(),
             [] => {
-                return Err(Error::cell(
+                let e = Error::cell(
                     p.line,
                     &p.column,
                     &p.text,
@@ -987,7 +1022,11 @@ fn resolve_relative(plan: &mut Plan, pending: &[Pending]) -> Result<()> {
                         "names series \"{series}\", which is neither a row of the table nor an \
                          auxiliary series: add it with an overlay's [[series]]"
                     ),
-                ));
+                );
+                if !lenient {
+                    return Err(e);
+                }
+                unresolved.push((p.indicator, p.line, e.to_string()));
             }
             _ => {
                 return Err(Error::cell(
@@ -999,7 +1038,7 @@ fn resolve_relative(plan: &mut Plan, pending: &[Pending]) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(unresolved)
 }
 
 /// Applies an overlay: its series join the plan, each of its rows replaces
