@@ -391,7 +391,7 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
     // Lenient: a row whose relative growth names no series is kept as text
     // (last first, so the earlier indices stay valid).
     let mut unresolved = unresolved;
-    unresolved.sort_by(|a, b| b.0.cmp(&a.0));
+    unresolved.sort_by_key(|u| std::cmp::Reverse(u.0));
     unresolved.dedup_by_key(|u| u.0);
     for (index, line, reason) in unresolved {
         let ind = plan.indicators.remove(index);
