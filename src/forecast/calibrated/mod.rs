@@ -289,6 +289,21 @@ struct Raw {
     pooled: Pooled,
     /// Last growth minus the drift.
     deviation: f64,
+    /// `exp(v / 2)`: the volatility's posterior mean over its median,
+    /// computed once for every horizon's forecast.
+    var_scale: f64,
+}
+
+impl Raw {
+    fn new(year: usize, log_level: f64, pooled: Pooled, deviation: f64) -> Raw {
+        Raw {
+            year,
+            log_level,
+            pooled,
+            deviation,
+            var_scale: (0.5 * pooled.log_var_var).exp(),
+        }
+    }
 }
 
 /// The calibrated model fitted on a panel: every origin of every series.
@@ -393,14 +408,13 @@ fn raw_moments(raw: &Raw, phi: f64, h: usize) -> (f64, f64, f64) {
     };
     let mu = raw.log_level + hf * p.drift + raw.deviation * carry;
     // The posterior mean of the volatility: its median times exp(v / 2).
-    let growth_var = factor * p.var * (0.5 * p.log_var_var).exp();
-    (mu, growth_var, hf * hf * p.drift_var)
+    (mu, factor * p.var * raw.var_scale, hf * hf * p.drift_var)
 }
 
 /// Negative log density at `actual` of the normal with the raw model's
-/// centre and variance `h` years ahead: the persistence gate's score.
-fn gate_score(raw: &Raw, phi: f64, h: usize, actual: f64) -> f64 {
-    let (mu, growth_var, param_var) = raw_moments(raw, phi, h);
+/// centre and variances `moments` ([`raw_moments`]): the persistence
+/// gate's score.
+fn gate_score((mu, growth_var, param_var): (f64, f64, f64), actual: f64) -> f64 {
     let var = (growth_var + param_var).max(1e-300);
     0.5 * ((std::f64::consts::TAU * var).ln() + (actual.ln() - mu).powi(2) / var)
 }
@@ -408,7 +422,15 @@ fn gate_score(raw: &Raw, phi: f64, h: usize, actual: f64) -> f64 {
 /// The raw predictive of log level `h` years ahead: center, AR(1)
 /// accumulation, shock split and parameter uncertainty.
 fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<Component> {
-    let (mu, growth_var, param_var) = raw_moments(raw, phi, h);
+    components_of(raw_moments(raw, phi, h), shocks, h)
+}
+
+/// The raw predictive's components from its centre and variances.
+fn components_of(
+    (mu, growth_var, param_var): (f64, f64, f64),
+    shocks: Option<Shocks>,
+    h: usize,
+) -> Vec<Component> {
     // (weight, variance) of the calm years' part and of the rest, when a
     // shock can occur within h years.
     let split = shocks
@@ -826,17 +848,13 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                     p.drift_var = 0.0;
                     p.log_var_var = 0.0;
                 }
-                let raw = Raw {
-                    year: yi,
-                    log_level: sums[*i].log_levels[k - 1],
-                    pooled: p,
-                    // A filled last growth says nothing of the drift's drift.
-                    deviation: if sums[*i].observed[g.n - 1] {
-                        sums[*i].growth(g.n - 1) - p.drift
-                    } else {
-                        0.0
-                    },
+                // A filled last growth says nothing of the drift's drift.
+                let deviation = if sums[*i].observed[g.n - 1] {
+                    sums[*i].growth(g.n - 1) - p.drift
+                } else {
+                    0.0
                 };
+                let raw = Raw::new(yi, sums[*i].log_levels[k - 1], p, deviation);
                 (*i, k, raw)
             })
             .collect();
@@ -856,12 +874,17 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                     })
                     .map(|h| {
                         let actual = values[k + h - 1];
-                        let cs = raw_components(raw, model.phi, model.shocks, h);
+                        // The moments in use serve the gate's side they
+                        // belong to; only the other side is computed again.
+                        let used = raw_moments(raw, model.phi, h);
+                        let cs = components_of(used, model.shocks, h);
                         let (with, without) = if phi_fit > 0.0 {
-                            (
-                                gate_score(raw, phi_fit, h, actual),
-                                gate_score(raw, 0.0, h, actual),
-                            )
+                            let other = if model.phi == 0.0 { phi_fit } else { 0.0 };
+                            let (a, b) = (
+                                gate_score(used, actual),
+                                gate_score(raw_moments(raw, other, h), actual),
+                            );
+                            if model.phi == 0.0 { (b, a) } else { (a, b) }
                         } else {
                             (0.0, 0.0)
                         };

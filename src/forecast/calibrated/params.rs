@@ -60,12 +60,7 @@ impl SeriesParams {
     /// forecast gives it (`h = 0`: a point mass at the last level; horizons
     /// past the recalibration's use its last factors).
     pub fn predictive(&self, h: usize) -> Vec<Component> {
-        let raw = Raw {
-            year: 0,
-            log_level: self.log_level,
-            pooled: self.pooled,
-            deviation: self.deviation,
-        };
+        let raw = Raw::new(0, self.log_level, self.pooled, self.deviation);
         predictive_components(&raw, self.phi, self.shocks, &self.nodes, h)
     }
 }
