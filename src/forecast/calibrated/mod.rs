@@ -289,9 +289,6 @@ struct Raw {
     pooled: Pooled,
     /// Last growth minus the drift.
     deviation: f64,
-    /// `exp(v / 2)`: the volatility's posterior mean over its median,
-    /// computed once for every horizon's forecast.
-    var_scale: f64,
 }
 
 impl Raw {
@@ -301,7 +298,6 @@ impl Raw {
             log_level,
             pooled,
             deviation,
-            var_scale: (0.5 * pooled.log_var_var).exp(),
         }
     }
 }
@@ -408,7 +404,11 @@ fn raw_moments(raw: &Raw, phi: f64, h: usize) -> (f64, f64, f64) {
     };
     let mu = raw.log_level + hf * p.drift + raw.deviation * carry;
     // The posterior mean of the volatility: its median times exp(v / 2).
-    (mu, factor * p.var * raw.var_scale, hf * hf * p.drift_var)
+    (
+        mu,
+        factor * p.var * (0.5 * p.log_var_var).exp(),
+        hf * hf * p.drift_var,
+    )
 }
 
 /// Negative log density at `actual` of the normal with the raw model's
