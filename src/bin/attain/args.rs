@@ -174,6 +174,16 @@ pub enum Lang {
     Zh,
 }
 
+impl Lang {
+    /// The label in this language, of its English and Chinese forms.
+    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+}
+
 /// `attain backtest`.
 #[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {

@@ -223,6 +223,13 @@ struct Row<'a> {
     r: &'a ReviewRow,
 }
 
+impl Row<'_> {
+    /// A label in the run's language: its JSON code, or `zh`.
+    fn localized(&self, code: &impl serde::Serialize, zh: &str) -> Option<String> {
+        label(code).map(|en| self.lang.pick(&en, zh).to_string())
+    }
+}
+
 /// A share as a percentage cell.
 fn pct(v: Option<f64>) -> Cell {
     Cell::num(v.map(|v| 100.0 * v))
@@ -265,17 +272,11 @@ fn fields<'a>() -> [Field<Row<'a>>; 27] {
             Cell::num(x.r.achieved_growth_pct)
         }),
         field("unsd", "UNSD", 0, |x| {
-            Cell::text(x.r.unsd.and_then(|(l, _)| match x.lang {
-                Lang::En => label(&l),
-                Lang::Zh => Some(l.zh().to_string()),
-            }))
+            Cell::text(x.r.unsd.and_then(|(l, _)| x.localized(&l, l.zh())))
         }),
         hidden_field("unsd_ratio", |x| Cell::num(x.r.unsd.map(|u| u.1))),
         field("open_sdg", "Open SDG", 0, |x| {
-            Cell::text(x.r.open_sdg.and_then(|(l, _)| match x.lang {
-                Lang::En => label(&l),
-                Lang::Zh => Some(l.zh().to_string()),
-            }))
+            Cell::text(x.r.open_sdg.and_then(|(l, _)| x.localized(&l, l.zh())))
         }),
         hidden_field("open_sdg_ratio", |x| {
             Cell::num(x.r.open_sdg.and_then(|u| u.1))

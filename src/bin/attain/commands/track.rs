@@ -234,10 +234,9 @@ fn fields<'a>() -> [Field<Line<'a>>; 25] {
             Cell::num(x.now().and_then(|t| t.tracking.attain.map(|a| a.high)))
         }),
         field("status", "status", 0, |x| match x.row {
-            Row::Now(t, _) => Cell::text(t.tracking.status.map(|s| match x.lang {
-                Lang::En => s.as_str(),
-                Lang::Zh => s.zh(),
-            })),
+            Row::Now(t, _) => {
+                Cell::text(t.tracking.status.map(|s| x.lang.pick(s.as_str(), s.zh())))
+            }
             Row::Past(p) => Cell::Text(
                 if p.target.direction.holds(p.actual, p.target.value) {
                     "met"
