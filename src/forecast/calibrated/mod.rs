@@ -676,6 +676,47 @@ fn raw_z(cs: &[Component], actual: f64) -> f64 {
     std_normal_quantile(u)
 }
 
+/// Every series' statistics from its values dated `<= year`, for those
+/// with enough of them (in series order whatever the threads).
+fn active_at(sums: &[Sums], year: i64) -> Vec<(usize, (GrowthStats, f64, f64))> {
+    sums.par_iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let k = s.count_at(year);
+            if k < MIN_VALUES {
+                return None;
+            }
+            s.stats(k).map(|st| (i, st))
+        })
+        .collect()
+}
+
+/// The shock component fitted to the standardized residuals of the
+/// `active` series (a strided subset of at most [`MAX_SHOCK_RESIDUALS`]).
+fn shocks_at(sums: &[Sums], active: &[(usize, (GrowthStats, f64, f64))]) -> Option<Shocks> {
+    let total: usize = active
+        .iter()
+        .filter(|(_, (g, _, _))| g.var_n >= MIN_SHOCK_GROWTHS)
+        .map(|(_, (g, _, _))| g.var_n)
+        .sum();
+    let stride = total.div_ceil(MAX_SHOCK_RESIDUALS).max(1);
+    let mut z = Vec::with_capacity(total / stride + 1);
+    let mut k = 0usize;
+    for (i, (g, _, _)) in active {
+        if g.var_n < MIN_SHOCK_GROWTHS {
+            continue;
+        }
+        let sd = g.var.sqrt();
+        for t in (0..g.n).filter(|&t| sums[*i].observed[t]) {
+            if k.is_multiple_of(stride) {
+                z.push((sums[*i].growth(t) - g.mean) / sd);
+            }
+            k += 1;
+        }
+    }
+    shock::fit(&z)
+}
+
 /// The walk through the panel's years: pool, persistence and shocks at each
 /// year from the values dated then, raw fits for the series observed that
 /// year, and the recalibration from the errors whose outcomes are known.
@@ -727,6 +768,15 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
     // model keeps its own spread on average, with t-like tails.
     let prior = 0.5 * cfg.prior_dof;
     let prior_scale = prior - 1.0;
+    // The shocks depend on no earlier year's state: all years at once.
+    let shocks: Vec<Option<Shocks>> = (0..span)
+        .into_par_iter()
+        .map(|yi| {
+            cfg.has(Part::Shocks)
+                .then(|| shocks_at(&sums, &active_at(&sums, first_year + yi as i64)))
+                .flatten()
+        })
+        .collect();
     for yi in 0..span {
         let year = first_year + yi as i64;
         // 1. Recalibration from errors with outcome year <= year.
@@ -752,17 +802,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             cfg.decay * gate_running.1 + gate[yi].1,
         );
         // 2. Every series' statistics from its values dated <= year.
-        let active: Vec<(usize, (GrowthStats, f64, f64))> = sums
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                let k = s.count_at(year);
-                if k < MIN_VALUES {
-                    return None;
-                }
-                s.stats(k).map(|st| (i, st))
-            })
-            .collect();
+        let active = active_at(&sums, year);
         // 3. Pooled persistence, bias-corrected (Kendall: E phi_hat ~ phi -
         // (1 + 3 phi) / n), kept only where its past forecasts scored better
         // than those without it: the data gate. Without past scores the
@@ -798,32 +838,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                 stats.iter().map(|s| pool::unpooled(*s, phi)).collect(),
             )
         };
-        // 4. Shocks from standardized residuals (a strided subset).
-        let shocks = if cfg.has(Part::Shocks) {
-            let total: usize = active
-                .iter()
-                .filter(|(_, (g, _, _))| g.var_n >= MIN_SHOCK_GROWTHS)
-                .map(|(_, (g, _, _))| g.var_n)
-                .sum();
-            let stride = total.div_ceil(MAX_SHOCK_RESIDUALS).max(1);
-            let mut z = Vec::with_capacity(total / stride + 1);
-            let mut k = 0usize;
-            for (i, (g, _, _)) in &active {
-                if g.var_n < MIN_SHOCK_GROWTHS {
-                    continue;
-                }
-                let sd = g.var.sqrt();
-                for t in (0..g.n).filter(|&t| sums[*i].observed[t]) {
-                    if k.is_multiple_of(stride) {
-                        z.push((sums[*i].growth(t) - g.mean) / sd);
-                    }
-                    k += 1;
-                }
-            }
-            shock::fit(&z)
-        } else {
-            None
-        };
+        let shocks = shocks[yi];
         let model = Arc::new(YearModel {
             year,
             pool,

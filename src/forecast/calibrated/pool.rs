@@ -8,6 +8,7 @@
 //! precision-weighted cross-section mean; the drift is shrunk the same way,
 //! its sampling variance being the shrunk variance over `n`.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::digamma;
 
@@ -135,8 +136,10 @@ pub fn pool(stats: &[GrowthStats], phi: f64) -> (Option<Pool>, Vec<Pooled>) {
         return (None, stats.iter().map(|s| unpooled(*s, phi)).collect());
     }
     let k = long_run(phi);
+    // Per series in parallel (digamma and trigamma per series are the
+    // pool's cost); every sum below runs in series order.
     let (lv, ls): (Vec<f64>, Vec<f64>) = stats
-        .iter()
+        .par_iter()
         .map(|s| {
             let (bias, var) = log_var_moments(s.var_n as f64 - 1.0);
             (marginal_var(s, phi).ln() - bias, var)
@@ -145,7 +148,7 @@ pub fn pool(stats: &[GrowthStats], phi: f64) -> (Option<Pool>, Vec<Pooled>) {
     let (log_var_mean, log_var_tau2) = random_effects(&lv, &ls);
     let lv_mean_var = 1.0 / ls.iter().map(|s| 1.0 / (s + log_var_tau2)).sum::<f64>();
     let shrunk: Vec<(f64, f64, f64)> = lv
-        .iter()
+        .par_iter()
         .zip(&ls)
         .map(|(&l, &s)| {
             let (post, post_var, b) = shrink(l, s, log_var_mean, log_var_tau2, lv_mean_var);
