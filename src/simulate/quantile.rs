@@ -139,7 +139,9 @@ impl Histogram {
         }
     }
 
-    /// An empty summary with the same range and bins as `self`.
+    /// An empty summary with the same range and bins as `self` (the
+    /// engine shares one summary between its workers instead).
+    #[cfg(test)]
     pub fn empty_like(&self) -> Self {
         Self::with_range(self.lo, self.hi, self.counts.len())
     }
@@ -180,6 +182,7 @@ impl Histogram {
     }
 
     /// Adds another summary with the same range and bins.
+    #[cfg(test)]
     pub fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
