@@ -194,6 +194,38 @@ struct Pit {
     missing: usize,
 }
 
+/// What one row adds to a [`Board`]: its method's index, horizon, every
+/// metric's term, target probability and outcome, and PIT bin.
+#[derive(Debug, Clone)]
+struct Scored {
+    method: usize,
+    horizon: usize,
+    terms: [Option<f64>; Metric::ALL.len()],
+    target: Option<(f64, bool)>,
+    pit_bin: Option<usize>,
+}
+
+impl Scored {
+    fn of(method: usize, row: &Row) -> Scored {
+        let target = match (row.p_target, row.met, row.actual) {
+            (Some(p), Some(met), Some(_)) => Some((p, met)),
+            _ => None,
+        };
+        // A CDF is in [0, 1]; rounding may step just outside it.
+        let pit_bin = row
+            .pit
+            .filter(|p| !p.is_nan())
+            .map(|p| ((p.clamp(0.0, 1.0) * PIT_BINS as f64) as usize).min(PIT_BINS - 1));
+        Scored {
+            method,
+            horizon: row.horizon,
+            terms: Metric::ALL.map(|m| row.term(m)),
+            target,
+            pit_bin,
+        }
+    }
+}
+
 /// Running sums of a leaderboard: one cell per method, horizon slot
 /// (`0..H` for horizons `1..=H`, `H` for all) and metric, and one reliability
 /// table and PIT histogram per method and horizon slot. Dense, so adding a
@@ -220,12 +252,19 @@ impl Board {
     }
 
     fn add(&mut self, mi: usize, row: &Row) {
+        self.add_scored(&Scored::of(mi, row));
+    }
+
+    /// Adds a row's terms, computed beforehand (in parallel, by
+    /// [`evaluate`]): only the sums are left to do in order.
+    fn add_scored(&mut self, row: &Scored) {
+        let mi = row.method;
         let all = mi * (self.horizons + 1) + self.horizons;
         let one = (1..=self.horizons)
             .contains(&row.horizon)
             .then(|| mi * (self.horizons + 1) + row.horizon - 1);
         for metric in Metric::ALL {
-            let term = row.term(metric);
+            let term = row.terms[metric.index()];
             for slot in [Some(all), one].into_iter().flatten() {
                 let c = &mut self.cells[slot * Metric::ALL.len() + metric.index()];
                 match term {
@@ -237,7 +276,7 @@ impl Board {
                 }
             }
         }
-        if let (Some(p), Some(met), Some(_)) = (row.p_target, row.met, row.actual) {
+        if let Some((p, met)) = row.target {
             let k = ((p * RELIABILITY_BINS as f64) as usize).min(RELIABILITY_BINS - 1);
             for slot in [Some(all), one].into_iter().flatten() {
                 let b = &mut self.bins[slot][k];
@@ -246,14 +285,9 @@ impl Board {
                 b.met += if met { 1.0 } else { 0.0 };
             }
         }
-        // A CDF is in [0, 1]; rounding may step just outside it.
-        let bin = row
-            .pit
-            .filter(|p| !p.is_nan())
-            .map(|p| ((p.clamp(0.0, 1.0) * PIT_BINS as f64) as usize).min(PIT_BINS - 1));
         for slot in [Some(all), one].into_iter().flatten() {
             let pit = &mut self.pits[slot];
-            match bin {
+            match row.pit_bin {
                 Some(k) => pit.counts[k] += 1,
                 None => pit.missing += 1,
             }
@@ -436,8 +470,9 @@ pub fn evaluate(
     evaluate_with(methods, series, config, None)
 }
 
-/// A batch's rows: per series, each row with its method's index.
-type BatchRows = Vec<Vec<(usize, Row)>>;
+/// A batch's rows, scored: per series, each row's terms, with its problem
+/// if any.
+type BatchRows = Vec<Vec<(Scored, Option<String>)>>;
 
 /// [`evaluate`] watched by a [`Monitor`], as [`backtest_with`](super::backtest_with) is.
 pub fn evaluate_with(
@@ -460,7 +495,7 @@ pub fn evaluate_with(
                     return rows;
                 }
                 forecast_series(methods, &panel, &climate, start + k, s, &config, |mi, r| {
-                    rows.push((mi, r));
+                    rows.push((Scored::of(mi, &r), r.problem));
                 });
                 if let Some(m) = monitor {
                     m.advance(1);
@@ -476,19 +511,20 @@ pub fn evaluate_with(
     let mut add_batch = |start: usize, rows: BatchRows| {
         for (s, rows) in series[start..].iter().zip(rows) {
             let first = problems.len();
-            for (mi, row) in rows {
-                if let Some(why) = &row.problem {
+            for (row, problem) in rows {
+                let mi = row.method;
+                if let Some(why) = problem {
                     match problems[first..].iter_mut().find(|p| p.method == names[mi]) {
                         Some(p) => p.rows += 1,
                         None => problems.push(Problem {
                             method: names[mi].clone(),
                             series: s.id.clone(),
                             rows: 1,
-                            first: why.clone(),
+                            first: why,
                         }),
                     }
                 }
-                board.add(mi, &row);
+                board.add_scored(&row);
             }
         }
     };
