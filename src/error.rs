@@ -91,6 +91,19 @@ pub enum Error {
         /// The parser's or writer's own error (`toml`, `serde_json`, `csv`).
         source: Cause,
     },
+    /// A run would need more memory than its documented limit (see
+    /// [`crate::simulate::engine::MAX_RUN_BYTES`]); refused before anything
+    /// large is allocated.
+    TooLarge {
+        /// What is too large, e.g. `"the simulation of 40000 series over 5 plan years"`.
+        what: String,
+        /// Bytes it would need, estimated.
+        needed: u64,
+        /// The limit, bytes.
+        limit: u64,
+        /// How to make it fit.
+        hint: String,
+    },
     /// A run was stopped through its [`crate::monitor::Monitor`] before it
     /// finished; no result is returned.
     Cancelled {
@@ -140,6 +153,17 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "format: {source}"),
             Error::Cancelled { done, unit } => write!(f, "cancelled after {done} {unit}"),
+            Error::TooLarge {
+                what,
+                needed,
+                limit,
+                hint,
+            } => write!(
+                f,
+                "{what} needs about {} MB of memory, more than the limit of {} MB: {hint}",
+                needed.div_ceil(1 << 20),
+                limit >> 20
+            ),
         }
     }
 }

@@ -796,3 +796,43 @@ fn heavy_tailed_fan_quantiles_are_the_exact_ones_and_agree_with_p() {
         assert_eq!(p > 0.5, median > 127.0, "{model}: P {p}, median {median}");
     }
 }
+
+#[test]
+fn a_run_beyond_the_memory_limit_is_refused_before_it_allocates() {
+    use attain::simulate::engine::{CHUNK, Engine, MAX_RUN_BYTES, RunOptions};
+    use attain::{Error, Plan, Scenario};
+    // Seven series over five plan years: a kept chunk of 512 paths holds
+    // 7 x 6 x 512 values of 8 bytes, 172,032 bytes; 10^8 paths are 195,313
+    // chunks, 33.6 GB, beyond the 2 GiB limit.
+    let plan = Plan::from_toml_str(PLAN).unwrap();
+    let mut s = Scenario::named("kept");
+    s.paths = 100_000_000;
+    let keep = RunOptions {
+        keep_paths: true,
+        ..RunOptions::default()
+    };
+    let e = Engine::new(&plan, &s, keep.clone()).unwrap_err();
+    let kept = 100_000_000u64.div_ceil(CHUNK as u64) * 7 * 6 * CHUNK as u64 * 8;
+    match &e {
+        Error::TooLarge { needed, limit, .. } => {
+            assert_eq!(*limit, MAX_RUN_BYTES);
+            assert!(*needed > kept && *needed < kept + (64 << 20), "{needed}");
+        }
+        other => panic!("not TooLarge: {other:?}"),
+    }
+    assert!(
+        e.to_string().starts_with(
+            "the simulation of 7 series over 5 plan years, keeping 100000000 paths needs about"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .ends_with("more than the limit of 2048 MB: simulate fewer indicators or plan years, or keep fewer paths"),
+        "{e}"
+    );
+    // The same run without kept paths needs no more than any other.
+    assert!(Engine::new(&plan, &s, RunOptions::default()).is_ok());
+    s.paths = 100_000;
+    assert!(Engine::new(&plan, &s, keep).is_ok());
+}

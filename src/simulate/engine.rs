@@ -11,7 +11,10 @@
 //!
 //! Memory does not grow with the number of paths: per chunk the engine keeps
 //! one block of values, and across chunks only counts, sums and fixed-size
-//! histograms (see `quantile.rs`), unless whole paths are asked for.
+//! histograms (see `quantile.rs`, one set per run, shared by the workers),
+//! unless whole paths are asked for. A run whose buffers would exceed
+//! [`MAX_RUN_BYTES`] is refused before they are allocated, and a wide plan
+//! runs on as many workers as fit under it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -24,10 +27,10 @@ use crate::plan::{Attribute, Plan};
 use crate::simulate::attainment::{
     Attainment, FAN_LEVELS, Probability, SeriesFan, TargetResult, YearBand,
 };
-use crate::simulate::judge::{Acc, Judge, JudgeScratch, Slot, Sums};
+use crate::simulate::judge::{Acc, FAN_HISTOGRAM_BYTES, Fan, Judge, JudgeScratch, Slot, Sums};
 use crate::simulate::model::{ModelSpec, Start};
 pub use crate::simulate::paths::{CHUNK, MAX_CELLS};
-use crate::simulate::paths::{PathScratch, PathSimulator, Source, check_cells};
+use crate::simulate::paths::{PathScratch, PathSimulator, Source, check_cells, scratch_bytes};
 use crate::simulate::scenario::{Sampling, Scenario};
 use crate::simulate::source::Source as Origin;
 use crate::warning::{Warning, WarningCode};
@@ -38,6 +41,54 @@ use crate::warning::{Warning, WarningCode};
 /// waves of up to 16 times this (its numbers do not depend on where waves
 /// end), so that many threads share each wave evenly.
 pub const WAVE: u64 = 64;
+
+/// Most bytes a run's buffers may take: the fan chart's histograms (about
+/// 8 KB per series-year), each worker's block of a chunk's values and
+/// shocks (about 8 KB per series-year), the correlation's factor (24 bytes
+/// per pair of series) and kept paths (8 bytes per value). A run that needs
+/// more with one worker is refused with [`Error::TooLarge`]; a run that fits
+/// takes as many workers as fit (results do not depend on their number).
+pub const MAX_RUN_BYTES: u64 = 2 << 30;
+
+/// Estimated bytes of a run's buffers: those shared by its workers, and
+/// those of each worker.
+fn run_bytes(
+    series: usize,
+    years: usize,
+    targets: usize,
+    correlated: bool,
+    options: &RunOptions,
+    paths: u64,
+) -> (u64, u64) {
+    let cells = series.saturating_mul(years + 1) as u64;
+    let fan = if options.fan {
+        (cells + series as u64).saturating_mul(FAN_HISTOGRAM_BYTES as u64)
+    } else {
+        0
+    };
+    // Per-chunk sums held until a wave ends: up to 2^20 of them (8 MB), or
+    // WAVE chunks' when one chunk's exceed that.
+    let len = cells + series as u64 + targets as u64 + 2;
+    let floats = (8u64 << 20).max(len.saturating_mul(8 * WAVE));
+    // The matrix, its factor and the factor's panels.
+    let correlation = if correlated {
+        (series as u64).pow(2).saturating_mul(24)
+    } else {
+        0
+    };
+    let block = cells.saturating_mul(8 * CHUNK as u64);
+    let kept = if options.keep_paths {
+        paths.div_ceil(CHUNK as u64).saturating_mul(block)
+    } else {
+        0
+    };
+    let shared = fan
+        .saturating_add(floats)
+        .saturating_add(correlation)
+        .saturating_add(kept);
+    let worker = scratch_bytes(series, series, years, correlated) as u64;
+    (shared, worker)
+}
 
 /// Settings of a run that are not part of the scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +168,8 @@ pub struct Engine {
     repair: Option<String>,
     /// What is doubtful before a path is drawn (see [`Attainment::warnings`]).
     warnings: Vec<Warning>,
+    /// Most workers whose buffers fit under [`MAX_RUN_BYTES`].
+    max_workers: usize,
 }
 
 /// Per-worker buffers, allocated once per run and worker.
@@ -136,6 +189,46 @@ impl Engine {
         let ids = index.ids().to_vec();
         // Before the sources: their known values take a slot per year.
         check_cells(ids.len(), years)?;
+        let targets = plan.indicators.iter().map(|i| i.targets().count()).sum();
+        let correlated = scenario.correlation.is_some();
+        let (shared, worker) = run_bytes(
+            ids.len(),
+            years,
+            targets,
+            correlated,
+            &options,
+            scenario.paths,
+        );
+        let needed = shared.saturating_add(worker);
+        if needed > MAX_RUN_BYTES {
+            let mut hint = String::from("simulate fewer indicators or plan years");
+            if correlated {
+                hint.push_str(
+                    ", or correlate fewer series (the correlation holds a matrix of every pair)",
+                );
+            }
+            if options.keep_paths {
+                hint.push_str(", or keep fewer paths");
+            }
+            return Err(Error::TooLarge {
+                what: format!(
+                    "the simulation of {} series over {years} plan years{}{}",
+                    ids.len(),
+                    if correlated { ", correlated" } else { "" },
+                    if options.keep_paths {
+                        format!(", keeping {} paths", scenario.paths)
+                    } else {
+                        String::new()
+                    }
+                ),
+                needed,
+                limit: MAX_RUN_BYTES,
+                hint,
+            });
+        }
+        let max_workers = usize::try_from((MAX_RUN_BYTES - shared) / worker.max(1))
+            .unwrap_or(usize::MAX)
+            .max(1);
         let sources = plan_sources(plan, &index, scenario, options.conditioning.as_ref())?;
         let (sim, repair) = PathSimulator::new(scenario, plan.base_year, years, ids, sources)?;
         let slots = plan_slots(plan, &index, &sim)?;
@@ -173,6 +266,7 @@ impl Engine {
             judge,
             repair,
             warnings,
+            max_workers,
         })
     }
 
@@ -194,11 +288,11 @@ impl Engine {
         }
     }
 
-    /// Simulates chunk `c` and judges it into `acc`.
-    fn chunk(&self, c: u64, size: usize, sc: &mut Scratch, acc: &mut Acc) {
+    /// Simulates chunk `c` and judges it into `acc` and `fan`.
+    fn chunk(&self, c: u64, size: usize, sc: &mut Scratch, acc: &mut Acc, fan: &Fan) {
         self.sim.simulate_chunk(c, size, &mut sc.paths);
         self.judge
-            .tally(c, size, &sc.paths.block, &mut sc.judge, acc);
+            .tally(c, size, &sc.paths.block, &mut sc.judge, acc, fan);
     }
 
     /// Runs the simulation.
@@ -234,24 +328,29 @@ impl Engine {
         // Chunk 0 runs first, alone: it fixes the histogram ranges.
         let mut scratch = self.scratch();
         self.sim.simulate_chunk(0, size(0), &mut scratch.paths);
-        let templates = self.judge.templates(&scratch.paths.block, size(0));
-        let mut total = Acc::new(&self.judge, &templates);
+        let fan = self.judge.fan_histograms(&scratch.paths.block, size(0));
+        let mut total = Acc::new(&self.judge);
         let mut sums = Sums::new(&self.judge);
-        let mut first = Acc::new(&self.judge, &templates);
+        let mut first = Acc::new(&self.judge);
         self.judge.tally(
             0,
             size(0),
             &scratch.paths.block,
             &mut scratch.judge,
             &mut first,
+            &fan,
         );
         first.fold_into(&mut total, &mut sums);
         if let Some(m) = monitor {
             m.advance(total.paths);
         }
         // One scratch per worker, kept across waves: no allocation per wave.
-        let workers = rayon::current_num_threads().max(1) as u64;
-        let mut scratches: Vec<Scratch> = (0..workers).map(|_| self.scratch()).collect();
+        // The first chunk's is the first worker's; a wide plan takes fewer
+        // workers than threads, so that their blocks fit.
+        let workers = rayon::current_num_threads().clamp(1, self.max_workers) as u64;
+        let mut scratches: Vec<Scratch> = std::iter::once(scratch)
+            .chain((1..workers).map(|_| self.scratch()))
+            .collect();
         // A run to a standard error checks it every WAVE chunks, whatever the
         // thread count. A run of fixed size, whose numbers do not depend on
         // where waves end, takes up to 16 times as many per wave, so that 16
@@ -280,7 +379,7 @@ impl Engine {
             let wave = scratches
                 .par_iter_mut()
                 .map(|scratch| {
-                    let mut acc = Acc::new(&self.judge, &templates);
+                    let mut acc = Acc::new(&self.judge);
                     loop {
                         // A stop ends the wave at the next chunk, not its
                         // end: a wave of slow paths would take seconds.
@@ -291,12 +390,12 @@ impl Engine {
                         if c >= end {
                             break;
                         }
-                        self.chunk(c, size(c), scratch, &mut acc);
+                        self.chunk(c, size(c), scratch, &mut acc, &fan);
                     }
                     acc
                 })
                 .reduce(
-                    || Acc::new(&self.judge, &templates),
+                    || Acc::new(&self.judge),
                     |mut a, b| {
                         a.merge(b);
                         a
@@ -310,7 +409,8 @@ impl Engine {
             wave.fold_into(&mut total, &mut sums);
             next = end;
         }
-        Ok(self.report(total, sums))
+        drop(scratches);
+        Ok(self.report(total, sums, fan))
     }
 
     /// Largest standard error over the target probabilities and joints.
@@ -341,7 +441,8 @@ impl Engine {
         (p, se)
     }
 
-    fn report(&self, mut acc: Acc, sums: Sums) -> Attainment {
+    fn report(&self, mut acc: Acc, sums: Sums, fan: Fan) -> Attainment {
+        let (fan_hist, growth_hist) = fan.into_inner();
         let mut kept = std::mem::take(&mut acc.kept);
         kept.sort_by_key(|(c, _)| *c);
         let n = acc.paths;
@@ -386,7 +487,7 @@ impl Engine {
                 }
                 let years = (0..=self.sim.years())
                     .map(|t| {
-                        let h = &acc.fan[layout.fan_sum(s, t)];
+                        let h = &fan_hist[layout.fan_sum(s, t)];
                         YearBand {
                             year: self.base_year + t as i32,
                             mean: sums.floats[layout.fan_sum(s, t)] / n as f64,
@@ -399,7 +500,7 @@ impl Engine {
                     years,
                     growth_mean_pct: 100.0 * sums.floats[layout.growth(s)] / n as f64,
                     growth_quantiles_pct: FAN_LEVELS
-                        .map(|q| 100.0 * acc.growth[s].quantile(q).unwrap_or(f64::NAN)),
+                        .map(|q| 100.0 * growth_hist[s].quantile(q).unwrap_or(f64::NAN)),
                 });
             }
         }

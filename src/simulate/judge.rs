@@ -4,7 +4,11 @@
 //!
 //! Integer tallies merge in any order; floating-point sums are kept per
 //! chunk and added in chunk order, so the totals do not depend on which
-//! thread judged which chunk.
+//! thread judged which chunk. The fan chart's histograms (integer counts)
+//! exist once per run, shared by the workers, each behind its own lock: a
+//! copy per worker would multiply the largest part of a wide plan's memory.
+
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::plan::path_block::PathBlock;
@@ -91,11 +95,29 @@ pub(crate) struct Judge {
     pub(crate) layout: FloatLayout,
 }
 
-/// The fixed histogram ranges of a run, from its first chunk.
-pub(crate) struct Templates {
-    fan: Vec<Histogram>,
-    growth: Vec<Histogram>,
+/// The fan chart's histograms of a run (one per series-year, and one of
+/// realised growth per series), ranges fixed by its first chunk, shared by
+/// every worker.
+pub(crate) struct Fan {
+    pub(crate) fan: Vec<Mutex<Histogram>>,
+    pub(crate) growth: Vec<Mutex<Histogram>>,
 }
+
+impl Fan {
+    /// The counts, once every worker is done.
+    pub(crate) fn into_inner(self) -> (Vec<Histogram>, Vec<Histogram>) {
+        let take = |v: Vec<Mutex<Histogram>>| {
+            v.into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+                .collect()
+        };
+        (take(self.fan), take(self.growth))
+    }
+}
+
+/// Bytes of one fan histogram of [`BINS`] bins (its tails aside).
+pub(crate) const FAN_HISTOGRAM_BYTES: usize =
+    BINS * std::mem::size_of::<u64>() + std::mem::size_of::<Mutex<Histogram>>();
 
 /// Per-worker buffers of the judge, allocated once.
 pub(crate) struct JudgeScratch {
@@ -173,10 +195,11 @@ impl Judge {
         }
     }
 
-    /// Histogram ranges from the first `size` paths of `block`.
-    pub(crate) fn templates(&self, block: &PathBlock, size: usize) -> Templates {
+    /// The fan chart's histograms (none without one), their ranges from the
+    /// first `size` paths of `block`.
+    pub(crate) fn fan_histograms(&self, block: &PathBlock, size: usize) -> Fan {
         if !self.fan {
-            return Templates {
+            return Fan {
                 fan: Vec::new(),
                 growth: Vec::new(),
             };
@@ -186,15 +209,19 @@ impl Judge {
         let mut g = vec![0.0; size];
         for s in 0..self.series {
             for t in 0..=self.years {
-                fan.push(Histogram::from_pilot(&block.at(s, t)[..size], BINS));
+                fan.push(Mutex::new(Histogram::from_pilot(
+                    &block.at(s, t)[..size],
+                    BINS,
+                )));
             }
             realised_growth(block, s, self.years, &mut g[..size]);
-            growth.push(Histogram::from_pilot(&g, BINS));
+            growth.push(Mutex::new(Histogram::from_pilot(&g, BINS)));
         }
-        Templates { fan, growth }
+        Fan { fan, growth }
     }
 
-    /// Judges chunk `c`'s `size` paths in `block` and adds them to `acc`.
+    /// Judges chunk `c`'s `size` paths in `block` and adds them to `acc`
+    /// and to the fan chart's histograms `hist`.
     pub(crate) fn tally(
         &self,
         c: u64,
@@ -202,6 +229,7 @@ impl Judge {
         block: &PathBlock,
         sc: &mut JudgeScratch,
         acc: &mut Acc,
+        hist: &Fan,
     ) {
         let measure = &mut sc.measure[..size];
         let met = &mut sc.met[..size];
@@ -230,16 +258,25 @@ impl Judge {
         acc.add_chunk(chunk_hits, size as u64, met_total);
         if self.fan {
             let g = &mut sc.growth[..size];
-            for s in 0..self.series {
+            // Workers start at different series, so that they seldom wait
+            // for the same histogram; counts add in any order.
+            let first = (c as usize).wrapping_mul(97) % self.series.max(1);
+            for s in (first..self.series).chain(0..first) {
                 for t in 0..=self.years {
                     let v = block.at(s, t);
                     let at = self.layout.fan_sum(s, t);
                     acc.float_data[f0 + at] = kernel::sum(v);
-                    acc.fan[at].add_all(v);
+                    hist.fan[at]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .add_all(v);
                 }
                 realised_growth(block, s, self.years, g);
                 acc.float_data[f0 + self.layout.growth(s)] = kernel::sum(g);
-                acc.growth[s].add_all(g);
+                hist.growth[s]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add_all(g);
             }
         }
         if self.keep_paths {
@@ -262,8 +299,6 @@ pub(crate) struct Acc {
     pub(crate) hits_n: Vec<u128>,
     pub(crate) n_sq: u128,
     pub(crate) met_total: u64,
-    pub(crate) fan: Vec<Histogram>,
-    pub(crate) growth: Vec<Histogram>,
     /// Per-chunk floats, `float_len` per chunk, in one flat buffer that
     /// grows by doubling (a few allocations a wave, not one a chunk), and
     /// the chunk each block belongs to.
@@ -274,8 +309,8 @@ pub(crate) struct Acc {
 }
 
 impl Acc {
-    /// Empty tallies for `judge`, with the histogram ranges of `t`.
-    pub(crate) fn new(judge: &Judge, t: &Templates) -> Self {
+    /// Empty tallies for `judge`.
+    pub(crate) fn new(judge: &Judge) -> Self {
         let k = judge.probability_slots();
         Acc {
             paths: 0,
@@ -285,8 +320,6 @@ impl Acc {
             hits_n: vec![0; k],
             n_sq: 0,
             met_total: 0,
-            fan: t.fan.iter().map(Histogram::empty_like).collect(),
-            growth: t.growth.iter().map(Histogram::empty_like).collect(),
             float_len: judge.layout.len(),
             float_chunks: Vec::new(),
             float_data: Vec::new(),
@@ -324,12 +357,6 @@ impl Acc {
             self.hits[k] += other.hits[k];
             self.hits_sq[k] += other.hits_sq[k];
             self.hits_n[k] += other.hits_n[k];
-        }
-        for (a, b) in self.fan.iter_mut().zip(&other.fan) {
-            a.merge(b);
-        }
-        for (a, b) in self.growth.iter_mut().zip(&other.growth) {
-            a.merge(b);
         }
         self.float_chunks.extend(&other.float_chunks);
         self.float_data.extend(&other.float_data);

@@ -401,6 +401,19 @@ pub(crate) fn check_cells(series: usize, years: usize) -> Result<()> {
     Ok(())
 }
 
+/// Bytes of one worker's buffers for `series` series, `rows` of them drawn
+/// by a model, over `years` plan years: the chunk's shocks (twice when
+/// correlated) and its block of values.
+pub(crate) fn scratch_bytes(series: usize, rows: usize, years: usize, correlated: bool) -> usize {
+    let z = rows
+        .saturating_mul(row_stride(years.saturating_mul(CHUNK)))
+        .saturating_mul(if correlated { 2 } else { 1 });
+    let block = series
+        .saturating_mul(years.saturating_add(1))
+        .saturating_mul(CHUNK);
+    z.saturating_add(block).saturating_mul(8)
+}
+
 /// Derived series are available only when what they read is: the others
 /// become absent.
 fn mark_absent(sources: &mut [Source]) {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::{
-    Climatology, Config, Metric, PIT_BINS, RELIABILITY_BINS, Row, SERIES_CHUNK, SeriesData,
+    Climatology, Config, Metric, PIT_BINS, RELIABILITY_BINS, Row, SERIES_BATCH, SeriesData,
     check_request, forecast_series, panel_fits, stopped,
 };
 use crate::error::{Error, Result};
@@ -194,10 +194,42 @@ struct Pit {
     missing: usize,
 }
 
+/// What one row adds to a [`Board`]: its method's index, horizon, every
+/// metric's term, target probability and outcome, and PIT bin.
+#[derive(Debug, Clone)]
+struct Scored {
+    method: usize,
+    horizon: usize,
+    terms: [Option<f64>; Metric::ALL.len()],
+    target: Option<(f64, bool)>,
+    pit_bin: Option<usize>,
+}
+
+impl Scored {
+    fn of(method: usize, row: &Row) -> Scored {
+        let target = match (row.p_target, row.met, row.actual) {
+            (Some(p), Some(met), Some(_)) => Some((p, met)),
+            _ => None,
+        };
+        // A CDF is in [0, 1]; rounding may step just outside it.
+        let pit_bin = row
+            .pit
+            .filter(|p| !p.is_nan())
+            .map(|p| ((p.clamp(0.0, 1.0) * PIT_BINS as f64) as usize).min(PIT_BINS - 1));
+        Scored {
+            method,
+            horizon: row.horizon,
+            terms: Metric::ALL.map(|m| row.term(m)),
+            target,
+            pit_bin,
+        }
+    }
+}
+
 /// Running sums of a leaderboard: one cell per method, horizon slot
 /// (`0..H` for horizons `1..=H`, `H` for all) and metric, and one reliability
 /// table and PIT histogram per method and horizon slot. Dense, so adding a
-/// row does no lookup; the PIT counts are integers, so they merge exactly.
+/// row does no lookup.
 #[derive(Debug, Clone)]
 struct Board {
     methods: Vec<String>,
@@ -220,12 +252,19 @@ impl Board {
     }
 
     fn add(&mut self, mi: usize, row: &Row) {
+        self.add_scored(&Scored::of(mi, row));
+    }
+
+    /// Adds a row's terms, computed beforehand (in parallel, by
+    /// [`evaluate`]): only the sums are left to do in order.
+    fn add_scored(&mut self, row: &Scored) {
+        let mi = row.method;
         let all = mi * (self.horizons + 1) + self.horizons;
         let one = (1..=self.horizons)
             .contains(&row.horizon)
             .then(|| mi * (self.horizons + 1) + row.horizon - 1);
         for metric in Metric::ALL {
-            let term = row.term(metric);
+            let term = row.terms[metric.index()];
             for slot in [Some(all), one].into_iter().flatten() {
                 let c = &mut self.cells[slot * Metric::ALL.len() + metric.index()];
                 match term {
@@ -237,7 +276,7 @@ impl Board {
                 }
             }
         }
-        if let (Some(p), Some(met), Some(_)) = (row.p_target, row.met, row.actual) {
+        if let Some((p, met)) = row.target {
             let k = ((p * RELIABILITY_BINS as f64) as usize).min(RELIABILITY_BINS - 1);
             for slot in [Some(all), one].into_iter().flatten() {
                 let b = &mut self.bins[slot][k];
@@ -246,39 +285,12 @@ impl Board {
                 b.met += if met { 1.0 } else { 0.0 };
             }
         }
-        // A CDF is in [0, 1]; rounding may step just outside it.
-        let bin = row
-            .pit
-            .filter(|p| !p.is_nan())
-            .map(|p| ((p.clamp(0.0, 1.0) * PIT_BINS as f64) as usize).min(PIT_BINS - 1));
         for slot in [Some(all), one].into_iter().flatten() {
             let pit = &mut self.pits[slot];
-            match bin {
+            match row.pit_bin {
                 Some(k) => pit.counts[k] += 1,
                 None => pit.missing += 1,
             }
-        }
-    }
-
-    /// Adds `other`'s sums (same methods and horizons) after this board's.
-    fn merge(&mut self, other: &Board) {
-        for (a, b) in self.cells.iter_mut().zip(&other.cells) {
-            a.sum += b.sum;
-            a.count += b.count;
-            a.missing += b.missing;
-        }
-        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
-            for (x, y) in a.iter_mut().zip(b) {
-                x.count += y.count;
-                x.p += y.p;
-                x.met += y.met;
-            }
-        }
-        for (a, b) in self.pits.iter_mut().zip(&other.pits) {
-            for (x, y) in a.counts.iter_mut().zip(&b.counts) {
-                *x += y;
-            }
-            a.missing += b.missing;
         }
     }
 
@@ -445,7 +457,11 @@ pub fn pit_histograms(rows: &[Row]) -> Vec<PitHistogram> {
 /// Backtests every method on every series like [`backtest`](super::backtest) but keeps only
 /// the sums the leaderboard and the calibration need, so memory does not grow
 /// with the number of series (the climatology grows with the years and
-/// horizons only). Errors as [`backtest`](super::backtest) does.
+/// horizons only; a panel method's fit, such as `calibrated`'s, holds a few
+/// numbers per origin). The sums are those of [`leaderboard`],
+/// [`target_calibration`] and [`pit_histograms`] on
+/// [`backtest`](super::backtest)'s rows, bit for bit: rows are added in the
+/// same order. Errors as [`backtest`](super::backtest) does.
 pub fn evaluate(
     methods: &[Box<dyn Method>],
     series: &[SeriesData],
@@ -453,6 +469,10 @@ pub fn evaluate(
 ) -> Result<Summary> {
     evaluate_with(methods, series, config, None)
 }
+
+/// A batch's rows, scored: per series, each row's terms, with its problem
+/// if any.
+type BatchRows = Vec<Vec<(Scored, Option<String>)>>;
 
 /// [`evaluate`] watched by a [`Monitor`], as [`backtest_with`](super::backtest_with) is.
 pub fn evaluate_with(
@@ -465,46 +485,66 @@ pub fn evaluate_with(
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
     let panel = panel_fits(methods, series, &config);
     let climate = Climatology::new(series, &config);
-    let parts: Vec<(Board, Vec<Problem>)> = series
-        .par_chunks(SERIES_CHUNK)
-        .enumerate()
-        .map(|(ci, chunk)| {
-            let mut board = Board::new(names.clone(), config.horizons);
-            let mut problems: Vec<Problem> = Vec::new();
-            for (k, s) in chunk.iter().enumerate() {
+    let forecast_batch = |start: usize, batch: &[SeriesData]| -> BatchRows {
+        batch
+            .par_iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let mut rows = Vec::new();
                 if monitor.is_some_and(Monitor::cancelled) {
-                    break;
+                    return rows;
                 }
-                let start = problems.len();
-                let si = ci * SERIES_CHUNK + k;
-                forecast_series(methods, &panel, &climate, si, s, &config, |mi, row| {
-                    if let Some(why) = &row.problem {
-                        match problems[start..].iter_mut().find(|p| p.method == names[mi]) {
-                            Some(p) => p.rows += 1,
-                            None => problems.push(Problem {
-                                method: names[mi].clone(),
-                                series: s.id.clone(),
-                                rows: 1,
-                                first: why.clone(),
-                            }),
-                        }
-                    }
-                    board.add(mi, &row);
+                forecast_series(methods, &panel, &climate, start + k, s, &config, |mi, r| {
+                    rows.push((Scored::of(mi, &r), r.problem));
                 });
                 if let Some(m) = monitor {
                     m.advance(1);
                 }
+                rows
+            })
+            .collect()
+    };
+    let mut board = Board::new(names.clone(), config.horizons);
+    let mut problems: Vec<Problem> = Vec::new();
+    // Rows are added in series order, so the sums are the rows' own; one
+    // batch is added while the next is forecast.
+    let mut add_batch = |start: usize, rows: BatchRows| {
+        for (s, rows) in series[start..].iter().zip(rows) {
+            let first = problems.len();
+            for (row, problem) in rows {
+                let mi = row.method;
+                if let Some(why) = problem {
+                    match problems[first..].iter_mut().find(|p| p.method == names[mi]) {
+                        Some(p) => p.rows += 1,
+                        None => problems.push(Problem {
+                            method: names[mi].clone(),
+                            series: s.id.clone(),
+                            rows: 1,
+                            first: why,
+                        }),
+                    }
+                }
+                board.add_scored(&row);
             }
-            (board, problems)
-        })
-        .collect();
-    stopped(monitor)?;
-    let mut board = Board::new(names, config.horizons);
-    let mut problems = Vec::new();
-    for (b, p) in parts {
-        board.merge(&b);
-        problems.extend(p);
+        }
+    };
+    let mut pending: Option<(usize, BatchRows)> = None;
+    for (bi, batch) in series.chunks(SERIES_BATCH).enumerate() {
+        let start = bi * SERIES_BATCH;
+        let (next, ()) = rayon::join(
+            || forecast_batch(start, batch),
+            || {
+                if let Some((s, rows)) = pending.take() {
+                    add_batch(s, rows);
+                }
+            },
+        );
+        pending = Some((start, next));
     }
+    if let Some((s, rows)) = pending.take() {
+        add_batch(s, rows);
+    }
+    stopped(monitor)?;
     Ok(Summary {
         scores: board.scores(),
         calibration: board.calibration(),

@@ -5,8 +5,8 @@
 
 use attain::calibration::ModelChoice;
 use attain::forecast::backtest::{
-    Config, Metric, PitHistogram, Row, Score, SeriesData, TargetCalibration, backtest_with,
-    leaderboard, pit_histograms, target_calibration, write_pit_csv,
+    Config, Metric, PitHistogram, Score, SeriesData, TargetCalibration, evaluate_with,
+    write_pit_csv,
 };
 use attain::forecast::history::{Gaps, yearly_series};
 use attain::forecast::{Method, MethodKind, PlanPath, Simulated};
@@ -48,7 +48,16 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
         }
         _ => e.in_file(&a.data).into(),
     })?;
-    let mut series: Vec<SeriesData> = yearly.iter().map(|y| y.data.clone()).collect();
+    drop(actuals);
+    let filled_years = json!(
+        yearly
+            .iter()
+            .filter(|y| !y.filled.is_empty())
+            .map(|y| json!({"id": y.data.id, "years": y.filled}))
+            .collect::<Vec<_>>()
+    );
+    // Moved, not copied: the data are held once.
+    let mut series: Vec<SeriesData> = yearly.into_iter().map(|y| y.data).collect();
     if let Some(g) = a.target_growth
         && !(g.is_finite() && g > -100.0)
     {
@@ -71,33 +80,25 @@ pub fn run(a: &BacktestArgs) -> Result<(), CliError> {
         "series",
         a.quiet,
     );
-    let rows = backtest_with(&methods, &series, &config, Some(&monitor));
+    // Streamed: the sums of every forecast, not the forecasts, so memory
+    // does not grow with the number of series beyond the data's own.
+    let summary = evaluate_with(&methods, &series, &config, Some(&monitor));
     drop(bar);
-    let rows = rows?;
+    let summary = summary?;
     check_interrupt()?;
-    let board = leaderboard(&rows);
-    let calibration = target_calibration(&rows);
-    let pit = pit_histograms(&rows);
     let report = Report {
-        board: &board,
-        calibration: &calibration,
-        pit: &pit,
+        board: &summary.scores,
+        calibration: &summary.calibration,
+        pit: &summary.pit,
     };
-    let mut out = output(a, &series, &rows, &report, metric)?;
-    out.json.insert(
-        "filled_years".into(),
-        json!(
-            yearly
-                .iter()
-                .filter(|y| !y.filled.is_empty())
-                .map(|y| json!({"id": y.data.id, "years": y.filled}))
-                .collect::<Vec<_>>()
-        ),
-    );
+    let problems: usize = summary.problems.iter().map(|p| p.rows).sum();
+    let mut out = output(a, &series, problems, &report, metric)?;
+    out.json.insert("filled_years".into(), filled_years);
     emit(&out, &a.output)?;
+    let pit = &summary.pit;
     if let Some(path) = &a.pit_csv {
         let mut buf = Vec::new();
-        write_pit_csv(&pit, &mut buf).map_err(|e| CliError::Failure(e.to_string()))?;
+        write_pit_csv(pit, &mut buf).map_err(|e| CliError::Failure(e.to_string()))?;
         write_file(path, &String::from_utf8_lossy(&buf))?;
     }
     if let Some(dir) = &a.chart {
@@ -353,7 +354,7 @@ fn method_names(board: &[Score]) -> Vec<&str> {
 fn output(
     a: &BacktestArgs,
     series: &[SeriesData],
-    rows: &[Row],
+    problems: usize,
     report: &Report,
     rank_by: RankBy,
 ) -> Result<Output, CliError> {
@@ -376,10 +377,7 @@ fn output(
     json.insert("leaderboard".into(), to_value(&report.board)?);
     json.insert("calibration".into(), to_value(&report.calibration)?);
     json.insert("pit".into(), to_value(&report.pit)?);
-    json.insert(
-        "problems".into(),
-        json!(rows.iter().filter(|r| r.problem.is_some()).count()),
-    );
+    json.insert("problems".into(), json!(problems));
     Ok(Output::new(
         table(report, rank_by, a.horizon),
         Vec::new(),

@@ -221,7 +221,8 @@ pub fn simulate_with_bar(
 pub fn in_input_file(e: attain::Error, plan_file: &Path, scenario: &Scenario) -> attain::Error {
     match (&e, &scenario.source) {
         (attain::Error::Cancelled { .. } | attain::Error::File { .. }, _) => e,
-        (attain::Error::Plan { .. }, _) | (_, Source::PlanOnly) => e.in_file(plan_file),
+        (attain::Error::Plan { .. } | attain::Error::TooLarge { .. }, _)
+        | (_, Source::PlanOnly) => e.in_file(plan_file),
         (_, Source::Scenario { file } | Source::History { file, .. }) => e.in_file(file),
     }
 }
