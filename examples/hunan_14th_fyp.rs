@@ -58,7 +58,9 @@ fn row<'a>(ind: &'a Indicator, check: &'a RowCheck, sim: &Attainment) -> Row<'a>
         Target::Cumulative { total, .. } => Some(*total),
         // Printed or the sum of the components' targets.
         Target::Aggregate { .. } => check.threshold,
-        Target::Multiple { factor, .. } => ind.base.map(|b| b * factor),
+        Target::Multiple {
+            factor, of_value, ..
+        } => of_value.or(ind.base).map(|b| b * factor),
         // Met at the low end.
         Target::Range { low, .. } => Some(*low),
         // A growth row has no level; a milestone path no single threshold.

@@ -438,6 +438,28 @@ base = 100
         message: "plan.toml: indicator \"trade\": target must be > 0, got -5",
     },
     Case {
+        name: "a growth target on a zero base",
+        files: &[P],
+        args: &["check", "{dir}/plan.toml"],
+        code: 2,
+        plan_edit: Some((
+            "base = 10\nstated_growth = \"4\"\ntarget = { kind = \"level\", value = 12 }",
+            "base = 0\ntarget = { kind = \"growth\", pct = 4 }",
+        )),
+        message: "plan.toml: indicator \"fdi\": base must be > 0 for a growth target (a growth or multiple of zero is undefined; a count from nothing takes a level or cumulative target), got 0",
+    },
+    Case {
+        name: "a multiple of a reference year without its value",
+        files: &[P],
+        args: &["check", "{dir}/plan.toml"],
+        code: 2,
+        plan_edit: Some((
+            "target = { kind = \"level\", value = 12 }",
+            "target = { kind = \"multiple\", factor = 2, of_year = 2015 }",
+        )),
+        message: "plan.toml: indicator \"fdi\": target.of_value is required with of_year (the level the factor multiplies)",
+    },
+    Case {
         name: "a horizon of 2^31 years",
         files: &[P],
         args: &["simulate", "{dir}/plan.toml"],

@@ -543,6 +543,8 @@ fn every_target_kind_against_its_closed_form() {
             Target::Multiple {
                 factor: 1.4,
                 direction: Direction::AtLeast,
+                of_year: None,
+                of_value: None,
             },
             false,
         ),
@@ -561,6 +563,8 @@ fn every_target_kind_against_its_closed_form() {
             Target::Multiple {
                 factor: 1.3,
                 direction: Direction::AtMost,
+                of_year: None,
+                of_value: None,
             },
             false,
         ),

@@ -286,7 +286,9 @@ fn a_national_table_with_brackets_bounds_and_relative_growth() {
         t("line_7"),
         Target::Multiple {
             factor: 0.82,
-            direction: Direction::AtMost
+            direction: Direction::AtMost,
+            of_year: None,
+            of_value: None,
         }
     );
     assert_eq!(p.indicator("line_2").unwrap().category, "经济发展");

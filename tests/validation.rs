@@ -135,25 +135,32 @@ fn non_positive_or_non_finite_base() {
         &level("-3.0"),
         "x",
         "base",
-        "must be > 0 for a level target, got -3",
+        "must be >= 0 for a level target, got -3",
     );
+    // A zero base is a count from nothing: a level of it is fine, a growth
+    // of it is not.
+    assert!(Plan::from_toml_str(&level("0.0")).is_ok());
     expect_indicator_error(
-        &level("0.0"),
+        &plan(&[indicator(
+            "x",
+            "base = 0.0\ntarget = { kind = \"growth\", pct = 5.0 }",
+        )]),
         "x",
         "base",
-        "must be > 0 for a level target, got 0",
+        "must be > 0 for a growth target (a growth or multiple of zero is undefined; \
+         a count from nothing takes a level or cumulative target), got 0",
     );
     expect_indicator_error(
         &level("nan"),
         "x",
         "base",
-        "must be > 0 for a level target, got NaN",
+        "must be >= 0 for a level target, got NaN",
     );
     expect_indicator_error(
         &level("inf"),
         "x",
         "base",
-        "must be > 0 for a level target, got inf",
+        "must be >= 0 for a level target, got inf",
     );
     // Auxiliary series need a positive base too.
     let text = plan(&[indicator("x", LEVEL), series("gdp", "-1.5")]);
@@ -523,7 +530,7 @@ fn loading_a_bad_file_names_the_file_and_loads_nothing() {
     assert_eq!(p, &path);
     assert_eq!(
         message,
-        "indicator \"c\": base must be > 0 for a level target, got -3"
+        "indicator \"c\": base must be >= 0 for a level target, got -3"
     );
     // The content's error is the file error's source, whole.
     let inner = source.downcast_ref::<Error>().expect("the plan's error");
@@ -532,13 +539,13 @@ fn loading_a_bad_file_names_the_file_and_loads_nothing() {
         e.problem(),
         Some(&attain::Problem::OutOfRange {
             got: (-3.0).into(),
-            need: "> 0 for a level target".into()
+            need: ">= 0 for a level target".into()
         })
     );
     assert_eq!(
         e.to_string(),
         format!(
-            "{}: indicator \"c\": base must be > 0 for a level target, got -3",
+            "{}: indicator \"c\": base must be >= 0 for a level target, got -3",
             path.display()
         )
     );
@@ -607,7 +614,7 @@ fn problems_are_typed_values() {
     match e.problem() {
         Some(Problem::NotFinite { got, need }) => {
             assert!(got.as_f64().is_nan());
-            assert_eq!(need, "> 0 for a level target");
+            assert_eq!(need, ">= 0 for a level target");
         }
         other => panic!("{other:?}"),
     }
@@ -620,7 +627,7 @@ fn problems_are_typed_values() {
         e.problem(),
         Some(&Problem::OutOfRange {
             got: Value::Real(-3.0),
-            need: "> 0 for a level target".into()
+            need: ">= 0 for a level target".into()
         })
     );
     // An error equals its clone, NaN and all.

@@ -84,7 +84,14 @@ fn phrase(ind: &Indicator) -> String {
             .map(|m| format!("{}年{}", m.year, num(m.value)))
             .collect::<Vec<_>>()
             .join("，"),
-        Target::Multiple { factor, direction } => match direction {
+        Target::Multiple {
+            factor,
+            of_year: Some(year),
+            ..
+        } => format!("是{year}年的{}倍", num(*factor)),
+        Target::Multiple {
+            factor, direction, ..
+        } => match direction {
             Direction::AtLeast if *factor == 2.0 => "倍增".into(),
             Direction::AtLeast => format!("{}倍", num(*factor)),
             Direction::AtMost => format!("下降{}%", num(100.0 - 100.0 * factor)),

@@ -786,6 +786,8 @@ fn read_row(
             Target::Multiple {
                 factor: *factor,
                 direction: Direction::AtLeast,
+                of_year: None,
+                of_value: None,
             }
         }
         (Phrase::PointsUp { points }, _) => Target::Level {
@@ -797,6 +799,8 @@ fn read_row(
             Target::Multiple {
                 factor: (100.0 - pct) / 100.0,
                 direction: Direction::AtMost,
+                of_year: None,
+                of_value: None,
             }
         }
         (Phrase::Milestones(points), _) => Target::Milestones {
@@ -939,11 +943,15 @@ fn cumulative(
             Target::Multiple {
                 factor: (100.0 - total) / 100.0,
                 direction: Direction::AtMost,
+                of_year: None,
+                of_value: None,
             }
         } else {
             Target::Multiple {
                 factor: (100.0 + total) / 100.0,
                 direction: Direction::AtLeast,
+                of_year: None,
+                of_value: None,
             }
         });
     }

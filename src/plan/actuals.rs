@@ -104,11 +104,12 @@ impl Actuals {
                     ),
                 ));
             }
-            // Flows (projects a year) may be zero; levels must be positive.
+            // Flows (projects a year) and counts from a zero base (firms
+            // attracted) may be zero; levels must be positive.
             let flow = plan
                 .indicators
                 .get(index)
-                .is_some_and(|i| i.target.is_flow());
+                .is_some_and(|i| i.target.is_flow() || i.base == Some(0.0));
             let ok = o.value.is_finite() && (o.value > 0.0 || (flow && o.value == 0.0));
             if !ok {
                 let need = if flow { ">= 0" } else { "> 0" };

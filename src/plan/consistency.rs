@@ -91,7 +91,8 @@ fn check_row_in(plan: &Plan, index: &SeriesIndex, ind: &Indicator) -> Result<Row
         row.gap_pct = Some(c.gap_pct);
         row.consistent = Some(c.consistent);
     };
-    match (&ind.target, ind.base) {
+    // A zero base (a count from nothing) implies no growth: as without one.
+    match (&ind.target, ind.base.filter(|&b| b > 0.0)) {
         (
             Target::Level { value, .. }
             | Target::Approximately { value, .. }
@@ -165,14 +166,23 @@ fn check_row_in(plan: &Plan, index: &SeriesIndex, ind: &Indicator) -> Result<Row
                 (parts.iter().sum::<f64>() - base).abs() <= slack
             });
         }
-        (Target::Multiple { factor, .. }, Some(base)) => {
-            row.implied_growth_pct = Some(100.0 * (factor.powf(1.0 / years) - 1.0));
+        (
+            Target::Multiple {
+                factor, of_value, ..
+            },
+            Some(base),
+        ) => {
+            // A multiple is a level target of base (or the reference year's
+            // level) x factor.
+            let level = factor * of_value.unwrap_or(base);
+            row.implied_growth_pct = Some(match of_value {
+                None => 100.0 * (factor.powf(1.0 / years) - 1.0),
+                Some(_) => 100.0 * growth::implied_growth(base, level, years).map_err(named)?,
+            });
             if let Some(s) = stated {
-                // A multiple is a level target of base * factor.
                 fill(
                     &mut row,
-                    growth::check_level(base, base * factor, years, s.pct, s.band_pct())
-                        .map_err(named)?,
+                    growth::check_level(base, level, years, s.pct, s.band_pct()).map_err(named)?,
                 );
             }
         }

@@ -188,13 +188,39 @@ impl Indicator {
     pub(crate) fn validate_in(&self, index: &SeriesIndex) -> Result<()> {
         let id = self.id.as_str();
         if let Some(base) = self.base
-            && !(base.is_finite() && base > 0.0)
+            && !(base.is_finite() && base >= 0.0)
         {
             return Err(Error::indicator(
                 id,
                 "base",
-                Problem::out_of_range(base, format!("> 0 for a {} target", self.target.kind())),
+                Problem::out_of_range(base, format!(">= 0 for a {} target", self.target.kind())),
             ));
+        }
+        // A zero base is a count that starts from nothing (new projects,
+        // firms attracted): a level, range, total or yearly floor is
+        // meaningful, a growth or a multiple of it is not.
+        if self.base == Some(0.0) {
+            for t in self.targets() {
+                if matches!(
+                    t,
+                    Target::Growth { .. }
+                        | Target::RelativeGrowth { .. }
+                        | Target::Multiple { of_value: None, .. }
+                ) {
+                    return Err(Error::indicator(
+                        id,
+                        "base",
+                        Problem::out_of_range(
+                            0.0,
+                            format!(
+                                "> 0 for a {} target (a growth or multiple of zero is undefined; \
+                                 a count from nothing takes a level or cumulative target)",
+                                t.kind()
+                            ),
+                        ),
+                    ));
+                }
+            }
         }
         // A row whose own target is a ratio of itself has no parts to be
         // computed from and no model of its own: it would run unsimulated.

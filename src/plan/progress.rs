@@ -94,7 +94,9 @@ fn on_track(progress_share: f64, elapsed_share: f64) -> bool {
 ///
 /// Errors when `target_year <= base_year`, when `year` is outside
 /// `[base_year, target_year]`, when `base`, `target` or `actual` is not finite
-/// and > 0 (the logs need them positive), and when `target == base`: with no
+/// and > 0 (the logs need them positive; a zero `base`, a count from
+/// nothing, is measured linearly instead, `actual / target`), and when
+/// `target == base`: with no
 /// distance to cover the share covered is undefined (0/0), so it is refused
 /// rather than given an arbitrary value.
 pub fn progress(
@@ -106,6 +108,9 @@ pub fn progress(
     year: i32,
 ) -> Result<Progress> {
     let (elapsed_share, years_left) = period(base_year, target_year, year)?;
+    if base == 0.0 {
+        return progress_from_zero(target, actual, elapsed_share, years_left, year);
+    }
     positive("base", base)?;
     positive("target", target)?;
     positive("actual", actual)?;
@@ -132,6 +137,45 @@ pub fn progress(
         year,
         years_left,
         completion: completion("actual", actual, target)?,
+        elapsed_share,
+        progress_share,
+        on_track: on_track(progress_share, elapsed_share),
+        required_growth,
+    })
+}
+
+/// [`progress`] of a count from a zero base (firms attracted, from none):
+/// no log distance exists, so the share covered is linear, `actual /
+/// target`, and the growth still required starts from a positive actual
+/// only (none from zero).
+fn progress_from_zero(
+    target: f64,
+    actual: f64,
+    elapsed_share: f64,
+    years_left: u32,
+    year: i32,
+) -> Result<Progress> {
+    positive("target", target)?;
+    if !(actual.is_finite() && actual >= 0.0) {
+        return Err(Error::parameter(
+            "actual",
+            Problem::out_of_range(actual, "finite and >= 0 for a count from a zero base"),
+        ));
+    }
+    let progress_share = actual / target;
+    let required_growth = if years_left == 0 || actual == 0.0 {
+        None
+    } else {
+        Some(growth::required_growth(
+            actual,
+            target,
+            f64::from(years_left),
+        )?)
+    };
+    Ok(Progress {
+        year,
+        years_left,
+        completion: progress_share,
         elapsed_share,
         progress_share,
         on_track: on_track(progress_share, elapsed_share),

@@ -164,13 +164,21 @@ pub enum Target {
         tolerance_pct: f64,
     },
     /// A multiple of the base level in the target year (倍增: factor 2; a cut by
-    /// half: factor 0.5 at most).
+    /// half: factor 0.5 at most), or of another year's level given with
+    /// `of_year` and `of_value` (是挂牌前的6.52倍: 6.52 times the level of the
+    /// year before listing).
     Multiple {
-        /// Factor applied to the base.
+        /// Factor applied to the base (or to `of_value`).
         factor: f64,
         /// At least (default) or at most.
         #[serde(default, skip_serializing_if = "Direction::is_at_least")]
         direction: Direction,
+        /// The reference year, where it is not the base year; with `of_value`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of_year: Option<i32>,
+        /// The level in `of_year` the factor multiplies; with `of_year`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of_value: Option<f64>,
     },
     /// A range in the target year ("引进5-10家"): met at `low`, the stretch at
     /// `high`. Its rule is the level at least `low`; P(>= `high`) is a second
@@ -227,7 +235,7 @@ impl Target {
 
     /// Whether meeting this target depends on the indicator's own base level.
     pub fn needs_base(&self) -> bool {
-        matches!(self, Target::Multiple { .. })
+        matches!(self, Target::Multiple { of_value: None, .. })
     }
 
     /// Whether the target counts a yearly flow (projects a year), whose values
@@ -278,7 +286,9 @@ impl Target {
             | Target::EveryYear { value, .. } => Some(*value),
             Target::Cumulative { total, .. } => Some(*total),
             Target::Aggregate { value, .. } => value.or(threshold),
-            Target::Multiple { factor, .. } => base.map(|b| b * factor),
+            Target::Multiple {
+                factor, of_value, ..
+            } => of_value.or(base).map(|b| b * factor),
             Target::Growth { pct } => Some(*pct),
             Target::Milestones { points, .. } => points.last().map(|m| m.value),
             Target::Range { low, .. } => Some(*low),
@@ -374,7 +384,12 @@ impl Target {
                 };
                 Some((v, *direction))
             }
-            Target::Multiple { factor, direction } => Some((factor * base?, *direction)),
+            Target::Multiple {
+                factor,
+                direction,
+                of_value,
+                ..
+            } => Some((factor * of_value.or(base)?, *direction)),
             Target::Growth { pct } => {
                 let n = index.horizon().ok()? as f64;
                 let v = growth::project(base?, pct / 100.0, n).ok()?;
@@ -400,6 +415,11 @@ impl Target {
             Target::Cumulative { total, .. } => {
                 growth::cumulative_implied_growth(base?, *total, u32::try_from(years).ok()?).ok()?
             }
+            Target::Multiple {
+                factor,
+                of_value: Some(of),
+                ..
+            } => growth::implied_growth(base?, factor * of, n).ok()?,
             Target::Multiple { factor, .. } => factor.powf(1.0 / n) - 1.0,
             Target::Ratio { .. }
             | Target::Aggregate { .. }
@@ -573,13 +593,56 @@ impl Target {
                 }
                 Ok(())
             }
-            Target::Multiple { factor, .. } => {
+            Target::Multiple {
+                factor,
+                of_year,
+                of_value,
+                ..
+            } => {
                 if !(factor.is_finite() && *factor > 0.0) {
                     return Err(Error::indicator(
                         id,
                         "target.factor",
                         Problem::out_of_range(factor, "> 0"),
                     ));
+                }
+                match (of_year, of_value) {
+                    (None, None) => {}
+                    (Some(_), None) => {
+                        return Err(Error::indicator(
+                            id,
+                            "target.of_value",
+                            "is required with of_year (the level the factor multiplies)",
+                        ));
+                    }
+                    (None, Some(_)) => {
+                        return Err(Error::indicator(
+                            id,
+                            "target.of_year",
+                            "is required with of_value (the year whose level it is)",
+                        ));
+                    }
+                    (Some(year), Some(value)) => {
+                        if !(value.is_finite() && *value > 0.0) {
+                            return Err(Error::indicator(
+                                id,
+                                "target.of_value",
+                                Problem::out_of_range(value, "> 0"),
+                            ));
+                        }
+                        let target_year = i64::from(index.base_year())
+                            + i64::try_from(index.horizon()?).unwrap_or(i64::MAX);
+                        if i64::from(*year) >= target_year {
+                            return Err(Error::indicator(
+                                id,
+                                "target.of_year",
+                                Problem::out_of_range(
+                                    year,
+                                    format!("before the target year {target_year}"),
+                                ),
+                            ));
+                        }
+                    }
                 }
                 Ok(())
             }
@@ -729,7 +792,23 @@ impl Target {
                 *tolerance_pct,
                 Direction::AtMost,
             ),
-            Target::Multiple { factor, direction } => (
+            // Of another year's stated level: a level target.
+            Target::Multiple {
+                factor,
+                direction,
+                of_value: Some(of),
+                ..
+            } => (
+                Measure::Level {
+                    series: me,
+                    year: n,
+                },
+                factor * of,
+                *direction,
+            ),
+            Target::Multiple {
+                factor, direction, ..
+            } => (
                 Measure::Multiple {
                     series: me,
                     year: n,

@@ -753,11 +753,12 @@ fn known_values(
     let mut points = Vec::new();
     for (t, v) in values.iter().enumerate().take(last + 1) {
         if let Some(v) = v {
-            if !(v.is_finite() && *v > 0.0) {
+            // Zero is a count (no firms attracted that year); below is not.
+            if !(v.is_finite() && *v >= 0.0) {
                 return Err(Error::indicator(
                     id,
                     &format!("actual {}", base_year as i64 + t as i64),
-                    Problem::out_of_range(v, "> 0 to condition on"),
+                    Problem::out_of_range(v, ">= 0 to condition on"),
                 ));
             }
             points.push((t, *v));
@@ -774,9 +775,15 @@ fn known_values(
     let mut known = vec![0.0; end + 1];
     for pair in points.windows(2) {
         let ((t0, v0), (t1, v1)) = (pair[0], pair[1]);
-        let step = (v1 / v0).ln() / (t1 - t0) as f64;
+        let span = (t1 - t0) as f64;
         for (k, slot) in known[t0..t1].iter_mut().enumerate() {
-            *slot = v0 * (step * k as f64).exp();
+            let k = k as f64;
+            // Geometric between positive values, linear from or to a zero.
+            *slot = if v0 > 0.0 && v1 > 0.0 {
+                v0 * ((v1 / v0).ln() / span * k).exp()
+            } else {
+                v0 + (v1 - v0) * k / span
+            };
         }
     }
     known[end] = points[points.len() - 1].1;

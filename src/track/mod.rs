@@ -1,23 +1,38 @@
 //! In-year tracking: a year's value against its annual target, month by
 //! month (时间过半任务过半).
 //!
-//! As of month `m` of year `Y`, with the year-to-date `C` (a flow) or the
-//! level (a stock) known, the year's value `T` is estimated twice:
+//! As of month `m` of year `Y`, with the year-to-date `C` of a flow known,
+//! what is uncertain is the rest of the year, `R = T - C`. It is estimated
+//! twice:
 //!
-//! - from the **seasonal profile**: `log T = log C - log s`, where `log s`,
-//!   the log share of the year reached by month `m`, has the mean and spread
-//!   it had in past complete years ([`Profile`]);
-//! - from the **trend**: `log T = log T(Y-1) + g`, where `g`, the year's log
-//!   growth, has the mean and spread of past years' growth ([`Trend`]).
+//! - from the **seasonal profile**: `log R = log C + log(R/C)`, where
+//!   `log(R/C)`, the log ratio of what came after month `m` to what came
+//!   before, has the mean and spread it had in past complete years (the
+//!   profile's years);
+//! - from the **trend**: `log R = log R(Y-1) + g`, where `g`, the log growth
+//!   of the same remaining months from one year to the next, has the mean
+//!   and spread it had in past years.
 //!
 //! The two are combined by their precisions (early in the year the profile
 //! says little and the trend most; by October the profile nearly all), and
-//! the year's value is Student-t on the log scale, with the degrees of
-//! freedom of the shorter sample and each variance widened by its mean's own
-//! uncertainty (`1 + 1/n`). P(target met) is that distribution's tail; its
-//! 95% interval is the range of P as the estimated centre moves by its own
-//! 95% interval. Nothing is random: results are closed-form and the same
-//! on every machine.
+//! `log R` is Student-t, with the degrees of freedom of the shorter sample
+//! and each variance widened by its mean's own uncertainty (`1 + 1/n`). The
+//! trend speaks of the remaining months only, not of the whole year, so that
+//! what is already done is never re-estimated: late in the year the
+//! uncertainty shrinks with the part still to come. (Estimating the whole
+//! year from the trend and pooling it with the profile's, as an earlier
+//! version did, counted the known months as uncertain and lost to the simple
+//! rule at month 10.)
+//!
+//! A stock (its year's value is December's level, which may fall below the
+//! level now) and a flow whose past years leave nothing to come after month
+//! `m` are estimated on the whole year instead: `log T = log C - log s` from
+//! the log share `s` reached by month `m` ([`Profile`]) and
+//! `log T = log T(Y-1) + g` from the growth of the year's value ([`Trend`]).
+//!
+//! P(target met) is the predictive distribution's tail; its 95% interval is
+//! the range of P as the estimated centre moves by its own 95% interval.
+//! Nothing is random: results are closed-form and the same on every machine.
 //!
 //! The math knows nothing of files: [`Monthly`] is filled by the loader
 //! ([`crate::plan::in_year`]) and the CLI prints the result.
@@ -124,12 +139,18 @@ pub struct Chance {
     pub high: f64,
 }
 
-/// The predictive distribution of the year's value: `log T` is Student-t.
+/// The predictive distribution of the year's value `T = known + X`, where
+/// the part still to come `X` (the whole year when `known` is 0) has a
+/// Student-t `log X`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Projection {
-    /// Centre of `log T`.
+    /// What is already done and counts as known: the year-to-date of a flow
+    /// under the remaining-months model, 0 where the whole year is estimated.
+    #[serde(default)]
+    pub known: f64,
+    /// Centre of `log X`.
     pub log_mean: f64,
-    /// Scale of `log T` (0: known exactly).
+    /// Scale of `log X` (0: known exactly).
     pub log_scale: f64,
     /// Degrees of freedom (`None`: normal).
     pub df: Option<f64>,
@@ -137,9 +158,9 @@ pub struct Projection {
     pub centre_se: f64,
     /// Weight of the seasonal profile's estimate (1 - that of the trend).
     pub profile_weight: f64,
-    /// The median of T, `exp(log_mean)`, but computed in levels where that
-    /// is exact (December's value; the year-to-date over a stated share), so
-    /// that a projection exactly on the target meets it.
+    /// The median of T, `known + exp(log_mean)`, but computed in levels
+    /// where that is exact (December's value; the year-to-date over a stated
+    /// share), so that a projection exactly on the target meets it.
     pub median: f64,
 }
 
@@ -150,11 +171,19 @@ impl Projection {
     }
 
     fn chance_at(&self, centre: f64, target: f64, direction: Direction) -> f64 {
-        let gap = centre - target.ln();
+        // What is still to come is > 0: a target no more than what is known
+        // is met from below and missed from above.
+        let rest = target - self.known;
+        if self.known > 0.0 && rest <= 0.0 {
+            return match direction {
+                Direction::AtLeast => 1.0,
+                Direction::AtMost => 0.0,
+            };
+        }
         // With no spread the centre is the median itself (moving it by its
         // standard error, 0 too, leaves it).
         let gap = if self.log_scale > 0.0 {
-            gap
+            centre - rest.ln()
         } else {
             self.median - target
         };
@@ -181,7 +210,7 @@ impl Projection {
 
     /// The quantile `q` of T.
     pub fn quantile(&self, q: f64) -> f64 {
-        (self.log_mean + self.log_scale * inverse_cdf(q, self.df)).exp()
+        self.known + (self.log_mean + self.log_scale * inverse_cdf(q, self.df)).exp()
     }
 }
 
@@ -331,8 +360,11 @@ pub fn track(
         .at(year - 1, month)
         .filter(|&b| b > 0.0)
         .map(|b| ytd / b - 1.0);
+    // Growths the trend of the estimate used rests on.
+    let mut trend_years = trend.map_or(0, |t| t.years);
     let projection = if month == 12 {
         Some(Projection {
+            known: 0.0,
             log_mean: ytd.ln(),
             log_scale: 0.0,
             df: None,
@@ -341,7 +373,17 @@ pub fn track(
             median: ytd,
         })
     } else {
-        combine(ytd, share.as_ref(), trend.as_ref())
+        let rest = match series.measure {
+            Measure::Flow => remaining(series, year, month, ytd, profile, share.as_ref(), options),
+            Measure::Stock => None,
+        };
+        match rest {
+            Some((p, n)) => {
+                trend_years = n;
+                Some(p)
+            }
+            None => combine(ytd, share.as_ref(), trend.as_ref()),
+        }
     };
     let attain = projection.filter(|p| p.log_mean.is_finite()).map(|p| {
         let q = inverse_cdf(0.975, p.df);
@@ -387,14 +429,103 @@ pub fn track(
         attain,
         projection,
         profile_years: share.and_then(|s| s.years),
-        trend_years: trend.map_or(0, |t| t.years),
+        trend_years,
     })
 }
 
+/// One estimate of a log value: (centre, predictive variance, variance of
+/// the centre, degrees of freedom; `None`: normal).
+type Estimate = (f64, f64, f64, Option<f64>);
+
+/// The estimate from `logs`, past years' values of the quantity added to
+/// `base`: their mean, widened by its own uncertainty, t with `n - 1`
+/// degrees of freedom. `None` below two values (no spread).
+fn from_past(base: f64, logs: &[f64]) -> Option<Estimate> {
+    if logs.len() < 2 {
+        return None;
+    }
+    let n = logs.len() as f64;
+    let (mean, sd) = profile::mean_sd(logs);
+    let v = sd * sd;
+    Some((base + mean, v * (1.0 + 1.0 / n), v / n, Some(n - 1.0)))
+}
+
+/// The remaining-months model of a flow (see the module doc): the profile's
+/// and the trend's estimates of `log R`, `R = T - C`, and the growths the
+/// trend rests on. `None` where the profile gives no estimate of `R` (no
+/// share for the month, a stated share of 1, past years with nothing after
+/// month `month`): the whole-year model is used then.
+fn remaining(
+    series: &Monthly,
+    year: i32,
+    month: u32,
+    ytd: f64,
+    profile: &Profile,
+    share: Option<&MonthShare>,
+    options: &TrackOptions,
+) -> Option<(Projection, usize)> {
+    let share = share?;
+    let rest = |y: i32| -> Option<f64> {
+        let r = series.total(y)? - series.at(y, month)?;
+        (r > 0.0).then_some(r)
+    };
+    let from_profile = if ytd <= 0.0 {
+        // Nothing done yet: the profile has nothing to scale.
+        None
+    } else {
+        match share.years {
+            // A stated share s: R/C = 1/s - 1, its sd by the delta method.
+            None => {
+                if share.mean >= 1.0 {
+                    return None;
+                }
+                let s = share.mean;
+                let sd = share.sd / (s * (1.0 - s));
+                Some((ytd.ln() + (1.0 / s - 1.0).ln(), sd * sd, 0.0, None))
+            }
+            Some(_) => {
+                let logs: Vec<f64> = profile
+                    .from_years
+                    .iter()
+                    .filter_map(|&y| {
+                        let c = series.at(y, month).filter(|&c| c > 0.0)?;
+                        Some((rest(y)? / c).ln())
+                    })
+                    .collect();
+                Some(from_past(ytd.ln(), &logs)?)
+            }
+        }
+    };
+    let from_trend = if options.trend {
+        rest(year - 1).and_then(|last| {
+            let growths: Vec<f64> = series
+                .complete_years()
+                .filter(|&y| y < year)
+                .filter_map(|y| Some((rest(y)? / rest(y - 1)?).ln()))
+                .collect();
+            from_past(last.ln(), &growths).map(|e| (e, growths.len()))
+        })
+    } else {
+        None
+    };
+    if from_profile.is_none() && from_trend.is_none() {
+        return None;
+    }
+    let n = from_trend.map_or(0, |t| t.1);
+    let mut p = pool(from_profile, from_trend.map(|t| t.0))?;
+    p.known = ytd;
+    // A stated share taken alone projects in levels, exactly.
+    p.median = if p.profile_weight == 1.0 && share.years.is_none() {
+        ytd / share.mean
+    } else {
+        ytd + p.log_mean.exp()
+    };
+    Some((p, n))
+}
+
 /// The profile's and the trend's estimates of `log T`, combined by their
-/// precisions.
+/// precisions (the whole-year model).
 fn combine(ytd: f64, share: Option<&MonthShare>, trend: Option<&Trend>) -> Option<Projection> {
-    // (centre, predictive variance, variance of the centre, df)
     let from_profile = share.filter(|_| ytd > 0.0).map(|s| match s.years {
         Some(n) => {
             let n = n as f64;
@@ -418,9 +549,23 @@ fn combine(ytd: f64, share: Option<&MonthShare>, trend: Option<&Trend>) -> Optio
             Some(n - 1.0),
         )
     });
-    let (m, v, c, df, w) = match (from_profile, from_trend) {
+    let mut p = pool(from_profile, from_trend)?;
+    // A stated share taken alone projects in levels, exactly.
+    if let Some(s) = share
+        && p.profile_weight == 1.0
+        && s.years.is_none()
+    {
+        p.median = ytd / s.mean;
+    }
+    Some(p)
+}
+
+/// The profile's estimate `a` and the trend's `b` combined by their
+/// precisions (the exact one wins outright); `known` 0 and the median
+/// `exp(centre)`, for the caller to adjust.
+fn pool(a: Option<Estimate>, b: Option<Estimate>) -> Option<Projection> {
+    let (m, v, c, df, w) = match (a, b) {
         (Some(a), Some(b)) => {
-            // The exact one wins outright; else inverse-variance weights.
             let w = if a.1 == 0.0 {
                 1.0
             } else if b.1 == 0.0 {
@@ -428,16 +573,15 @@ fn combine(ytd: f64, share: Option<&MonthShare>, trend: Option<&Trend>) -> Optio
             } else {
                 b.1 / (a.1 + b.1)
             };
-            let df = match (a.3, b.3) {
-                (Some(x), Some(y)) => Some(x.min(y)),
-                (x, y) => x.or(y),
-            };
             let df = if w == 1.0 {
                 a.3
             } else if w == 0.0 {
                 b.3
             } else {
-                df
+                match (a.3, b.3) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                }
             };
             (
                 w * a.0 + (1.0 - w) * b.0,
@@ -455,18 +599,14 @@ fn combine(ytd: f64, share: Option<&MonthShare>, trend: Option<&Trend>) -> Optio
         (None, Some(b)) => (b.0, b.1, b.2, b.3, 0.0),
         (None, None) => return None,
     };
-    // A stated share taken alone projects in levels, exactly.
-    let median = match share {
-        Some(s) if w == 1.0 && s.years.is_none() => ytd / s.mean,
-        _ => m.exp(),
-    };
     Some(Projection {
+        known: 0.0,
         log_mean: m,
         log_scale: v.sqrt(),
         df,
         centre_se: c.sqrt(),
         profile_weight: w,
-        median,
+        median: m.exp(),
     })
 }
 

@@ -228,7 +228,12 @@ fn level_due(ind: &Indicator, years: usize) -> Result<(f64, Direction)> {
                 Direction::AtLeast,
             ))
         }
-        Target::Multiple { factor, direction } => Ok((need_base()? * factor, *direction)),
+        Target::Multiple {
+            factor,
+            direction,
+            of_value,
+            ..
+        } => Ok((of_value.map_or_else(need_base, Ok)? * factor, *direction)),
         Target::Ratio { .. } => Err(Error::indicator(
             &ind.id,
             "target",

@@ -44,7 +44,9 @@ pub enum TargetFrom {
 /// `Ok(None)` where the kind sets no yearly value of the series itself
 /// (ratios, aggregates, milestones, a growth relative to another series')
 /// or the year is outside the plan. A range is tracked against its low end,
-/// where it is met.
+/// where it is met. A count from a zero base has its target year's level
+/// only (no growth path leads from zero), and a cumulative one no yearly
+/// values.
 pub fn annual_target(plan: &Plan, id: &str, year: i32) -> Result<Option<AnnualTarget>> {
     let Some(ind) = plan.indicator(id) else {
         return Err(Error::indicator(id, "id", Problem::NotInPlan));
@@ -85,7 +87,8 @@ pub fn annual_target(plan: &Plan, id: &str, year: i32) -> Result<Option<AnnualTa
                     from: TargetFrom::TargetYear,
                 })
             } else {
-                let Some(base) = ind.base else {
+                // A count from a zero base has no growth path to its level.
+                let Some(base) = ind.base.filter(|&b| b > 0.0) else {
                     return Ok(None);
                 };
                 let g = 100.0 * ((due / base).powf(1.0 / years as f64) - 1.0);

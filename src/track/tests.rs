@@ -65,7 +65,8 @@ fn a_deterministic_profile_gives_p_zero_or_one_where_the_projection_says() {
 
 #[test]
 fn the_profile_alone_gives_the_closed_form_t_probability() {
-    // Three past years whose June shares are 0.4, 0.5 and 0.6.
+    // Three past years whose June shares are 0.4, 0.5 and 0.6: what came
+    // after June was 1.5, 1 and 2/3 times what came before.
     let flat = |h1: f64, h2: f64| {
         let mut v = [h1 / 6.0; 12];
         for x in v.iter_mut().skip(6) {
@@ -80,36 +81,50 @@ fn the_profile_alone_gives_the_closed_form_t_probability() {
         (2022, ytd_to(flat(60.0, 60.0), 6)),
     ]);
     let s = Monthly::new(Measure::Flow, years).unwrap();
-    let t = track(&s, 2022, 6, 120.0, Direction::AtLeast, &profile_only()).unwrap();
-    let logs = [0.4f64.ln(), 0.5f64.ln(), 0.6f64.ln()];
-    let lm = logs.iter().sum::<f64>() / 3.0;
-    let sd = (logs.iter().map(|l| (l - lm).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let t = track(&s, 2022, 6, 130.0, Direction::AtLeast, &profile_only()).unwrap();
+    // log(R/C): ln 1.5, 0, -ln 1.5; mean 0, sd ln 1.5. The rest of the year
+    // is 60 at the median, t with 2 degrees of freedom on the log scale.
+    let sd = 1.5f64.ln();
     let scale = sd * (1.0 + 1.0 / 3.0f64).sqrt();
-    let centre = 60f64.ln() - lm;
-    let p = t2_cdf((centre - 120f64.ln()) / scale);
+    let centre = 60f64.ln();
+    let p = t2_cdf((centre - 70f64.ln()) / scale);
     let a = t.attain.unwrap();
     assert!((a.p - p).abs() < 1e-10, "{} vs {p}", a.p);
-    assert!((t.projected.unwrap() - centre.exp()).abs() < 1e-9);
+    assert!((t.projected.unwrap() - 120.0).abs() < 1e-9);
+    let pr = t.projection.unwrap();
+    assert_eq!(pr.known, 60.0);
     assert!(a.low < a.p && a.p < a.high);
     // The interval: the centre moved by t(2, 0.975) = 4.3027 standard errors of its mean.
     let q = 4.302652729911275;
     let se = sd / 3f64.sqrt();
-    assert!((a.low - t2_cdf((centre - q * se - 120f64.ln()) / scale)).abs() < 1e-8);
-    assert!((a.high - t2_cdf((centre + q * se - 120f64.ln()) / scale)).abs() < 1e-8);
-    // Mean share 0.5, sd 0.1: done 60/120 = 0.5 is on schedule.
+    assert!((a.low - t2_cdf((centre - q * se - 70f64.ln()) / scale)).abs() < 1e-8);
+    assert!((a.high - t2_cdf((centre + q * se - 70f64.ln()) / scale)).abs() < 1e-8);
+    // The 97.5% quantile of the year: 60 + 60 exp(t(2, 0.975) x scale).
+    let high = 60.0 + 60.0 * (q * scale).exp();
+    assert!(
+        (t.projected_high.unwrap() / high - 1.0).abs() < 1e-6,
+        "{high}"
+    );
+    // Mean share 0.5, sd 0.1: done 60/130 = 0.46 is on schedule.
     assert!((t.expected_done.unwrap() - 0.5).abs() < 1e-12);
     assert!((t.expected_done_sd.unwrap() - 0.1).abs() < 1e-12);
     assert_eq!(t.status, Some(Status::OnSchedule));
     // Year on year: 60 against 2021's 60 by June.
     assert!(t.yoy.unwrap().abs() < 1e-12);
     assert_eq!((t.profile_years, t.trend_years), (Some(3), 0));
+    // A target no more than the year-to-date is met whatever comes.
+    let t = track(&s, 2022, 6, 60.0, Direction::AtLeast, &profile_only()).unwrap();
+    assert_eq!(t.attain.unwrap().p, 1.0);
+    let t = track(&s, 2022, 6, 60.0, Direction::AtMost, &profile_only()).unwrap();
+    assert_eq!(t.attain.unwrap().p, 0.0);
 }
 
 #[test]
 fn profile_and_trend_combine_by_precision() {
-    // Totals doubling from 120 (a log growth of ln 2, no spread), each
-    // spread evenly (June share 1/2, no spread): both estimates are exact,
-    // the profile's wins: 600 / 0.5 = 1200, not the trend's 1920.
+    // Totals doubling from 120, each spread evenly: after June as much came
+    // as before (no spread), and the rest of the year doubled each year (no
+    // spread). Both estimates are exact; the profile's wins: 600 + 600 =
+    // 1200, not the trend's 600 + 960.
     let even = |total: f64| ytd([total / 12.0; 12]);
     let mut years = BTreeMap::from([
         (2018, even(120.0)),
@@ -131,11 +146,11 @@ fn profile_and_trend_combine_by_precision() {
     assert!((t.projected.unwrap() - 1200.0).abs() < 1e-9);
     assert_eq!(t.attain.unwrap().p, 0.0);
     assert_eq!(t.trend_years, 3);
-    // A profile with spread (2019's June share 48/240) against the exact
-    // trend: the trend wins, 960 * 2.
-    let mut h = [8.0; 12];
+    // 2019 with 30 by June and 120 after: the profile has a spread, the
+    // rest of the year still doubles exactly. The trend wins: 600 + 960.
+    let mut h = [5.0; 12];
     for x in h.iter_mut().skip(6) {
-        *x = 32.0;
+        *x = 20.0;
     }
     years.insert(2019, ytd(h));
     let s = Monthly::new(Measure::Flow, years).unwrap();
@@ -148,11 +163,61 @@ fn profile_and_trend_combine_by_precision() {
         &TrackOptions::default(),
     )
     .unwrap();
-    assert!((t.projected.unwrap() - 1920.0).abs() < 1e-9);
+    assert!((t.projected.unwrap() - 1560.0).abs() < 1e-9);
     assert_eq!(t.projection.unwrap().profile_weight, 0.0);
     assert_eq!(t.attain.unwrap().p, 1.0);
 
-    // Growths of 10%, 20% and 10% (log), and uneven June shares 0.4, 0.5, 0.6.
+    // The rest of the year growing 10%, 20% and 10% (log) from 50, and
+    // R/C of 1.5, 1 and 2/3 in the three years of the profile.
+    let g = [0.1f64, 0.2, 0.1];
+    let mut rest = vec![50.0f64];
+    for x in g {
+        rest.push(rest.last().unwrap() * x.exp());
+    }
+    let split = |c: f64, r: f64| {
+        let mut v = [c / 6.0; 12];
+        for x in v.iter_mut().skip(6) {
+            *x = r / 6.0;
+        }
+        ytd(v)
+    };
+    let years = BTreeMap::from([
+        (2018, split(rest[0], rest[0])),
+        (2019, split(rest[1] / 1.5, rest[1])),
+        (2020, split(rest[2], rest[2])),
+        (2021, split(rest[3] * 1.5, rest[3])),
+        (2022, ytd_to([12.0; 12], 6)),
+    ]);
+    let s = Monthly::new(Measure::Flow, years).unwrap();
+    let opts = TrackOptions {
+        window: 3,
+        ..TrackOptions::default()
+    };
+    let t = track(&s, 2022, 6, 150.0, Direction::AtLeast, &opts).unwrap();
+    let l = 1.5f64.ln();
+    let v1 = l * l * (4.0 / 3.0);
+    let gm = 0.4 / 3.0;
+    let v2 = g.iter().map(|x| (x - gm).powi(2)).sum::<f64>() / 2.0 * (4.0 / 3.0);
+    let m1 = 72f64.ln();
+    let m2 = rest[3].ln() + gm;
+    let w = v2 / (v1 + v2);
+    let centre = w * m1 + (1.0 - w) * m2;
+    let scale = (v1 * v2 / (v1 + v2)).sqrt();
+    let p = t2_cdf((centre - 78f64.ln()) / scale);
+    let pr = t.projection.unwrap();
+    assert!((pr.profile_weight - w).abs() < 1e-12);
+    assert!((pr.log_mean - centre).abs() < 1e-12);
+    assert!((t.projected.unwrap() - (72.0 + centre.exp())).abs() < 1e-9);
+    assert!((t.attain.unwrap().p - p).abs() < 1e-10);
+    assert_eq!(pr.df, Some(2.0));
+    assert_eq!(t.trend_years, 3);
+}
+
+#[test]
+fn a_stock_combines_whole_year_estimates_by_precision() {
+    // Levels whose June is 0.4, 0.5, 0.6 of December's, December's growing
+    // 10%, 20%, 10% (log): the year's level is estimated whole (a stock's
+    // December may be below its June), from the log share and the growth.
     let g = [0.1f64, 0.2, 0.1];
     let mut tot = vec![100.0f64];
     for x in g {
@@ -172,7 +237,7 @@ fn profile_and_trend_combine_by_precision() {
         (2021, split(tot[3], 0.6)),
         (2022, ytd_to([12.0; 12], 6)),
     ]);
-    let s = Monthly::new(Measure::Flow, years).unwrap();
+    let s = Monthly::new(Measure::Stock, years).unwrap();
     let opts = TrackOptions {
         window: 3,
         ..TrackOptions::default()
@@ -190,6 +255,7 @@ fn profile_and_trend_combine_by_precision() {
     let scale = (v1 * v2 / (v1 + v2)).sqrt();
     let p = t2_cdf((centre - 150f64.ln()) / scale);
     let pr = t.projection.unwrap();
+    assert_eq!(pr.known, 0.0);
     assert!((pr.profile_weight - w).abs() < 1e-12);
     assert!((pr.log_mean - centre).abs() < 1e-12);
     assert!((t.attain.unwrap().p - p).abs() < 1e-10);

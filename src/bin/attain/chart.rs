@@ -213,10 +213,21 @@ fn marks(plan: &Plan, ind: &Indicator, start: f64) -> Vec<Mark> {
                     None => continue,
                 }
             }
-            Target::Multiple { factor, direction } => point(
-                format!("target {} {factor} × base", sign(*direction)),
-                base * factor,
-            ),
+            Target::Multiple {
+                factor,
+                direction,
+                of_year,
+                of_value,
+            } => match (of_year, of_value) {
+                (Some(y), Some(v)) => point(
+                    format!("target {} {factor} × {y} ({v})", sign(*direction)),
+                    v * factor,
+                ),
+                _ => point(
+                    format!("target {} {factor} × base", sign(*direction)),
+                    base * factor,
+                ),
+            },
             Target::Growth { pct } => point(
                 format!("target growth ≥ {pct}%/yr"),
                 base * (1.0 + pct / 100.0).powi(n),
