@@ -1522,7 +1522,7 @@ fn import_reads_the_printed_table_and_export_gives_the_plan_back() {
     // Without the overlay: the unnumbered row is kept, not simulated, and said.
     let o = attain(&["import", &path("data/hunan_14th_fyp_as_printed.csv")]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("warning[not_simulated] indicator \"line_7\""));
+    assert!(stderr(&o).contains("warning[not_simulated] indicator \"row_7_unnumbered\""));
     assert!(stdout(&o).contains("# row 7 (利用外资（亿美元）)"));
     // A phrase it cannot read: exit 2 naming row, column and text.
     let bad = dir.join("bad.csv");

@@ -71,7 +71,7 @@ fn log_normal_level_and_growth_match_closed_form() {
     let model = LogNormal::new(8.0, 0.05).unwrap();
     let p = plan(vec![
         indicator("a", 100.0, level(150.0), true),
-        indicator("b", 100.0, Target::Growth { pct: 7.0 }, false),
+        indicator("b", 100.0, Target::growth(7.0), false),
     ]);
     let s = scenario(
         40_000,

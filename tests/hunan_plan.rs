@@ -95,7 +95,7 @@ fn every_row_as_printed() {
         assert_eq!(r.attribute == Attribute::Binding, binding, "row {no}");
         assert_eq!(r.base, None, "row {no}");
         if let Some(pct) = pct {
-            assert_eq!(r.target, Target::Growth { pct }, "row {no}");
+            assert_eq!(r.target, Target::growth(pct), "row {no}");
         }
     }
     let agg = p.indicator("foreign_capital").unwrap();

@@ -137,7 +137,10 @@ fn without_the_overlay_only_what_the_table_cannot_say_differs() {
     );
     assert_eq!(got.warnings.len(), 1);
     assert_eq!(got.warnings[0].code, WarningCode::NotSimulated);
-    assert_eq!(got.warnings[0].indicator.as_deref(), Some("line_7"));
+    assert_eq!(
+        got.warnings[0].indicator.as_deref(),
+        Some("row_7_unnumbered")
+    );
     // Every other row: same kind, base and target as the shipped plan, but
     // row 4 is read as a level (the table does not say trade / GDP).
     let plan = &got.plan;
@@ -257,33 +260,33 @@ fn a_national_table_with_brackets_bounds_and_relative_growth() {
     let p = &got.plan;
     let t = |id: &str| p.indicator(id).unwrap().target.clone();
     assert_eq!(p.indicators.len(), 7);
-    assert_eq!(t("line_2"), Target::Growth { pct: 6.5 });
+    assert_eq!(t("row_2"), Target::growth(6.5));
     assert_eq!(
-        t("line_3"),
+        t("row_3"),
         Target::Level {
             value: 5.5,
             direction: Direction::AtMost
         }
     );
     assert_eq!(
-        t("line_4"),
+        t("row_4"),
         Target::RelativeGrowth {
-            series: "line_2".into(),
+            series: "row_2".into(),
             about: false,
             tolerance_pp: 1.0
         }
     );
     assert_eq!(
-        t("line_5"),
+        t("row_5"),
         Target::RelativeGrowth {
-            series: "line_2".into(),
+            series: "row_2".into(),
             about: true,
             tolerance_pp: 1.0
         }
     );
     // [18] on a reduction in percent: the level at most 82% of the base.
     assert_eq!(
-        t("line_7"),
+        t("row_7"),
         Target::Multiple {
             factor: 0.82,
             direction: Direction::AtMost,
@@ -291,9 +294,9 @@ fn a_national_table_with_brackets_bounds_and_relative_growth() {
             of_value: None,
         }
     );
-    assert_eq!(p.indicator("line_2").unwrap().category, "经济发展");
-    assert_eq!(p.indicator("line_3").unwrap().category, "经济发展");
-    assert_eq!(p.indicator("line_8").unwrap().category, "绿色生态");
+    assert_eq!(p.indicator("row_2").unwrap().category, "经济发展");
+    assert_eq!(p.indicator("row_3").unwrap().category, "经济发展");
+    assert_eq!(p.indicator("row_8").unwrap().category, "绿色生态");
 }
 
 #[test]
@@ -310,18 +313,18 @@ GDP（亿元）,100,,6,预期性
     assert_eq!(
         plan.indicators[1].target,
         Target::RelativeGrowth {
-            series: "line_2".into(),
+            series: "row_2".into(),
             about: false,
             tolerance_pp: 1.0
         }
     );
     // Its plan-consistent growth is the series' it names.
-    assert_eq!(plan.growth_pct("line_3"), Some(6.0));
+    assert_eq!(plan.growth_pct("row_3"), Some(6.0));
     let mut sc = attain::Scenario::named("t");
     sc.paths = 20_000;
     sc.seed = 7;
     let r = attain::simulate::engine::simulate(&plan, &sc).unwrap();
-    let p = r.target("line_3", 0).unwrap().attain.unwrap().p;
+    let p = r.target("row_3", 0).unwrap().attain.unwrap().p;
     let se = (0.25f64 / 20_000.0).sqrt();
     assert!((p - 0.5).abs() < 4.5 * se, "{p}");
 }
@@ -377,7 +380,12 @@ fn every_error_names_its_cell() {
             "beyond the target year",
         ),
         ("1,a（%）,1,[5],,预期性", "2025年", "no note"),
-        ("1,a（%）,1,,<3,预期性", "年均增长%", "ceiling"),
+        ("1,a（人）,,,累计5,预期性", "年均增长%", "needs the level"),
+        (
+            "1,a（亿元）,1,年均增长>7以内,,预期性",
+            "2025年",
+            "two bounds",
+        ),
         ("1,a（%）,1,,高于GDP增长,预期性", "年均增长%", "GDP"),
         ("1,a（%）,1,10-5,,预期性", "2025年", "must rise"),
     ] {
@@ -454,8 +462,17 @@ fn judged(r: Result<Imported, Error>) {
     }
 }
 
-const WORDS: [&str; 24] = [
+const WORDS: [&str; 33] = [
     "",
+    "〔13.5〕",
+    "6.5左右",
+    "年均增长5%以内",
+    "指标值",
+    "单位",
+    "注：〔 〕内为5年累计数。",
+    "1.国内生产总值（%）",
+    ">GDP增长",
+    "序号",
     "—",
     "12",
     "7左右",
@@ -537,6 +554,44 @@ proptest! {
     #[test]
     fn random_bytes_as_xlsx_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let _ = attain::import::xlsx::read_bytes(&bytes, None);
+    }
+
+    #[test]
+    fn random_bytes_as_xls_and_ods_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        use attain::import::xlsx::{Format, read_bytes_as};
+        for f in [Format::Xls, Format::Ods] {
+            if let Ok(g) = read_bytes_as(&bytes, f, None) {
+                judged(try_import(&g));
+            }
+        }
+    }
+
+    /// Any text as CSV: a grid or a typed error, and any grid a plan or a
+    /// typed error naming the cell.
+    #[test]
+    fn random_text_as_csv_never_panics(text in "(\\PC|[,\n\"])*") {
+        if let Ok(g) = Grid::from_csv_str(&text) {
+            judged(try_import(&g));
+            judged(import(&g, &ImportOptions { lenient: true, ..ImportOptions::default() }));
+        }
+    }
+
+    /// The national table with cells replaced by phrases and noise: strict
+    /// and lenient, a plan or a typed error naming the cell.
+    #[test]
+    fn mutated_national_tables_never_panic(
+        edits in prop::collection::vec((0usize..15, 0usize..7, prop::sample::select(WORDS.to_vec())), 1..4),
+        text in "\\PC{0,6}",
+    ) {
+        let mut g = grid(CHINA_14TH);
+        for (k, (r, c, w)) in edits.iter().enumerate() {
+            if let Some(row) = g.cells.get_mut(*r) {
+                if row.len() <= *c { row.resize(c + 1, String::new()); }
+                row[*c] = if k == 0 { format!("{w}{text}") } else { (*w).to_string() };
+            }
+        }
+        judged(try_import(&g));
+        judged(import(&g, &ImportOptions { lenient: true, ..ImportOptions::default() }));
     }
 }
 
@@ -645,7 +700,7 @@ fn a_range_is_met_at_its_low_end_and_its_stretch_is_reported() {
     sc.paths = 10_000;
     sc.seed = 3;
     let r = attain::simulate::engine::simulate(&plan, &sc).unwrap();
-    let p = |k| r.target("line_2", k).unwrap().attain.unwrap().p;
+    let p = |k| r.target("row_2", k).unwrap().attain.unwrap().p;
     assert_eq!(p(0), p(2), "met at the low end: the level rule at 55");
     assert!(
         p(1) < p(0),
@@ -670,26 +725,36 @@ fn a_loop_of_relative_growths_implies_no_growth() {
     assert_eq!(p.growth_pct("a"), None);
 }
 
-/// The national plans' conventions: 〔〕 for five-year totals (with the
-/// table's note), "<5.5" and ">6.5" in the target column, "高于GDP增长"
-/// and rows that have no number.
+/// China's 14th Five-Year Plan main-indicator table (国民经济和社会发展第十四个
+/// 五年规划纲要, 专栏1), its structure transcribed: rows numbered in the name,
+/// 〔〕 for five-year totals with the note under the table, "<5.5" and ">6.5",
+/// growth relative to GDP, and rows with no number.
+const CHINA_14TH: &str = "“十四五”时期经济社会发展主要指标\n\
+类别,指标,2020年,2025年,年均/累计,属性\n\
+经济发展,1.国内生产总值（GDP）增长（%）,2.3,—,保持在合理区间、各年度视情提出,预期性\n\
+,2.全员劳动生产率增长（%）,2.5,—,>GDP增长,预期性\n\
+,3.常住人口城镇化率（%）,60.6,65,—,预期性\n\
+创新驱动,4.研发经费投入增长（%）,—,—,\">7、力争投入强度高于“十三五”时期实际\",预期性\n\
+民生福祉,5.居民人均可支配收入增长（%）,2.1,—,与GDP增长基本同步,预期性\n\
+,6.城镇调查失业率（%）,5.2,<5.5,—,预期性\n\
+,7.每千人口拥有执业（助理）医师数（人）,2.9,3.2,—,预期性\n\
+,8.人均预期寿命（岁）,77.3,—,〔1〕,预期性\n\
+绿色生态,9.单位GDP能源消耗降低（%）,—,—,〔13.5〕,约束性\n\
+,10.单位GDP二氧化碳排放降低（%）,—,—,〔18〕,约束性\n\
+安全保障,11.粮食综合生产能力（亿吨）,—,>6.5,—,约束性\n\
+注：〔 〕内为5年累计数。\n";
+
 #[test]
 fn a_national_style_table_reads_or_keeps_each_row() {
-    let text = "类别,指标,2020年,2025年,年均/累计,属性\n\
-        经济发展,1.国内生产总值（GDP）增长（%）,2.3,—,保持在合理区间、各年度视情提出,预期性\n\
-        ,2.全员劳动生产率增长（%）,2.5,—,高于GDP增长,预期性\n\
-        民生福祉,6.城镇调查失业率（%）,5.2,<5.5,—,预期性\n\
-        绿色生态,8.单位GDP能源消耗降低（%）,—,—,〔13.5〕,约束性\n\
-        安全保障,10.粮食综合生产能力（亿吨）,—,>6.5,—,约束性\n\
-        注：〔 〕内为5年累计数。,,,,,\n";
-    let g = grid(text);
+    let g = grid(CHINA_14TH);
     // Strict: the first phrase without a number is an error naming its cell.
-    let e = import(&g, &ImportOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("保持在合理区间") && e.contains("row 2"), "{e}");
-    // Lenient: the GDP row has no number, so the row growing faster than
-    // it has nothing to be compared with: both are kept as text, and say so.
+    let e = import(&g, &ImportOptions::default()).unwrap_err();
+    match &e {
+        Error::Cell { row, column, .. } => assert_eq!((*row, column.as_str()), (3, "年均/累计")),
+        other => panic!("{other}"),
+    }
+    assert!(e.to_string().contains("保持在合理区间"), "{e}");
+    // Lenient: every row is read, or kept as text with a warning.
     let got = import(
         &g,
         &ImportOptions {
@@ -698,37 +763,247 @@ fn a_national_style_table_reads_or_keeps_each_row() {
         },
     )
     .unwrap();
-    let kinds: Vec<(&str, &str)> = got
-        .plan
-        .indicators
+    let p = &got.plan;
+    let t = |id: &str| {
+        p.indicator(id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .target
+            .clone()
+    };
+    let lvl = |value, direction| Target::Level { value, direction };
+    // The number the name starts with is the row's: its id and `no`, and
+    // not part of `name_zh`.
+    let r3 = p.indicator("row_3").unwrap();
+    assert_eq!(
+        (r3.no, r3.name_zh.as_str(), r3.unit.as_str()),
+        (Some(3), "常住人口城镇化率", "%")
+    );
+    assert_eq!(r3.base, Some(60.6));
+    assert_eq!(t("row_3"), lvl(65.0, Direction::AtLeast));
+    assert_eq!(t("row_6"), lvl(5.5, Direction::AtMost));
+    assert_eq!(t("row_7"), lvl(3.2, Direction::AtLeast));
+    assert_eq!(
+        p.indicator("row_7").unwrap().name_zh,
+        "每千人口拥有执业（助理）医师数"
+    );
+    // 〔1〕 years of life over the plan: the level at least 77.3 + 1.
+    assert_eq!(t("row_8"), lvl(77.3 + 1.0, Direction::AtLeast));
+    // 〔13.5〕 and 〔18〕 with no base: the intensity's change over the plan.
+    let change = |pct| Target::Growth {
+        pct,
+        direction: Direction::AtMost,
+        about: false,
+        tolerance_pp: None,
+        over_plan: true,
+    };
+    assert_eq!(t("row_9"), change(-13.5));
+    assert_eq!(t("row_10"), change(-18.0));
+    assert_eq!(t("row_11"), lvl(6.5, Direction::AtLeast));
+    assert_eq!(p.indicator("row_11").unwrap().unit, "亿吨");
+    assert_eq!(p.indicator("row_11").unwrap().category, "安全保障");
+    // Kept as text: no number (1), a growth compared with the GDP row that
+    // has none (2, 5), a phrase with a clause it cannot read (4).
+    let unread: Vec<(&str, Option<u32>)> =
+        got.unread.iter().map(|u| (u.id.as_str(), u.no)).collect();
+    assert_eq!(
+        unread,
+        [
+            ("row_1", Some(1)),
+            ("row_2", Some(2)),
+            ("row_4", Some(4)),
+            ("row_5", Some(5))
+        ],
+        "{:?}",
+        got.unread
+    );
+    assert_eq!(got.warnings.len(), 4, "{:?}", got.warnings);
+    for u in &got.unread {
+        assert!(
+            got.warnings
+                .iter()
+                .any(|w| w.indicator.as_deref() == Some(u.id.as_str())),
+            "{} has no warning",
+            u.id
+        );
+    }
+    assert_eq!(p.indicators.len() + got.unread.len(), 11);
+    // The plan checks, simulates and its growth over the plan is judged on
+    // the series as an index, with no base.
+    check_plan(p).unwrap();
+    let r = attain::simulate::engine::simulate(p, &attain::Scenario::named("t")).unwrap();
+    assert!(r.target("row_9", 0).unwrap().attain.is_some());
+}
+
+/// A national-style growth column: a ceiling, an "about" rate and a floor
+/// where no level is printed; the same phrases in the target column.
+#[test]
+fn growth_phrases_read_as_growth_with_a_direction_or_a_band() {
+    let text = "\
+指标,2020年,2025年,年均增长%,属性
+国内生产总值增长（%）,2.3,—,5.5左右,预期性
+居民消费价格涨幅（%）,—,—,<3,预期性
+粮食产量增长（%）,—,—,>2,预期性
+研发经费投入增长（%）,—,—,7,预期性
+进出口总额（亿元）,100,年均增长6.5%左右,,预期性
+服务贸易（亿元）,100,年均增长5%以内,,预期性
+研发强度提高（%）,—,—,〔1.5〕,预期性
+注：〔〕内为累计数
+";
+    let got = import(&grid(text), &ImportOptions::default()).unwrap();
+    let t = |id: &str| got.plan.indicator(id).unwrap().target.clone();
+    let g = |pct, direction, about: bool, over_plan| Target::Growth {
+        pct,
+        direction,
+        about,
+        tolerance_pp: about.then_some(1.0),
+        over_plan,
+    };
+    assert_eq!(t("row_2"), g(5.5, Direction::AtLeast, true, false));
+    assert_eq!(
+        got.plan
+            .indicator("row_2")
+            .unwrap()
+            .stated_growth
+            .as_ref()
+            .unwrap()
+            .text,
+        "5.5左右"
+    );
+    assert_eq!(t("row_3"), g(3.0, Direction::AtMost, false, false));
+    assert_eq!(t("row_4"), g(2.0, Direction::AtLeast, false, false));
+    assert_eq!(t("row_5"), Target::growth(7.0));
+    assert_eq!(t("row_6"), g(6.5, Direction::AtLeast, true, false));
+    assert_eq!(t("row_7"), g(5.0, Direction::AtMost, false, false));
+    // A rise printed in brackets: the change over the plan, at least.
+    assert_eq!(t("row_8"), g(1.5, Direction::AtLeast, false, true));
+    // The written plan states the band and reads back as the same plan.
+    let toml = got.to_toml().unwrap();
+    assert!(toml.contains("tolerance_pp = 1.0"), "{toml}");
+    assert_eq!(Plan::from_toml_str(&toml).unwrap(), got.plan);
+    // An approximate change over the plan has no kind: an error naming it.
+    let e = import(
+        &grid("指标,2020年,2025年,年均/累计,属性\n能耗降低（%）,—,—,〔约13.5〕,约束性\n注：〔〕内为累计数\n"),
+        &ImportOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Cell { row: 2, column, .. } if column == "年均/累计"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("approximate"), "{e}");
+}
+
+#[test]
+fn growth_targets_export_and_import_back_without_an_overlay() {
+    let text = "\
+指标,2020年,2025年,年均增长%,属性
+国内生产总值增长（%）,—,—,5.5左右,预期性
+居民消费价格涨幅（%）,—,—,<3,预期性
+单位GDP能源消耗降低（%）,—,—,〔13.5〕,约束性
+注：〔〕内为5年累计数
+";
+    let got = import(&grid(text), &ImportOptions::default()).unwrap();
+    let out = attain::import::export::export(&got.plan).unwrap();
+    assert!(out.overlay.rows.is_empty(), "{:?}", out.overlay.rows);
+    let csv = attain::import::export::to_csv(&out.grid).unwrap();
+    assert!(
+        csv.contains("〔13.5〕") && csv.contains("<3") && csv.contains("5.5左右"),
+        "{csv}"
+    );
+    let back = import(&out.grid, &ImportOptions::default()).unwrap();
+    assert_eq!(back.plan.indicators, got.plan.indicators);
+}
+
+/// Headers on two rows (a group header over the years, the others merged
+/// down), header cells broken over lines, a unit in a column of its own.
+#[test]
+fn two_row_headers_broken_headers_and_a_unit_column() {
+    let text = "\
+\"类\n别\",指标,单位,指标值,,\"年均\n增长%\",属性
+,,,\"2020\n年\",2025年,,
+经济,城镇化率,%,60.6,65,—,预期性
+,粮食产量,亿吨,6.7,>6.5,—,约束性
+";
+    let g = grid(text);
+    let got = import(&g, &ImportOptions::default()).unwrap();
+    let p = &got.plan;
+    assert_eq!((p.base_year, p.target_year), (2020, 2025));
+    assert_eq!(
+        p.name, "imported plan",
+        "the upper header row is not a title"
+    );
+    let r = p.indicator("row_3").unwrap();
+    assert_eq!(
+        (r.unit.as_str(), r.base, r.category.as_str()),
+        ("%", Some(60.6), "经济")
+    );
+    assert_eq!(
+        r.target,
+        Target::Level {
+            value: 65.0,
+            direction: Direction::AtLeast
+        }
+    );
+    assert_eq!(p.indicator("row_4").unwrap().unit, "亿吨");
+    // The same as a spreadsheet with the header merged as printed.
+    let mut sheet = g.clone();
+    sheet.cells[1] = vec![String::new(); 7];
+    sheet.cells[1][3] = "2020年".into();
+    sheet.cells[1][4] = "2025年".into();
+    sheet.merges = [(0, 0), (0, 1), (0, 2), (0, 5), (0, 6)]
         .iter()
-        .map(|i| (i.name_zh.as_str(), i.target.kind()))
+        .map(|&(r, c)| Merge {
+            first_row: r,
+            first_col: c,
+            last_row: r + 1,
+            last_col: c,
+        })
+        .chain([Merge {
+            first_row: 0,
+            first_col: 3,
+            last_row: 0,
+            last_col: 4,
+        }])
         .collect();
-    assert!(kinds.contains(&("6.城镇调查失业率", "level")), "{kinds:?}");
+    let bytes = attain::import::xlsx::to_bytes(&sheet, "s").unwrap();
+    let read = attain::import::xlsx::read_bytes(&bytes, None).unwrap();
+    let from_xlsx = import(&read, &ImportOptions::default()).unwrap();
+    assert_eq!(from_xlsx.plan.indicators, got.plan.indicators);
+    // A unit in both places must agree.
+    let e = import(
+        &grid("指标,单位,2020年,2025年,属性\n城镇化率（%）,亿吨,60.6,65,预期性\n"),
+        &ImportOptions::default(),
+    )
+    .unwrap_err();
     assert!(
-        kinds.contains(&("10.粮食综合生产能力", "level")),
-        "{kinds:?}"
+        matches!(&e, Error::Cell { column, .. } if column == "单位"),
+        "{e}"
     );
-    let unemployment = got
-        .plan
-        .indicators
-        .iter()
-        .find(|i| i.name_zh.contains("失业率"))
-        .unwrap();
-    assert_eq!(unemployment.target.direction(), attain::Direction::AtMost);
-    // 〔13.5〕 is read as a five-year change (the table's note says so), but
-    // the intensity it changes is not printed: kept as text, not guessed.
-    let unread: Vec<usize> = got.unread.iter().map(|u| u.row).collect();
-    assert_eq!(unread, vec![2, 3, 5], "{:?}", got.unread);
-    assert!(
-        got.unread[1].reason.contains("\"GDP\""),
-        "{}",
-        got.unread[1].reason
-    );
-    assert!(
-        got.unread[2].reason.contains("change over the plan"),
-        "{}",
-        got.unread[2].reason
-    );
-    assert_eq!(got.warnings.len(), 3, "{:?}", got.warnings);
+}
+
+#[test]
+fn ids_are_row_n_from_the_printed_number_else_the_table_row() {
+    use attain::import::leading_no;
+    assert_eq!(leading_no("1.国内生产总值"), Some((1, "国内生产总值")));
+    assert_eq!(leading_no("12、森林覆盖率"), Some((12, "森林覆盖率")));
+    assert_eq!(leading_no("3．城镇化率"), Some((3, "城镇化率")));
+    assert_eq!(leading_no("5G基站数"), None);
+    assert_eq!(leading_no("2.5"), None);
+    assert_eq!(leading_no("国内生产总值"), None);
+    // No numbers: the table row. A 序号 column: the number; an unnumbered
+    // row whose table row is a printed number keeps apart from it.
+    let got = import(
+        &grid("指标,2020年,2025年,属性\n甲（个）,1,2,预期性\n乙（个）,1,3,预期性\n"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = got.plan.indicators.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["row_2", "row_3"]);
+    let got = import(
+        &grid("序号,指标,2020年,2025年,属性\n,甲（个）,1,2,预期性\n2,乙（个）,1,3,预期性\n1,丙（个）,1,3,预期性\n"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = got.plan.indicators.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["row_2_unnumbered", "row_2", "row_1"]);
 }

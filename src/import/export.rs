@@ -113,7 +113,23 @@ fn phrase(ind: &Indicator) -> String {
 fn growth_cell(ind: &Indicator) -> String {
     match (&ind.stated_growth, &ind.target) {
         (Some(g), _) => g.text.clone(),
-        (None, Target::Growth { pct }) => num(*pct),
+        (
+            None,
+            Target::Growth {
+                pct,
+                direction,
+                about,
+                over_plan,
+                ..
+            },
+        ) => match (*over_plan, *about, *direction) {
+            // A change over the plan, as the national tables print it: the
+            // size of the cut or rise, in the brackets the table's note names.
+            (true, _, _) => format!("〔{}〕", num(pct.abs())),
+            (false, true, _) => format!("{}左右", num(*pct)),
+            (false, false, Direction::AtMost) => format!("<{}", num(*pct)),
+            (false, false, Direction::AtLeast) => num(*pct),
+        },
         (None, _) => "—".into(),
     }
 }
@@ -141,6 +157,23 @@ pub fn export(plan: &Plan) -> Result<Exported> {
             ind.attribute.zh().into(),
             ind.note.clone().unwrap_or_default(),
         ]);
+    }
+    if plan
+        .indicators
+        .iter()
+        .flat_map(Indicator::targets)
+        .any(|t| {
+            matches!(
+                t,
+                Target::Growth {
+                    over_plan: true,
+                    ..
+                }
+            )
+        })
+    {
+        let years = plan.horizon()?;
+        cells.push(vec![format!("注：〔 〕内为{years}年累计数。")]);
     }
     let grid = Grid {
         cells,

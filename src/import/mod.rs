@@ -152,8 +152,8 @@ pub struct Imported {
     pub about_tolerance_pct: f64,
 }
 
-/// Reads a table file: `.xlsx` (feature `xlsx`; `sheet` or the first) or
-/// CSV. Errors name the file.
+/// Reads a table file: `.xlsx`, `.xls` or `.ods` (feature `xlsx`; `sheet`
+/// or the first) or CSV. Errors name the file.
 pub fn import_file(
     path: impl AsRef<Path>,
     sheet: Option<&str>,
@@ -170,22 +170,24 @@ pub fn import_file(
 
 /// The cells of a table file, as [`import_file`] reads them.
 pub fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid> {
-    let is_xlsx = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    if is_xlsx {
+    let is_sheet = path.extension().is_some_and(|e| {
+        ["xlsx", "xlsm", "xls", "ods"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    });
+    if is_sheet {
         #[cfg(feature = "xlsx")]
         return xlsx::read(path, sheet);
         #[cfg(not(feature = "xlsx"))]
         return Err(Error::Format(format!(
-            "{}: reading XLSX needs the `xlsx` feature",
+            "{}: reading a spreadsheet (XLSX, XLS, ODS) needs the `xlsx` feature",
             path.display()
         )));
     }
     if sheet.is_some() {
         return Err(Error::parameter(
             "sheet",
-            "applies to an XLSX file only, not a CSV",
+            "applies to a spreadsheet (XLSX, XLS, ODS) only, not a CSV",
         ));
     }
     let text = crate::error::read_text(path)?;
@@ -198,6 +200,9 @@ struct RowCells<'a> {
     grid: &'a Grid,
     r: usize,
     layout: &'a Layout,
+    /// Every row number the table prints, so that an unnumbered row's id
+    /// cannot take a numbered row's.
+    numbers: &'a std::collections::BTreeSet<u32>,
 }
 
 impl RowCells<'_> {
@@ -245,7 +250,7 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
         (c.contains('[') || c.contains('［') || c.contains('【') || c.contains('〔'))
             && c.contains("累计")
     });
-    let title = grid.cells[..layout.header_row]
+    let title = grid.cells[..layout.first_header_row]
         .iter()
         .flatten()
         .map(|c| c.trim())
@@ -262,6 +267,15 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
                 .into(),
         ));
     }
+    let numbers: std::collections::BTreeSet<u32> = (layout.header_row + 1..grid.cells.len())
+        .filter_map(|r| {
+            let no = no_col.map_or("", |c| grid.get(r, c).trim());
+            match no {
+                "" => leading_no(name_col.map_or("", |c| grid.get(r, c))).map(|x| x.0),
+                t => t.trim_end_matches(['.', '、']).parse().ok(),
+            }
+        })
+        .collect();
     let mut rows: Vec<(usize, Indicator)> = Vec::new();
     let mut unread: Vec<UnreadRow> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
@@ -272,6 +286,7 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
             grid: &grid,
             r,
             layout: &layout,
+            numbers: &numbers,
         };
         let non_empty: Vec<(String, String)> = (0..grid.width())
             .filter(|&c| !grid.get(r, c).trim().is_empty())
@@ -519,8 +534,15 @@ fn unread_row(
     non_empty: &[(String, String)],
     reason: String,
 ) -> UnreadRow {
-    let (name_zh, unit) = table::split_unit(cells.text(name_col));
-    let no = cells.text(no_col).trim_end_matches('.').parse::<u32>().ok();
+    let (printed_no, name) = match (cells.text(no_col), leading_no(cells.text(name_col))) {
+        ("", Some((n, rest))) => (Some(n), rest),
+        (t, _) => (
+            t.trim_end_matches(['.', '、']).parse::<u32>().ok(),
+            cells.text(name_col),
+        ),
+    };
+    let (name_zh, unit) = table::split_unit(name);
+    let no = printed_no;
     let id = row_id(cells, layout, no);
     let base = match phrase::parse(cells.text(base_col), "", false) {
         Ok(Phrase::Level {
@@ -543,8 +565,25 @@ fn unread_row(
     }
 }
 
+/// A row number printed at the start of the name, as the national tables
+/// number their rows ("1.国内生产总值", "12、森林覆盖率"), and the name after
+/// it; `None` where the name does not start so ("5G基站数").
+pub fn leading_no(name: &str) -> Option<(u32, &str)> {
+    let name = name.trim_start();
+    let digits = name.find(|c: char| !c.is_ascii_digit())?;
+    let rest = &name[digits..];
+    let rest = ['.', '．', '、']
+        .iter()
+        .find_map(|sep| rest.strip_prefix(*sep))?
+        .trim_start();
+    let no = name[..digits].parse().ok()?;
+    (!rest.is_empty() && !rest.starts_with(|c: char| c.is_ascii_digit())).then_some((no, rest))
+}
+
 /// The id: the id column, else the English name as a slug, else `row_N`
-/// (the printed number), else `line_N` (the table row of an unnumbered row).
+/// with N the printed row number (序号, or the number the name starts
+/// with), else for an unnumbered row the table row (as errors count rows);
+/// where a printed number is that too, `row_N_unnumbered`.
 fn row_id(cells: &RowCells<'_>, layout: &Layout, no: Option<u32>) -> String {
     let id = cells.text(layout.col(Column::Id));
     if !id.is_empty() {
@@ -556,7 +595,14 @@ fn row_id(cells: &RowCells<'_>, layout: &Layout, no: Option<u32>) -> String {
     }
     match no {
         Some(n) => format!("row_{n}"),
-        None => format!("line_{}", cells.line),
+        None => {
+            let taken = u32::try_from(cells.line).is_ok_and(|l| cells.numbers.contains(&l));
+            if taken {
+                format!("row_{}_unnumbered", cells.line)
+            } else {
+                format!("row_{}", cells.line)
+            }
+        }
     }
 }
 
@@ -579,7 +625,12 @@ fn read_row(
     let (base_col, target_col) = (at.base, at.target);
     let col = |c: Column| layout.col(c);
     let name_col = col(Column::Name);
-    let (name_zh, bracket_unit) = table::split_unit(cells.text(name_col));
+    let no_text = cells.text(col(Column::No));
+    let (name_no, name) = match leading_no(cells.text(name_col)) {
+        Some((n, rest)) if no_text.is_empty() => (Some(n), rest),
+        _ => (None, cells.text(name_col)),
+    };
+    let (name_zh, bracket_unit) = table::split_unit(name);
     let unit = match (bracket_unit, cells.text(col(Column::Unit))) {
         (Some(u), "") => u,
         (None, u) => u.to_string(),
@@ -592,9 +643,8 @@ fn read_row(
             ));
         }
     };
-    let no_text = cells.text(col(Column::No));
     let no = if no_text.is_empty() {
-        None
+        name_no
     } else {
         Some(
             no_text
@@ -709,23 +759,9 @@ fn read_row(
                 note: None,
             }));
         }
-        (Phrase::NoValue, Phrase::Level { value, bound }) => match bound {
-            Bound::Plain | Bound::AtLeast => Target::Growth { pct: *value },
-            Bound::About => {
-                return Err(gcell(Problem::Other(
-                    "is an approximate growth with no target level: no target kind judges \
-                     \"about\" a rate; print the level or give the row in an overlay"
-                        .into(),
-                )));
-            }
-            Bound::AtMost => {
-                return Err(gcell(Problem::Other(
-                    "is a growth ceiling: no target kind judges growth at most a rate".into(),
-                )));
-            }
-        },
+        (Phrase::NoValue, Phrase::Level { value, bound }) => growth_target(*value, *bound),
         (Phrase::NoValue, Phrase::Cumulative { total, bound }) => {
-            cumulative(&name_zh, &unit, *total, *bound, base, plain_dir)
+            change(&name_zh, &unit, *total, *bound, base, plain_dir)
                 .map_err(|w| gcell(Problem::Other(w)))?
         }
         (Phrase::NoValue, Phrase::Relative { series, about }) => {
@@ -773,14 +809,7 @@ fn read_row(
                 direction: dir(*bound),
             }
         }
-        (Phrase::Growth { pct, bound }, _) => match bound {
-            Bound::Plain | Bound::AtLeast => Target::Growth { pct: *pct },
-            _ => {
-                return Err(tcell(Problem::Other(
-                    "bounds a growth rate from above or about: no target kind judges it".into(),
-                )));
-            }
-        },
+        (Phrase::Growth { pct, bound }, _) => growth_target(*pct, *bound),
         (Phrase::Multiple { factor }, _) => {
             need_base("a multiple of the base")?;
             Target::Multiple {
@@ -913,8 +942,75 @@ fn read_row(
     Ok(Read::Row(Box::new(ind), relative))
 }
 
+/// A growth rate as printed ("6.5", ">6.5", "<5.5", "6.5左右"): average
+/// annual growth at least (plain or ">"), at most ("<"), or about it within
+/// [`crate::plan::ABOUT_BAND_PP`] points, the band stated in the plan.
+fn growth_target(pct: f64, bound: Bound) -> Target {
+    let about = bound == Bound::About;
+    Target::Growth {
+        pct,
+        direction: if bound == Bound::AtMost {
+            Direction::AtMost
+        } else {
+            Direction::AtLeast
+        },
+        about,
+        tolerance_pp: about.then_some(crate::plan::ABOUT_BAND_PP),
+        over_plan: false,
+    }
+}
+
+/// "[X]" / "累计X" in the growth column (年均/累计): the level's change over
+/// the plan, not a sum of yearly values. For a change printed in percent
+/// (能耗降低〔13.5〕) a relative change: with a base, a multiple of it; without
+/// one, a growth over the plan (the level against the base year's, which
+/// needs no base value). For any other unit (人均预期寿命〔1〕岁) the change in
+/// that unit, added to the base, which must be printed.
+fn change(
+    name: &str,
+    unit: &str,
+    total: f64,
+    bound: Bound,
+    base: Option<f64>,
+    plain: Direction,
+) -> std::result::Result<Target, String> {
+    if bound == Bound::About {
+        return Err("is an approximate change over the plan: no target kind judges it".into());
+    }
+    if unit == "%" && CHANGE_WORDS.iter().any(|w| name.contains(w)) {
+        return cumulative(name, unit, total, bound, base, plain);
+    }
+    let Some(base) = base else {
+        return Err(format!(
+            "is a change over the plan in {}, which needs the level in the base year, and the \
+             row prints none",
+            if unit.is_empty() {
+                "the row's unit"
+            } else {
+                unit
+            }
+        ));
+    };
+    let down = plain == Direction::AtMost;
+    Ok(Target::Level {
+        value: if down { base - total } else { base + total },
+        direction: match bound {
+            Bound::AtLeast if down => Direction::AtMost,
+            Bound::AtMost if down => Direction::AtLeast,
+            Bound::AtLeast => Direction::AtLeast,
+            Bound::AtMost => Direction::AtMost,
+            Bound::Plain | Bound::About => plain,
+        },
+    })
+}
+
+/// Words that make a row in percent a change of a level (能耗降低, 研发经费
+///投入增长) rather than a level of its own.
+const CHANGE_WORDS: [&str; 6] = ["降低", "下降", "减少", "提高", "增长", "增加"];
+
 /// "累计X" / "[X]": a total over the plan years, or for a change printed in
-/// percent (能耗降低 [13.5]) the level's change over the plan.
+/// percent (能耗降低 [13.5]) the level's change over the plan: a multiple of
+/// the base where the row prints one, else a growth over the plan.
 fn cumulative(
     name: &str,
     unit: &str,
@@ -926,18 +1022,23 @@ fn cumulative(
     if bound == Bound::About {
         return Err("is an approximate cumulative: no target kind judges it".into());
     }
-    let change = unit == "%"
-        && ["降低", "下降", "减少", "提高", "增长", "增加"]
-            .iter()
-            .any(|w| name.contains(w));
+    let change = unit == "%" && CHANGE_WORDS.iter().any(|w| name.contains(w));
     if change {
         let down = ["降低", "下降", "减少"].iter().any(|w| name.contains(w));
         if base.is_none() {
-            return Err(
-                "is a change over the plan, which needs the level in the base year, and the row \
-                 prints none"
-                    .into(),
-            );
+            // The level in the target year against the base year's: judged on
+            // the series as an index, so the base value is not needed.
+            return Ok(Target::Growth {
+                pct: if down { -total } else { total },
+                direction: if down {
+                    Direction::AtMost
+                } else {
+                    Direction::AtLeast
+                },
+                about: false,
+                tolerance_pp: None,
+                over_plan: true,
+            });
         }
         return Ok(if down {
             Target::Multiple {

@@ -197,8 +197,11 @@ fn header_year(h: &str) -> Option<i32> {
 /// Where the columns of a table are.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Layout {
-    /// Row index of the header.
+    /// Row index of the header (of its lower row, for a header of two).
     pub header_row: usize,
+    /// Row index of the header's first row: `header_row`, or the row above
+    /// it for a header of two rows ("指标值" over "2020年 | 2025年").
+    pub first_header_row: usize,
     /// Each known column's index, and the header text as printed.
     pub columns: Vec<(Column, usize, String)>,
 }
@@ -243,13 +246,47 @@ pub fn column_letter(mut i: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
+/// A header printed on two rows: a group header over sub-headers ("指标值"
+/// merged over "2020年 | 2025年"), the other headers printed once (or
+/// merged down both rows). It is one when row `r` prints no year and row
+/// `r + 1` prints a year and otherwise only what row `r` prints above it (a
+/// merged cell's copy). Each column's header is then the lower cell, or the
+/// upper where the lower is blank.
+fn two_row_header(grid: &Grid, r: usize) -> Option<Vec<String>> {
+    let (upper, lower) = (grid.cells.get(r)?, grid.cells.get(r + 1)?);
+    let is_year = |h: &str| matches!(Column::of(h), Some(Column::Year(_)));
+    if upper.iter().any(|h| is_year(h)) || !lower.iter().any(|h| is_year(h)) {
+        return None;
+    }
+    let width = upper.len().max(lower.len());
+    let at = |row: &Vec<String>, c: usize| row.get(c).map_or("", |h| h.trim()).to_string();
+    let fits = (0..width).all(|c| {
+        let l = at(lower, c);
+        l.is_empty() || is_year(&l) || l == at(upper, c)
+    });
+    fits.then(|| {
+        (0..width)
+            .map(|c| match at(lower, c) {
+                l if l.is_empty() => at(upper, c),
+                l => l,
+            })
+            .collect()
+    })
+}
+
 /// Finds the header: the first of the first 20 rows with a name column and
-/// at least one value column (a year, base or target). Every other
-/// non-empty cell of it must be a column the importer knows: a column it
-/// cannot place would be lost.
+/// at least one value column (a year, base or target), or the first pair of
+/// rows that makes one (a group header over the years). Every other non-empty cell of
+/// it must be a column the importer knows: a column it cannot place would
+/// be lost.
 pub fn find_layout(grid: &Grid) -> Result<Layout> {
     for r in 0..grid.cells.len().min(20) {
-        let row = &grid.cells[r];
+        let two = two_row_header(grid, r);
+        let first_header_row = r;
+        let (r, row) = match &two {
+            Some(h) => (r + 1, h),
+            None => (r, &grid.cells[r]),
+        };
         let kinds: Vec<Option<Column>> = row.iter().map(|h| Column::of(h)).collect();
         let has_name = kinds.contains(&Some(Column::Name));
         let has_value = kinds.iter().any(|k| {
@@ -290,6 +327,7 @@ pub fn find_layout(grid: &Grid) -> Result<Layout> {
         }
         return Ok(Layout {
             header_row: r,
+            first_header_row,
             columns,
         });
     }

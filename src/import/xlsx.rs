@@ -1,10 +1,12 @@
-//! Plan tables as XLSX (feature `xlsx`): read with calamine, merged cells
-//! included, and written with rust_xlsxwriter, merges included.
+//! Plan tables as spreadsheets (feature `xlsx`): XLSX, XLS and ODS read
+//! with calamine, merged cells included (XLSX and XLS; calamine reads none
+//! from ODS, where a category printed once is carried down as in CSV), and
+//! XLSX written with rust_xlsxwriter, merges included.
 
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Dimensions, Ods, Range, Reader, Xls, Xlsx};
 
 use crate::error::{Error, Result};
 use crate::import::table::{Grid, Merge};
@@ -13,36 +15,110 @@ use crate::import::table::{Grid, Merge};
 /// this is not one, and would cost memory to hold as a grid.
 const MAX_CELLS: usize = 200_000;
 
-/// Reads sheet `sheet` (default: the first) of the XLSX file at `path`.
+/// The spreadsheet formats read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Office Open XML (`.xlsx`).
+    Xlsx,
+    /// The older binary Excel format (`.xls`).
+    Xls,
+    /// OpenDocument (`.ods`).
+    Ods,
+}
+
+impl Format {
+    /// The format a file name's extension names, if a spreadsheet's.
+    pub fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "xls" => Some(Format::Xls),
+            "ods" => Some(Format::Ods),
+            _ => None,
+        }
+    }
+}
+
+/// Reads sheet `sheet` (default: the first) of the spreadsheet at `path`,
+/// in the format its extension names (XLSX otherwise).
 pub fn read(path: &Path, sheet: Option<&str>) -> Result<Grid> {
     let bytes = std::fs::read(path).map_err(|e| Error::File {
         path: path.to_path_buf(),
         source: crate::error::Cause::new(e),
     })?;
-    read_bytes(&bytes, sheet).map_err(|e| e.in_file(path))
+    let format = Format::of(path).unwrap_or(Format::Xlsx);
+    read_bytes_as(&bytes, format, sheet).map_err(|e| e.in_file(path))
 }
 
 /// Reads sheet `sheet` (default: the first) of an XLSX file's bytes.
 pub fn read_bytes(bytes: &[u8], sheet: Option<&str>) -> Result<Grid> {
-    let mut book: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| Error::codec_at("reading XLSX", e))?;
-    let names = book.sheet_names();
-    let name = match sheet {
-        Some(s) if names.iter().any(|n| n == s) => s.to_string(),
-        Some(s) => {
-            return Err(Error::parameter(
-                "sheet",
-                format!("\"{s}\" is not a sheet of the workbook; it has {names:?}"),
-            ));
+    read_bytes_as(bytes, Format::Xlsx, sheet)
+}
+
+/// Reads sheet `sheet` (default: the first) of a spreadsheet's bytes in
+/// `format`.
+pub fn read_bytes_as(bytes: &[u8], format: Format, sheet: Option<&str>) -> Result<Grid> {
+    let what = match format {
+        Format::Xlsx => "XLSX",
+        Format::Xls => "XLS",
+        Format::Ods => "ODS",
+    };
+    let open = |e: &dyn std::fmt::Display| Error::Format(format!("reading {what}: {e}"));
+    match format {
+        Format::Xlsx => {
+            let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| open(&e))?;
+            let name = sheet_name(book.sheet_names(), sheet)?;
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|e| sheet_err(&name, &e))?;
+            let merges = book
+                .merge_cells_by_sheet_name(&name)
+                .map_err(|e| Error::codec_at(format!("merged cells of sheet \"{name}\""), e))?;
+            grid(&name, &range, &merges)
         }
+        Format::Xls => {
+            let mut book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| open(&e))?;
+            let name = sheet_name(book.sheet_names(), sheet)?;
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|e| sheet_err(&name, &e))?;
+            let merges = book
+                .merge_cells_by_sheet_name(&name)
+                .map_err(|e| Error::codec_at(format!("merged cells of sheet \"{name}\""), e))?;
+            grid(&name, &range, &merges)
+        }
+        Format::Ods => {
+            let mut book: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| open(&e))?;
+            let name = sheet_name(book.sheet_names(), sheet)?;
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|e| sheet_err(&name, &e))?;
+            grid(&name, &range, &[])
+        }
+    }
+}
+
+fn sheet_err(name: &str, e: &dyn std::fmt::Display) -> Error {
+    Error::Format(format!("sheet \"{name}\": {e}"))
+}
+
+/// The sheet asked for, or the first.
+fn sheet_name(names: Vec<String>, sheet: Option<&str>) -> Result<String> {
+    match sheet {
+        Some(s) if names.iter().any(|n| n == s) => Ok(s.to_string()),
+        Some(s) => Err(Error::parameter(
+            "sheet",
+            format!("\"{s}\" is not a sheet of the workbook; it has {names:?}"),
+        )),
         None => names
             .first()
             .cloned()
-            .ok_or_else(|| Error::Format("the workbook has no sheet".into()))?,
-    };
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| Error::codec_at(format!("sheet \"{name}\""), e))?;
+            .ok_or_else(|| Error::Format("the workbook has no sheet".into())),
+    }
+}
+
+/// A sheet's cells and merged regions as a grid.
+fn grid(name: &str, range: &Range<Data>, merges: &[Dimensions]) -> Result<Grid> {
     let (rows, cols) = range.get_size();
     let (r0, c0) = range.start().unwrap_or((0, 0));
     let (r0, c0) = (r0 as usize, c0 as usize);
@@ -57,10 +133,8 @@ pub fn read_bytes(bytes: &[u8], sheet: Option<&str>) -> Result<Grid> {
     for (r, c, v) in range.used_cells() {
         cells[r0 + r][c0 + c] = text(v);
     }
-    let merges = book
-        .merge_cells_by_sheet_name(&name)
-        .map_err(|e| Error::codec_at(format!("merged cells of sheet \"{name}\""), e))?
-        .into_iter()
+    let merges = merges
+        .iter()
         .map(|d| Merge {
             first_row: d.start.0 as usize,
             first_col: d.start.1 as usize,

@@ -186,7 +186,9 @@ fn check_row_in(plan: &Plan, index: &SeriesIndex, ind: &Indicator) -> Result<Row
                 );
             }
         }
-        (Target::Growth { pct }, _) => row.implied_growth_pct = Some(*pct),
+        (Target::Growth { .. }, base) => {
+            row.implied_growth_pct = ind.target.implied_growth_pct(base, n);
+        }
         // Without a base nothing is implied; flows and milestones imply no
         // single growth.
         (

@@ -26,6 +26,16 @@ pub enum Measure {
         /// Number of years.
         years: usize,
     },
+    /// Distance of the average annual growth of `series` from year 0 to
+    /// `years` from `centre` (fractions): an "about" growth rate.
+    GrowthDeviation {
+        /// Series index.
+        series: usize,
+        /// Number of years.
+        years: usize,
+        /// The rate it is about.
+        centre: f64,
+    },
     /// Sum of `series` over year indices `1..=years`.
     Sum {
         /// Series index.
@@ -119,6 +129,7 @@ impl Rule {
             | Measure::Deviation { series, year, .. }
             | Measure::Multiple { series, year } => (*series, *year),
             Measure::Growth { series, years }
+            | Measure::GrowthDeviation { series, years, .. }
             | Measure::Sum { series, years }
             | Measure::Extreme { series, years, .. } => (*series, *years),
             Measure::GrowthGap {
@@ -147,6 +158,7 @@ impl Rule {
             | Measure::Deviation { series, .. }
             | Measure::Multiple { series, .. }
             | Measure::Growth { series, .. }
+            | Measure::GrowthDeviation { series, .. }
             | Measure::Sum { series, .. }
             | Measure::Extreme { series, .. }
             | Measure::Milestones { series, .. } => vec![*series],
@@ -204,6 +216,17 @@ impl Rule {
                 let (b, e) = (block.at(*series, 0), block.at(*series, *years));
                 for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
                     *o = (e / b).powf(inv) - 1.0;
+                }
+            }
+            Measure::GrowthDeviation {
+                series,
+                years,
+                centre,
+            } => {
+                let inv = 1.0 / *years as f64;
+                let (b, e) = (block.at(*series, 0), block.at(*series, *years));
+                for ((o, b), e) in out.iter_mut().zip(b).zip(e) {
+                    *o = ((e / b).powf(inv) - 1.0 - centre).abs();
                 }
             }
             Measure::Sum { series, years } => {
@@ -408,6 +431,24 @@ mod tests {
         measures(&r, &b, &[0.10000000000000009, 0.06265856918261115]);
         assert_eq!(r.evaluate(&b).unwrap(), [true, false]);
         assert_eq!(rule(m, 0.08, AtMost).evaluate(&b).unwrap(), [false, true]);
+    }
+
+    #[test]
+    fn growth_deviation() {
+        let b = two_paths();
+        let m = Measure::GrowthDeviation {
+            series: 0,
+            years: 3,
+            centre: 0.08,
+        };
+        // |0.1 - 0.08| = 0.02, |1.2^(1/3) - 1 - 0.08| = 0.017341; within
+        // 1.8 points meets.
+        let g1 = 1.2f64.powf(1.0 / 3.0) - 1.0;
+        let r = rule(m, 0.018, AtMost);
+        measures(&r, &b, &[0.02, 0.08 - g1]);
+        assert!((0.08 - g1 - 0.017_341_43).abs() < 1e-8);
+        assert_eq!(r.evaluate(&b).unwrap(), [false, true]);
+        assert_eq!(r.series(), [0]);
     }
 
     #[test]

@@ -99,10 +99,30 @@ pub enum Target {
         #[serde(default, skip_serializing_if = "Direction::is_at_least")]
         direction: Direction,
     },
-    /// Average annual growth over the plan at least `pct` percent (rows 18-21).
+    /// Growth over the plan (rows 18-21): the average annual growth at least
+    /// `pct` percent ("6.5%以上"), at most it for a ceiling ("<5.5"), or
+    /// within `tolerance_pp` points of it when `about` ("6.5左右"). With
+    /// `over_plan`, `pct` is the change over the whole plan instead, as the
+    /// national plans print a five-year total ("单位GDP能耗降低〔13.5〕":
+    /// `pct = -13.5`, at most): the level in the target year against the
+    /// base year's, so no base value is needed either way.
     Growth {
-        /// Required average annual growth, percent.
+        /// Average annual growth, percent (with `over_plan`: the change over
+        /// the plan, percent).
         pct: f64,
+        /// At least (default) or at most; an `about` growth has none.
+        #[serde(default, skip_serializing_if = "Direction::is_at_least")]
+        direction: Direction,
+        /// About `pct` (within `tolerance_pp`) rather than bounded by it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        about: bool,
+        /// For `about`: the largest gap allowed, percentage points a year
+        /// (absent: [`crate::plan::ABOUT_BAND_PP`], as for a relative growth).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tolerance_pp: Option<f64>,
+        /// `pct` is the change over the whole plan, not a yearly average.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        over_plan: bool,
     },
     /// Sum of the yearly values over the plan years (row 9: 累计完成100亿美元).
     Cumulative {
@@ -216,6 +236,18 @@ fn hundred() -> f64 {
 }
 
 impl Target {
+    /// Average annual growth of at least `pct` percent: the plain growth
+    /// target ("年均增长7%").
+    pub fn growth(pct: f64) -> Target {
+        Target::Growth {
+            pct,
+            direction: Direction::AtLeast,
+            about: false,
+            tolerance_pp: None,
+            over_plan: false,
+        }
+    }
+
     /// Short name of the kind, as in plan files (`level`, `cumulative`, ...).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -289,7 +321,7 @@ impl Target {
             Target::Multiple {
                 factor, of_value, ..
             } => of_value.or(base).map(|b| b * factor),
-            Target::Growth { pct } => Some(*pct),
+            Target::Growth { pct, .. } => Some(*pct),
             Target::Milestones { points, .. } => points.last().map(|m| m.value),
             Target::Range { low, .. } => Some(*low),
             Target::RelativeGrowth { .. } => None,
@@ -318,7 +350,16 @@ impl Target {
     /// small enough deviation.
     pub fn direction(&self) -> Direction {
         match self {
-            Target::Growth { .. } | Target::Range { .. } => Direction::AtLeast,
+            Target::Range { .. } => Direction::AtLeast,
+            Target::Growth {
+                direction, about, ..
+            } => {
+                if *about {
+                    Direction::AtMost
+                } else {
+                    *direction
+                }
+            }
             Target::Approximately { .. } => Direction::AtMost,
             Target::RelativeGrowth { about, .. } => {
                 if *about {
@@ -390,10 +431,22 @@ impl Target {
                 of_value,
                 ..
             } => Some((factor * of_value.or(base)?, *direction)),
-            Target::Growth { pct } => {
-                let n = index.horizon().ok()? as f64;
-                let v = growth::project(base?, pct / 100.0, n).ok()?;
-                Some((v, Direction::AtLeast))
+            Target::Growth {
+                direction, about, ..
+            } => {
+                // An about growth is approached from below, as an
+                // approximate level is.
+                let n = index.horizon().ok()?;
+                let g = self.implied_growth_pct(base, n)? / 100.0;
+                let v = growth::project(base?, g, n as f64).ok()?;
+                Some((
+                    v,
+                    if *about {
+                        Direction::AtLeast
+                    } else {
+                        *direction
+                    },
+                ))
             }
             Target::Cumulative { .. }
             | Target::EveryYear { .. }
@@ -408,7 +461,12 @@ impl Target {
     pub fn implied_growth_pct(&self, base: Option<f64>, years: usize) -> Option<f64> {
         let n = years as f64;
         let implied = match self {
-            Target::Growth { pct } => return Some(*pct),
+            Target::Growth { pct, over_plan, .. } => {
+                if !*over_plan {
+                    return Some(*pct);
+                }
+                (1.0 + pct / 100.0).powf(1.0 / n) - 1.0
+            }
             Target::Level { value, .. }
             | Target::Approximately { value, .. }
             | Target::Range { low: value, .. } => growth::implied_growth(base?, *value, n).ok()?,
@@ -473,7 +531,13 @@ impl Target {
             Target::Level { value, .. } | Target::EveryYear { value, .. } => {
                 finite("target.value", *value)
             }
-            Target::Growth { pct } => {
+            Target::Growth {
+                pct,
+                direction,
+                about,
+                tolerance_pp,
+                over_plan,
+            } => {
                 finite("target.pct", *pct)?;
                 if *pct <= -100.0 {
                     return Err(Error::indicator(
@@ -481,6 +545,36 @@ impl Target {
                         "target.pct",
                         Problem::out_of_range(pct, "> -100"),
                     ));
+                }
+                if *about && *direction == Direction::AtMost {
+                    return Err(Error::indicator(
+                        id,
+                        "target.direction",
+                        "must be absent for an about growth, which is met on either side",
+                    ));
+                }
+                if *about && *over_plan {
+                    return Err(Error::indicator(
+                        id,
+                        "target.about",
+                        "applies to a yearly growth, not to a change over the plan",
+                    ));
+                }
+                if let Some(tol) = tolerance_pp {
+                    if !*about {
+                        return Err(Error::indicator(
+                            id,
+                            "target.tolerance_pp",
+                            "applies to an about growth only (about = true)",
+                        ));
+                    }
+                    if !(tol.is_finite() && *tol >= 0.0) {
+                        return Err(Error::indicator(
+                            id,
+                            "target.tolerance_pp",
+                            Problem::out_of_range(*tol, "finite and >= 0"),
+                        ));
+                    }
                 }
                 Ok(())
             }
@@ -708,14 +802,44 @@ impl Target {
                 *value,
                 *direction,
             ),
-            Target::Growth { pct } => (
-                Measure::Growth {
-                    series: me,
-                    years: n,
-                },
-                pct / 100.0,
-                Direction::AtLeast,
-            ),
+            Target::Growth {
+                pct,
+                direction,
+                about,
+                tolerance_pp,
+                over_plan,
+            } => {
+                if *over_plan {
+                    // The level over the base's: (1 + g)^n against 1 + pct/100.
+                    (
+                        Measure::Multiple {
+                            series: me,
+                            year: n,
+                        },
+                        1.0 + pct / 100.0,
+                        *direction,
+                    )
+                } else if *about {
+                    (
+                        Measure::GrowthDeviation {
+                            series: me,
+                            years: n,
+                            centre: pct / 100.0,
+                        },
+                        tolerance_pp.unwrap_or(crate::plan::ABOUT_BAND_PP) / 100.0,
+                        Direction::AtMost,
+                    )
+                } else {
+                    (
+                        Measure::Growth {
+                            series: me,
+                            years: n,
+                        },
+                        pct / 100.0,
+                        *direction,
+                    )
+                }
+            }
             Target::Cumulative { total, direction } => (
                 Measure::Sum {
                     series: me,

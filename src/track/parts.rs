@@ -221,12 +221,25 @@ fn level_due(ind: &Indicator, years: usize) -> Result<(f64, Direction)> {
     };
     match &ind.target {
         Target::Level { value, direction } => Ok((*value, *direction)),
-        Target::Growth { pct } => {
+        Target::Growth {
+            pct,
+            direction,
+            about,
+            ..
+        } => {
             let n = i32::try_from(years).unwrap_or(i32::MAX);
-            Ok((
-                need_base()? * (1.0 + pct / 100.0).powi(n),
-                Direction::AtLeast,
-            ))
+            // A change over the plan as its yearly rate; an about rate is
+            // approached from below, as an approximate level is.
+            let g = ind
+                .target
+                .implied_growth_pct(ind.base, years)
+                .unwrap_or(*pct);
+            let side = if *about {
+                Direction::AtLeast
+            } else {
+                *direction
+            };
+            Ok((need_base()? * (1.0 + g / 100.0).powi(n), side))
         }
         Target::Multiple {
             factor,

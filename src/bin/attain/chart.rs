@@ -228,10 +228,23 @@ fn marks(plan: &Plan, ind: &Indicator, start: f64) -> Vec<Mark> {
                     base * factor,
                 ),
             },
-            Target::Growth { pct } => point(
-                format!("target growth ≥ {pct}%/yr"),
-                base * (1.0 + pct / 100.0).powi(n),
-            ),
+            Target::Growth {
+                pct,
+                direction,
+                about,
+                over_plan,
+                ..
+            } => {
+                let g = t.implied_growth_pct(Some(base), n as usize).unwrap_or(*pct);
+                let label = match (*about, *over_plan) {
+                    (true, _) => format!("target growth about {pct}%/yr"),
+                    (false, true) => {
+                        format!("target change {} {pct}% over the plan", sign(*direction))
+                    }
+                    (false, false) => format!("target growth {} {pct}%/yr", sign(*direction)),
+                };
+                point(label, base * (1.0 + g / 100.0).powi(n))
+            }
             Target::EveryYear { value, direction } => Mark {
                 label: format!("target {} {value} every year", sign(*direction)),
                 points: vec![(f64::from(plan.base_year + 1), *value), (end, *value)],
