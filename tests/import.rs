@@ -1007,3 +1007,43 @@ fn ids_are_row_n_from_the_printed_number_else_the_table_row() {
     let ids: Vec<&str> = got.plan.indicators.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["row_2_unnumbered", "row_2", "row_1"]);
 }
+
+#[test]
+fn a_multiple_of_a_reference_year_comes_back_through_its_overlay() {
+    // "是挂牌前的6.52倍": the table prints the factor and the year, not the
+    // reference year's value, which the overlay carries.
+    let plan = Plan::from_toml_str(
+        r#"
+name = "free trade zone"
+base_year = 2020
+target_year = 2025
+[[indicator]]
+id = "ftz_trade"
+name_zh = "自贸区进出口"
+unit = "亿元"
+attribute = "expected"
+base = 100.0
+target = { kind = "multiple", factor = 6.52, of_year = 2019, of_value = 50.0 }
+"#,
+    )
+    .unwrap();
+    let out = attain::import::export::export(&plan).unwrap();
+    let csv = attain::import::export::to_csv(&out.grid).unwrap();
+    assert!(csv.contains("是2019年的6.52倍"), "{csv}");
+    let back = import(
+        &grid(&csv),
+        &ImportOptions {
+            overlay: Some(out.overlay.clone()),
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(back.plan, plan);
+    // Without it, the row is refused, naming what is missing.
+    match import(&grid(&csv), &ImportOptions::default()) {
+        Err(e @ Error::Cell { row: 3, .. }) => {
+            assert!(e.to_string().contains("of_value"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

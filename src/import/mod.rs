@@ -379,6 +379,28 @@ pub fn import(grid: &Grid, options: &ImportOptions) -> Result<Imported> {
     if let Some(o) = &options.overlay {
         apply_overlay(&mut rows, &mut unread, &mut warnings, o)?;
     }
+    // "是2019年的6.52倍": the table does not print 2019's value.
+    for (line, ind) in &rows {
+        if let Target::Multiple {
+            factor,
+            of_year: Some(year),
+            of_value: None,
+            ..
+        } = &ind.target
+        {
+            return Err(Error::cell(
+                *line,
+                "target",
+                &ind.note
+                    .clone()
+                    .unwrap_or_else(|| format!("是{year}年的{factor}倍")),
+                Problem::Other(format!(
+                    "is a multiple of the {year} value, which the table does not print: \
+                     give the row's target with `of_value` in an overlay row"
+                )),
+            ));
+        }
+    }
     if rows.is_empty() && unread.is_empty() {
         return Err(Error::Format("the table has a header but no rows".into()));
     }
@@ -810,12 +832,16 @@ fn read_row(
             }
         }
         (Phrase::Growth { pct, bound }, _) => growth_target(*pct, *bound),
-        (Phrase::Multiple { factor }, _) => {
-            need_base("a multiple of the base")?;
+        (Phrase::Multiple { factor, of_year }, _) => {
+            if of_year.is_none() {
+                need_base("a multiple of the base")?;
+            }
+            // The reference year's value is not in the table: an overlay
+            // row gives it, and the plan's check refuses the row without.
             Target::Multiple {
                 factor: *factor,
                 direction: Direction::AtLeast,
-                of_year: None,
+                of_year: *of_year,
                 of_value: None,
             }
         }
@@ -916,6 +942,16 @@ fn read_row(
     for t in std::iter::once(&main).chain(&extra) {
         if matches!(t, Target::RelativeGrowth { .. }) {
             continue; // its series is resolved once every row is read
+        }
+        if matches!(
+            t,
+            Target::Multiple {
+                of_year: Some(_),
+                of_value: None,
+                ..
+            }
+        ) {
+            continue; // its reference value can only come from an overlay
         }
         t.validate(&id, &index).map_err(|e| {
             let problem = e

@@ -55,10 +55,14 @@ pub enum Phrase {
         /// How it is bounded.
         bound: Bound,
     },
-    /// "倍增", "翻一番" (2), "翻两番" (4), "X倍": a multiple of the base.
+    /// "倍增", "翻一番" (2), "翻两番" (4), "X倍": a multiple of the base;
+    /// "是2019年的6.52倍": of a reference year's value, which the table
+    /// does not print (an overlay row gives it as `of_value`).
     Multiple {
         /// The factor.
         factor: f64,
+        /// The reference year, where it is not the base year.
+        of_year: Option<i32>,
     },
     /// "提高X个百分点": the base plus X points.
     PointsUp {
@@ -127,14 +131,30 @@ pub fn parse(text: &str, unit: &str, brackets_cumulative: bool) -> Result<Phrase
         ("翻两番", 4.0),
     ] {
         if t == words {
-            return Ok(Phrase::Multiple { factor });
+            return Ok(Phrase::Multiple {
+                factor,
+                of_year: None,
+            });
         }
     }
     if let Some(rest) = t.strip_suffix('倍') {
-        let rest = rest.strip_prefix("达到").unwrap_or(rest);
+        let rest = ["达到", "是", "为"]
+            .iter()
+            .find_map(|p| rest.strip_prefix(p))
+            .unwrap_or(rest);
+        // "2019年的6.52": a reference year's value times 6.52.
+        let (of_year, rest) = match rest.split_once("年的") {
+            Some((year, factor)) => {
+                let year = year
+                    .parse::<i32>()
+                    .map_err(|_| format!("has \"{year}\" before 年的, not a year"))?;
+                (Some(year), factor)
+            }
+            None => (None, rest),
+        };
         let factor =
             number(rest).ok_or_else(|| format!("has \"{rest}\" before 倍, not a number"))?;
-        return Ok(Phrase::Multiple { factor });
+        return Ok(Phrase::Multiple { factor, of_year });
     }
     if let Some(rest) = t.strip_prefix("提高") {
         if let Some(n) = rest
@@ -415,6 +435,21 @@ mod tests {
     }
 
     #[test]
+    fn a_multiple_of_a_reference_year_keeps_its_year() {
+        for t in ["是2019年的6.52倍", "为2019年的6.52倍", "达到2019年的6.52倍"] {
+            assert_eq!(
+                p(t, "亿元"),
+                Phrase::Multiple {
+                    factor: 6.52,
+                    of_year: Some(2019)
+                },
+                "{t}"
+            );
+        }
+        assert!(parse("是挂牌前的6.52倍", "亿元", true).is_err());
+    }
+
+    #[test]
     fn plain_numbers_are_levels() {
         assert_eq!(p("8400", "亿元"), lvl(8400.0, Bound::Plain));
         assert_eq!(p("283.1", "亿元"), lvl(283.1, Bound::Plain));
@@ -508,7 +543,14 @@ mod tests {
             ("翻两番", 4.0),
             ("1.5倍", 1.5),
         ] {
-            assert_eq!(p(t, "亿元"), Phrase::Multiple { factor: f }, "{t}");
+            assert_eq!(
+                p(t, "亿元"),
+                Phrase::Multiple {
+                    factor: f,
+                    of_year: None
+                },
+                "{t}"
+            );
         }
     }
 
