@@ -49,7 +49,7 @@ pub enum Command {
     /// yearly targets on each target's path, and the annual plan of a year;
     /// or with --parts by locality or department (分解到部门和属地).
     Decompose(DecomposeArgs),
-    /// Reads a main-indicator table as printed (CSV or XLSX: 类别, 序号,
+    /// Reads a main-indicator table as printed (CSV, XLSX, XLS or ODS: 类别, 序号,
     /// 指标（unit）, 2020年, 2025年, 年均增长%, 属性 in any order) into a
     /// commented plan file; every target phrase is read or refused.
     Import(ImportArgs),
@@ -335,9 +335,9 @@ pub struct DecomposeArgs {
 /// `attain import`.
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
-    /// The table: `.xlsx` (merged cells honoured) or CSV (UTF-8).
+    /// The table: `.xlsx` or `.xls` (merged cells honoured), `.ods`, or CSV (UTF-8).
     pub table: PathBuf,
-    /// The sheet of an XLSX file (default: the first).
+    /// The sheet of a spreadsheet (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
     /// The base year, where the headers print none (or to choose a column).
