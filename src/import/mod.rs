@@ -636,6 +636,24 @@ struct Columns {
     years: (i32, i32),
 }
 
+/// Target `k` of a row (0 the main one), a growth relative to `series`
+/// read from column `c`: noted in `relative` with its cell, since the
+/// series is resolved only once every row is read.
+fn relative_growth(
+    relative: &mut Vec<(usize, String, String)>,
+    k: usize,
+    (cells, layout, c): (&RowCells<'_>, &Layout, Option<usize>),
+    series: &str,
+    about: bool,
+) -> Target {
+    relative.push((k, cells.text(c).to_string(), layout.header(c.unwrap_or(0))));
+    Target::RelativeGrowth {
+        series: series.to_string(),
+        about,
+        tolerance_pp: crate::plan::ABOUT_BAND_PP,
+    }
+}
+
 fn read_row(
     cells: &RowCells<'_>,
     layout: &Layout,
@@ -786,18 +804,13 @@ fn read_row(
             change(&name_zh, &unit, *total, *bound, base, plain_dir)
                 .map_err(|w| gcell(Problem::Other(w)))?
         }
-        (Phrase::NoValue, Phrase::Relative { series, about }) => {
-            relative.push((
-                0,
-                cells.text(growth_col).to_string(),
-                layout.header(growth_col.unwrap_or(0)),
-            ));
-            Target::RelativeGrowth {
-                series: series.clone(),
-                about: *about,
-                tolerance_pp: crate::plan::ABOUT_BAND_PP,
-            }
-        }
+        (Phrase::NoValue, Phrase::Relative { series, about }) => relative_growth(
+            &mut relative,
+            0,
+            (cells, layout, growth_col),
+            series,
+            *about,
+        ),
         (Phrase::NoValue, _) => {
             return Err(gcell(Problem::Other(
                 "is not a growth rate (a number, \"[X]\", or a growth relative to a series)".into(),
@@ -872,33 +885,26 @@ fn read_row(
                 high: *high,
             }
         }
-        (Phrase::Relative { series, about }, _) => {
-            relative.push((
-                0,
-                cells.text(target_col).to_string(),
-                layout.header(target_col.unwrap_or(0)),
-            ));
-            Target::RelativeGrowth {
-                series: series.clone(),
-                about: *about,
-                tolerance_pp: crate::plan::ABOUT_BAND_PP,
-            }
-        }
+        (Phrase::Relative { series, about }, _) => relative_growth(
+            &mut relative,
+            0,
+            (cells, layout, target_col),
+            series,
+            *about,
+        ),
     };
     // A growth printed beside a target of another kind is a second promise.
     if let Phrase::Relative { series, about } = &growth
         && !matches!(target, Phrase::NoValue)
     {
-        relative.push((
-            1 + extra.len(),
-            cells.text(growth_col).to_string(),
-            layout.header(growth_col.unwrap_or(0)),
+        let k = 1 + extra.len();
+        extra.push(relative_growth(
+            &mut relative,
+            k,
+            (cells, layout, growth_col),
+            series,
+            *about,
         ));
-        extra.push(Target::RelativeGrowth {
-            series: series.clone(),
-            about: *about,
-            tolerance_pp: crate::plan::ABOUT_BAND_PP,
-        });
     }
     let Some(attribute) = attribute else {
         return Err(cells.err(

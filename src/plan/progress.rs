@@ -108,61 +108,12 @@ pub fn progress(
     year: i32,
 ) -> Result<Progress> {
     let (elapsed_share, years_left) = period(base_year, target_year, year)?;
-    if base == 0.0 {
-        return progress_from_zero(target, actual, elapsed_share, years_left, year);
-    }
-    positive("base", base)?;
-    positive("target", target)?;
-    positive("actual", actual)?;
-    let distance = log_ratio(target, base);
-    if distance == 0.0 {
-        return Err(Error::parameter(
-            "target",
-            format!(
-                "equals base {base} (got {target}): no distance to cover, the progress share is undefined"
-            ),
-        ));
-    }
-    let progress_share = log_ratio(actual, base) / distance;
-    let required_growth = if years_left == 0 {
-        None
+    let progress_share = if base == 0.0 {
+        share_from_zero(target, actual)?
     } else {
-        Some(growth::required_growth(
-            actual,
-            target,
-            f64::from(years_left),
-        )?)
+        log_share(base, target, actual)?
     };
-    Ok(Progress {
-        year,
-        years_left,
-        completion: completion("actual", actual, target)?,
-        elapsed_share,
-        progress_share,
-        on_track: on_track(progress_share, elapsed_share),
-        required_growth,
-    })
-}
-
-/// [`progress`] of a count from a zero base (firms attracted, from none):
-/// no log distance exists, so the share covered is linear, `actual /
-/// target`, and the growth still required starts from a positive actual
-/// only (none from zero).
-fn progress_from_zero(
-    target: f64,
-    actual: f64,
-    elapsed_share: f64,
-    years_left: u32,
-    year: i32,
-) -> Result<Progress> {
-    positive("target", target)?;
-    if !(actual.is_finite() && actual >= 0.0) {
-        return Err(Error::parameter(
-            "actual",
-            Problem::out_of_range(actual, "finite and >= 0 for a count from a zero base"),
-        ));
-    }
-    let progress_share = actual / target;
+    // From a zero actual no growth reaches the target.
     let required_growth = if years_left == 0 || actual == 0.0 {
         None
     } else {
@@ -175,12 +126,48 @@ fn progress_from_zero(
     Ok(Progress {
         year,
         years_left,
-        completion: progress_share,
+        completion: if base == 0.0 {
+            progress_share
+        } else {
+            completion("actual", actual, target)?
+        },
         elapsed_share,
         progress_share,
         on_track: on_track(progress_share, elapsed_share),
         required_growth,
     })
+}
+
+/// The share of the log distance from `base` to `target` that `actual`
+/// covers, all three positive.
+fn log_share(base: f64, target: f64, actual: f64) -> Result<f64> {
+    positive("base", base)?;
+    positive("target", target)?;
+    positive("actual", actual)?;
+    let distance = log_ratio(target, base);
+    if distance == 0.0 {
+        return Err(Error::parameter(
+            "target",
+            format!(
+                "equals base {base} (got {target}): no distance to cover, the progress share is undefined"
+            ),
+        ));
+    }
+    Ok(log_ratio(actual, base) / distance)
+}
+
+/// The share covered by a count from a zero base (firms attracted, from
+/// none): no log distance exists, so it is linear, `actual / target`, and
+/// is also the completion rate.
+fn share_from_zero(target: f64, actual: f64) -> Result<f64> {
+    positive("target", target)?;
+    if !(actual.is_finite() && actual >= 0.0) {
+        return Err(Error::parameter(
+            "actual",
+            Problem::out_of_range(actual, "finite and >= 0 for a count from a zero base"),
+        ));
+    }
+    Ok(actual / target)
 }
 
 /// Progress of an average-growth target ("at least `rate` a year", a fraction)

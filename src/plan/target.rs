@@ -227,6 +227,24 @@ pub enum Target {
     },
 }
 
+/// Checks that `series`, named in `field` of indicator `id`'s target, is
+/// a known series other than `id` (`itself` says why not `id`).
+fn another_series(
+    id: &str,
+    field: &str,
+    series: &str,
+    index: &SeriesIndex,
+    itself: &str,
+) -> Result<()> {
+    if series == id {
+        return Err(Error::indicator(id, field, itself));
+    }
+    if index.position(series).is_none() {
+        return Err(Error::indicator(id, field, Problem::unknown_series(series)));
+    }
+    Ok(())
+}
+
 fn about_band() -> f64 {
     crate::plan::ABOUT_BAND_PP
 }
@@ -611,20 +629,13 @@ impl Target {
                     return Err(Error::indicator(id, "target.components", Problem::Empty));
                 }
                 for c in components {
-                    if c == id {
-                        return Err(Error::indicator(
-                            id,
-                            "target.components",
-                            "must not include the aggregate itself",
-                        ));
-                    }
-                    if index.position(c).is_none() {
-                        return Err(Error::indicator(
-                            id,
-                            "target.components",
-                            Problem::unknown_series(c),
-                        ));
-                    }
+                    another_series(
+                        id,
+                        "target.components",
+                        c,
+                        index,
+                        "must not include the aggregate itself",
+                    )?;
                 }
                 match value {
                     Some(v) => finite("target.value", *v),
@@ -757,20 +768,13 @@ impl Target {
                 tolerance_pp,
                 ..
             } => {
-                if series == id {
-                    return Err(Error::indicator(
-                        id,
-                        "target.series",
-                        "must name another series, not the row itself",
-                    ));
-                }
-                if index.position(series).is_none() {
-                    return Err(Error::indicator(
-                        id,
-                        "target.series",
-                        Problem::unknown_series(series),
-                    ));
-                }
+                another_series(
+                    id,
+                    "target.series",
+                    series,
+                    index,
+                    "must name another series, not the row itself",
+                )?;
                 if !(tolerance_pp.is_finite() && *tolerance_pp >= 0.0) {
                     return Err(Error::indicator(
                         id,

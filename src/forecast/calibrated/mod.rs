@@ -768,7 +768,10 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
     // model keeps its own spread on average, with t-like tails.
     let prior = 0.5 * cfg.prior_dof;
     let prior_scale = prior - 1.0;
-    // The shocks depend on no earlier year's state: all years at once.
+    // The shocks depend on no earlier year's state: all years at once. The
+    // loop below computes each year's statistics again rather than keeping
+    // them: O(1) a series from the prefix sums, where keeping them would
+    // hold every year's at once.
     let shocks: Vec<Option<Shocks>> = (0..span)
         .into_par_iter()
         .map(|yi| {
