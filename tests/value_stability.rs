@@ -87,13 +87,13 @@ const PINS: &[(&str, f64, usize, u64)] = &[
         "shipped_plan_reference_class",
         0.55105,
         1225,
-        0x2e149e0cde6fda50,
+        0x130f175c94233340,
     ),
     (
         "midterm_review_reference_class",
-        0.90955,
+        0.9084,
         314,
-        0xc0873f9be6c1fcf2,
+        0xa3ba12ea5334fa84,
     ),
 ];
 

@@ -34,6 +34,9 @@ pub struct SeriesParams {
     pub phi: f64,
     /// The persistence estimated at the origin year, kept or not.
     pub phi_fit: f64,
+    /// The drift's wander at the origin year: the variance of its yearly
+    /// step over the growth variance (0: a fixed drift).
+    pub wander: f64,
     /// The shock component at the origin year, where supported.
     pub shocks: Option<Shocks>,
     /// The cross-section the series was pooled toward (`None`: too few
@@ -60,7 +63,7 @@ impl SeriesParams {
     /// forecast gives it (`h = 0`: a point mass at the last level; horizons
     /// past the recalibration's use its last factors).
     pub fn predictive(&self, h: usize) -> Vec<Component> {
-        let raw = Raw::new(0, self.log_level, self.pooled, self.deviation);
+        let raw = Raw::new(0, self.log_level, self.pooled, self.deviation, self.wander);
         predictive_components(&raw, self.phi, self.shocks, &self.nodes, h)
     }
 }
@@ -114,6 +117,7 @@ impl CalibratedPanel {
             deviation: raw.deviation,
             phi: year.phi,
             phi_fit: year.phi_fit,
+            wander: raw.wander,
             shocks: year.shocks,
             pool: year.pool,
             recalibration: year.recalibration.clone(),

@@ -19,6 +19,9 @@ use crate::calibration::student_t::trigamma;
 pub struct GrowthStats {
     /// Annual log growths spanned (`>= 2`), filled years included.
     pub n: usize,
+    /// Growths' worth of information in the drift estimate: `n` for a
+    /// fixed drift, fewer when it wanders.
+    pub n_eff: f64,
     /// Their mean (the gap's total change counts: the drift's estimate).
     pub mean: f64,
     /// The sample variance of the observed growths (divisor `var_n - 1`),
@@ -159,7 +162,7 @@ pub fn pool(stats: &[GrowthStats], phi: f64) -> (Option<Pool>, Vec<Pooled>) {
     let sems: Vec<f64> = stats
         .iter()
         .zip(&shrunk)
-        .map(|(s, (v, _, _))| k * v / s.n as f64)
+        .map(|(s, (v, _, _))| k * v / s.n_eff)
         .collect();
     let (drift_mean, drift_tau2) = random_effects(&means, &sems);
     let mean_var = 1.0 / sems.iter().map(|s| 1.0 / (s + drift_tau2)).sum::<f64>();
@@ -196,7 +199,7 @@ pub(crate) fn unpooled(s: GrowthStats, phi: f64) -> Pooled {
     let var = marginal_var(&s, phi);
     Pooled {
         drift: s.mean,
-        drift_var: long_run(phi) * var / s.n as f64,
+        drift_var: long_run(phi) * var / s.n_eff,
         var,
         log_var_var: log_var_moments(s.var_n as f64 - 1.0).1,
         drift_weight: 1.0,
@@ -228,6 +231,7 @@ mod tests {
                 let var = g.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
                 GrowthStats {
                     n,
+                    n_eff: n as f64,
                     mean,
                     var,
                     var_n: n,
@@ -254,12 +258,14 @@ mod tests {
         let s = [
             GrowthStats {
                 n: 5,
+                n_eff: 5.0,
                 mean: 0.1,
                 var: 0.01,
                 var_n: 5,
             },
             GrowthStats {
                 n: 5,
+                n_eff: 5.0,
                 mean: 0.0,
                 var: 0.04,
                 var_n: 5,

@@ -138,12 +138,19 @@ fn a_series_with_a_non_positive_value_is_used_up_to_it() {
 #[test]
 fn the_panel_reports_what_it_learned() {
     // AR(1) growth with persistence 0.7: the pooled, bias-corrected
-    // persistence is near it; i.i.d. growth gives a small one.
+    // persistence is near it (the wandering drift, which would take its
+    // place, left out); i.i.d. growth gives a small one.
     let ar = panel(&Process::STANDARD_MIX[1], 200, 30, 5);
-    let fits = Calibrated::default().fit_panel(&ar, 3).unwrap();
+    let fits = Calibrated::without(Part::WanderingDrift)
+        .fit_panel(&ar, 3)
+        .unwrap();
     let last = fits.year(29).unwrap();
     assert!((last.phi - 0.7).abs() < 0.1, "{}", last.phi);
     assert!(last.pool.is_some());
+    // With it, the persistence is carried by one of the two.
+    let with = Calibrated::default().fit_panel(&ar, 3).unwrap();
+    let y = with.year(29).unwrap();
+    assert!((y.phi > 0.5) != (y.wander > 0.0), "{y:?}");
     let iid = panel(&Process::STANDARD_MIX[0], 200, 30, 6);
     let fits = Calibrated::default().fit_panel(&iid, 3).unwrap();
     assert!(fits.year(29).unwrap().phi < 0.1);
@@ -329,14 +336,16 @@ fn filled_outcomes_teach_the_recalibration_nothing() {
 #[test]
 fn the_persistence_gate_keeps_what_forecasts_better() {
     // AR(1) growth, strong (0.7) or weak (0.15): once scored, the estimated
-    // persistence is kept; before any forecast is scored it is not.
+    // persistence is kept; before any forecast is scored it is not (the
+    // wandering drift, which the likelihood would choose on the strong one,
+    // left out).
     let weak = Process::Ar1Growth {
         mean: 0.05,
         phi: 0.15,
         sd: 0.04,
     };
     for (process, seed) in [(Process::STANDARD_MIX[1], 5), (weak, 9)] {
-        let fits = Calibrated::default()
+        let fits = Calibrated::without(Part::WanderingDrift)
             .fit_panel(&panel(&process, 200, 30, seed), 3)
             .unwrap();
         let first = (0..30)
@@ -391,4 +400,111 @@ fn a_short_history_is_wider_by_its_volatility_uncertainty() {
         let want = hf * var * (0.5 * tri).exp() + hf * hf * p.drift_var;
         assert!((total / want - 1.0).abs() < 1e-9, "h {h}: {total} {want}");
     }
+}
+
+#[test]
+fn the_local_level_without_wander_is_the_sample_mean_and_variance() {
+    let g = [0.05, 0.02, 0.08, -0.01, 0.04, 0.06, 0.03];
+    let n = g.len();
+    let f = LocalLevel::new(&g, &[true; 7], 0.0);
+    let mean = g.iter().sum::<f64>() / n as f64;
+    let ss: f64 = g.iter().map(|x| (x - mean).powi(2)).sum();
+    assert!((f.drift[n] - mean).abs() < 1e-15, "{}", f.drift[n]);
+    assert!((f.drift_p[n] - 1.0 / n as f64).abs() < 1e-15);
+    // The recursive residuals' squares sum to the squares about the mean.
+    let (_, var) = f.likelihood(n).unwrap();
+    assert!((var - ss / (n - 1) as f64).abs() < 1e-15, "{var}");
+    assert!(LocalLevel::new(&g, &[true; 7], 0.0).likelihood(2).is_none());
+}
+
+#[test]
+fn the_local_level_reaches_its_steady_state_and_follows_the_drift() {
+    // P = (P + r) / (P + r + 1) at the steady state: P = (sqrt(r^2 + 4r) - r) / 2.
+    let r = 0.1;
+    let mut g = vec![0.02; 100];
+    g.extend(vec![0.08; 100]);
+    let f = LocalLevel::new(&g, &[true; 200], r);
+    let steady = ((r * r + 4.0 * r).sqrt() - r) / 2.0;
+    assert!(
+        (f.drift_p[200] - steady).abs() < 1e-12,
+        "{}",
+        f.drift_p[200]
+    );
+    // A drift that moved is followed; the fixed drift stays at the mean.
+    assert!((f.drift[200] - 0.08).abs() < 1e-9, "{}", f.drift[200]);
+    let fixed = LocalLevel::new(&g, &[true; 200], 0.0);
+    assert!((fixed.drift[200] - 0.05).abs() < 1e-12);
+}
+
+#[test]
+fn a_wandering_drift_widens_the_spread_as_the_sum_of_squares() {
+    // Monte Carlo of the local level's h-year log change from a known drift:
+    // its variance is var_e (h + r h (h + 1) (2h + 1) / 6), what the raw
+    // moments add.
+    let (r, sd, h, n) = (0.1f64, 0.02f64, 5usize, 40_000usize);
+    let z = crate::simulate::model::testutil::normals(21, n * 2 * h);
+    let sums: Vec<f64> = (0..n)
+        .map(|p| {
+            let (mut d, mut total) = (0.0, 0.0);
+            for j in 0..h {
+                d += r.sqrt() * sd * z[p * 2 * h + 2 * j];
+                total += d + sd * z[p * 2 * h + 2 * j + 1];
+            }
+            total
+        })
+        .collect();
+    let var = sums.iter().map(|x| x * x).sum::<f64>() / n as f64;
+    let hf = h as f64;
+    let expected = sd * sd * (hf + r * hf * (hf + 1.0) * (2.0 * hf + 1.0) / 6.0);
+    // The sample variance's standard error: sqrt(2 / n) var for normals.
+    assert!(
+        (var - expected).abs() < 4.5 * (2.0 / n as f64).sqrt() * expected,
+        "{var} {expected}"
+    );
+    let pooled = Pooled {
+        drift: 0.0,
+        drift_var: 0.0,
+        var: sd * sd,
+        log_var_var: 0.0,
+        drift_weight: 1.0,
+        var_weight: 1.0,
+    };
+    let (_, growth_var, _) = raw_moments(&Raw::new(0, 0.0, pooled, 0.0, r), 0.0, h);
+    assert!((growth_var - expected).abs() < 1e-15, "{growth_var}");
+}
+
+#[test]
+fn the_wander_is_kept_where_the_drift_moves_and_only_there() {
+    // 120 series of 30 growths: a local level with r = 0.1, and the same
+    // shocks around a fixed drift.
+    let (k, n, sd, r) = (120usize, 30usize, 0.02f64, 0.1f64);
+    let z = crate::simulate::model::testutil::normals(5, k * 2 * n);
+    let make = |wander: bool| -> Vec<SeriesData> {
+        (0..k)
+            .map(|i| {
+                let (mut d, mut level) = (0.03, 100.0f64);
+                let mut v = vec![level];
+                for t in 0..n {
+                    if wander {
+                        d += r.sqrt() * sd * z[(i * n + t) * 2];
+                    }
+                    level *= (d + sd * z[(i * n + t) * 2 + 1]).exp();
+                    v.push(level);
+                }
+                SeriesData::new(format!("s{i}"), v)
+            })
+            .collect()
+    };
+    let wandering = Calibrated::default().fit_panel(&make(true), 5).unwrap();
+    let last = |p: &CalibratedPanel| p.year(n as i64).unwrap().clone();
+    let w = last(&wandering);
+    assert!(w.wander >= 0.03, "{}", w.wander);
+    assert_eq!(w.phi, 0.0);
+    let fixed = Calibrated::default().fit_panel(&make(false), 5).unwrap();
+    assert_eq!(last(&fixed).wander, 0.0);
+    // Without the part, no wander.
+    let off = Calibrated::without(Part::WanderingDrift)
+        .fit_panel(&make(true), 5)
+        .unwrap();
+    assert_eq!(last(&off).wander, 0.0);
 }

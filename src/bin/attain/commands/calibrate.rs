@@ -149,6 +149,12 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
              #   its past forecasts scored better than without it)",
             p.phi, p.phi_fit
         );
+        let _ = writeln!(
+            s,
+            "#   wandering drift (local level): yearly step variance {} x the growth variance\n\
+             #   (chosen by the panel's likelihood; 0 = a fixed drift; when kept, no AR(1))",
+            p.wander
+        );
         match &p.shocks {
             Some(sh) => {
                 let _ = writeln!(
