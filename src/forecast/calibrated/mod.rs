@@ -528,8 +528,6 @@ struct Sums {
     p11: Vec<f64>,
     pa: Vec<f64>,
     pn: Vec<usize>,
-    /// The local-level filter of each wander ratio in [`WANDER_GRID`].
-    filters: Vec<LocalLevel>,
 }
 
 /// Wander ratios the likelihood chooses among: the variance of the drift's
@@ -542,61 +540,72 @@ struct Sums {
 pub const WANDER_GRID: [f64; 5] = [0.0, 0.003, 0.01, 0.03, 0.1];
 
 /// One series' local-level filter of its growths (`g_t = d_t + e_t`, `d_t =
-/// d_(t-1) + w_t`, `var w = r var e`), diffuse at the first growth, as
-/// prefix arrays: after `k` growths, the filtered drift, its variance in
-/// units of `var e`, and over the observed innovations (growths that touch
-/// no filled value) the sums of `ln F_t` and `v_t^2 / F_t` and their count,
-/// which give the likelihood with `var e` concentrated out. A filled growth
-/// still moves the drift (the gap's change is real) but is no innovation.
-struct LocalLevel {
-    drift: Vec<f64>,
-    drift_p: Vec<f64>,
-    ln_f: Vec<f64>,
-    v2f: Vec<f64>,
-    innovations: Vec<usize>,
+/// d_(t-1) + w_t`, `var w = r var e`), diffuse at the first growth, after
+/// `growths` of them: the filtered drift, its variance `p` in units of `var
+/// e`, and over the observed innovations (growths that touch no filled
+/// value) the sums of `ln F_t` and `v_t^2 / F_t` and their count, which
+/// give the likelihood with `var e` concentrated out. A filled growth still
+/// moves the drift (the gap's change is real) but is no innovation. The
+/// walk advances it a year at a time, so memory grows with the series, not
+/// with their values.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Level {
+    growths: usize,
+    drift: f64,
+    p: f64,
+    ln_f: f64,
+    v2f: f64,
+    innovations: usize,
 }
 
-impl LocalLevel {
-    fn new(growths: &[f64], observed: &[bool], r: f64) -> LocalLevel {
-        let n = growths.len();
-        let mut f = LocalLevel {
-            drift: vec![0.0; n + 1],
-            drift_p: vec![f64::INFINITY; n + 1],
-            ln_f: vec![0.0; n + 1],
-            v2f: vec![0.0; n + 1],
-            innovations: vec![0; n + 1],
-        };
-        for (t, &g) in growths.iter().enumerate() {
-            if t == 0 {
-                f.drift[1] = g;
-                f.drift_p[1] = 1.0;
-                continue;
+/// A filter per ratio of [`WANDER_GRID`].
+type Levels = [Level; WANDER_GRID.len()];
+
+impl Level {
+    /// Filters growth `g` (`seen`: observed) at wander ratio `r`.
+    fn push(&mut self, g: f64, seen: bool, r: f64) {
+        if self.growths == 0 {
+            self.drift = g;
+            self.p = 1.0;
+        } else {
+            let pm = self.p + r;
+            let f = pm + 1.0;
+            let v = g - self.drift;
+            self.drift += pm / f * v;
+            self.p = pm / f;
+            if seen {
+                self.ln_f += f.ln();
+                self.v2f += v * v / f;
+                self.innovations += 1;
             }
-            let pm = f.drift_p[t] + r;
-            let ff = pm + 1.0;
-            let v = g - f.drift[t];
-            f.drift[t + 1] = f.drift[t] + pm / ff * v;
-            f.drift_p[t + 1] = pm / ff;
-            let seen = observed[t];
-            f.ln_f[t + 1] = f.ln_f[t] + if seen { ff.ln() } else { 0.0 };
-            f.v2f[t + 1] = f.v2f[t] + if seen { v * v / ff } else { 0.0 };
-            f.innovations[t + 1] = f.innovations[t] + usize::from(seen);
         }
-        f
+        self.growths += 1;
     }
 
-    /// Log likelihood of the first `n` growths' innovations, `var e`
-    /// concentrated out (constants dropped), and that estimate of `var e`;
-    /// `None` with fewer than two innovations.
-    fn likelihood(&self, n: usize) -> Option<(f64, f64)> {
-        let m = self.innovations[n];
-        if m < 2 {
+    /// Log likelihood of the innovations so far, `var e` concentrated out
+    /// (constants dropped), and that estimate of `var e`; `None` with fewer
+    /// than two innovations.
+    fn likelihood(&self) -> Option<(f64, f64)> {
+        if self.innovations < 2 {
             return None;
         }
-        let mf = m as f64;
-        let var = (self.v2f[n] / mf).max(pool::VAR_FLOOR);
-        Some((-0.5 * self.ln_f[n] - 0.5 * mf * var.ln(), var))
+        let m = self.innovations as f64;
+        let var = (self.v2f / m).max(pool::VAR_FLOOR);
+        Some((-0.5 * self.ln_f - 0.5 * m * var.ln(), var))
     }
+}
+
+/// Advances every series' filters to its growths dated `<= year`.
+fn advance(levels: &mut [Levels], sums: &[Sums], year: i64) {
+    levels.par_iter_mut().zip(sums).for_each(|(ls, s)| {
+        let n = s.count_at(year).saturating_sub(1);
+        for (l, &r) in ls.iter_mut().zip(&WANDER_GRID) {
+            while l.growths < n {
+                let t = l.growths;
+                l.push(s.growth(t), s.observed[t], r);
+            }
+        }
+    });
 }
 
 impl Sums {
@@ -636,13 +645,7 @@ impl Sums {
             pa[t + 1] = pa[t] + if pair { g + before } else { 0.0 };
             pn[t + 1] = pn[t] + usize::from(pair);
         }
-        let growths: Vec<f64> = (0..n).map(|t| log_levels[t + 1] - log_levels[t]).collect();
-        let filters = WANDER_GRID
-            .iter()
-            .map(|&r| LocalLevel::new(&growths, &observed, r))
-            .collect();
         Sums {
-            filters,
             first_year: s.year(0),
             valid,
             log_levels,
@@ -667,19 +670,13 @@ impl Sums {
         self.log_levels[t + 1] - self.log_levels[t]
     }
 
-    /// Log likelihood of the first `k` values' growths under wander ratio
-    /// `WANDER_GRID[w]`, `var e` concentrated out.
-    fn likelihood(&self, k: usize, w: usize) -> Option<f64> {
-        self.filters.get(w)?.likelihood(k - 1).map(|(l, _)| l)
-    }
-
     /// Statistics of the first `k` values (`k >= MIN_VALUES`), with the
     /// lag-one cross product and the sum of squares about the observed
     /// growths' mean; `None` with fewer than two observed growths. With a
-    /// wandering drift (`w >= 1`, an index in [`WANDER_GRID`]) the mean is
-    /// the filtered drift, worth `1 / P` growths, and the variance the
-    /// filter's estimate of `var e`.
-    fn stats(&self, k: usize, w: usize) -> Option<(GrowthStats, f64, f64)> {
+    /// wandering drift's filter (`level`, advanced to these values) the
+    /// mean is the filtered drift, worth `1 / P` growths, and the variance
+    /// the filter's estimate of `var e`.
+    fn stats(&self, k: usize, level: Option<&Level>) -> Option<(GrowthStats, f64, f64)> {
         let n = k - 1;
         let var_n = self.count[n];
         if var_n < 2 {
@@ -688,13 +685,8 @@ impl Sums {
         let nv = var_n as f64;
         let m = self.o1[n] / nv;
         let ss = (self.o2[n] - nv * m * m).max(0.0);
-        let wandering = (w > 0).then(|| self.filters.get(w)).flatten();
-        let (mean, n_eff, var) = match wandering {
-            Some(f) if f.likelihood(n).is_some() => (
-                f.drift[n],
-                1.0 / f.drift_p[n],
-                f.likelihood(n).map_or(pool::VAR_FLOOR, |(_, v)| v),
-            ),
+        let (mean, n_eff, var) = match level.and_then(|l| l.likelihood().map(|(_, v)| (l, v))) {
+            Some((l, v)) => (l.drift, 1.0 / l.p, v),
             _ => (
                 self.s1[n] / n as f64,
                 n as f64,
@@ -801,7 +793,13 @@ fn raw_z(cs: &[Component], actual: f64) -> f64 {
 
 /// Every series' statistics from its values dated `<= year`, for those
 /// with enough of them (in series order whatever the threads).
-fn active_at(sums: &[Sums], year: i64, w: usize) -> Vec<(usize, (GrowthStats, f64, f64))> {
+/// With `wander` (the filters, advanced to `year`, and an index `w >= 1`
+/// in [`WANDER_GRID`]), the drift and variance are that filter's.
+fn active_at(
+    sums: &[Sums],
+    year: i64,
+    wander: Option<(&[Levels], usize)>,
+) -> Vec<(usize, (GrowthStats, f64, f64))> {
     sums.par_iter()
         .enumerate()
         .filter_map(|(i, s)| {
@@ -809,7 +807,8 @@ fn active_at(sums: &[Sums], year: i64, w: usize) -> Vec<(usize, (GrowthStats, f6
             if k < MIN_VALUES {
                 return None;
             }
-            s.stats(k, w).map(|st| (i, st))
+            let level = wander.and_then(|(levels, w)| levels.get(i)?.get(w));
+            s.stats(k, level).map(|st| (i, st))
         })
         .collect()
 }
@@ -818,16 +817,15 @@ fn active_at(sums: &[Sums], year: i64, w: usize) -> Vec<(usize, (GrowthStats, f6
 /// likelihood over the `active` series' growths dated `<= year`, kept only
 /// where it beats the fixed drift by more than BIC's penalty for its one
 /// parameter, `ln(innovations) / 2`; else 0.
-fn wander_at(sums: &[Sums], active: &[(usize, (GrowthStats, f64, f64))], year: i64) -> usize {
+fn wander_at(levels: &[Levels], active: &[(usize, (GrowthStats, f64, f64))]) -> usize {
     let per_series: Vec<Option<(Vec<f64>, usize)>> = active
         .par_iter()
         .map(|(i, _)| {
-            let s = &sums[*i];
-            let k = s.count_at(year);
-            (0..WANDER_GRID.len())
-                .map(|w| s.likelihood(k, w))
+            let ls = &levels[*i];
+            ls.iter()
+                .map(|l| l.likelihood().map(|(l, _)| l))
                 .collect::<Option<Vec<f64>>>()
-                .map(|l| (l, s.filters[0].innovations[k - 1]))
+                .map(|l| (l, ls[0].innovations))
         })
         .collect();
     let mut total = vec![0.0; WANDER_GRID.len()];
@@ -922,6 +920,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
     let mut gate = vec![(0.0f64, 0.0f64); span + horizons + 1];
     let mut gate_running = (0.0f64, 0.0f64);
     let mut years = Vec::with_capacity(span);
+    let mut levels: Vec<Levels> = vec![Levels::default(); sums.len()];
     let mut raws: Vec<Vec<Option<Raw>>> = sums
         .iter()
         .map(|s| Vec::with_capacity(s.valid.saturating_sub(MIN_VALUES - 1)))
@@ -938,7 +937,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         .into_par_iter()
         .map(|yi| {
             cfg.has(Part::Shocks)
-                .then(|| shocks_at(&sums, &active_at(&sums, first_year + yi as i64, 0)))
+                .then(|| shocks_at(&sums, &active_at(&sums, first_year + yi as i64, None)))
                 .flatten()
         })
         .collect();
@@ -967,11 +966,12 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             cfg.decay * gate_running.1 + gate[yi].1,
         );
         // 2. Every series' statistics from its values dated <= year.
-        let active = active_at(&sums, year, 0);
+        let active = active_at(&sums, year, None);
         // 3a. The drift's wander, from the growths' likelihood (no past
         // forecast needed, so it serves the first origins too).
         let w_fit = if cfg.has(Part::WanderingDrift) {
-            wander_at(&sums, &active, year)
+            advance(&mut levels, &sums, year);
+            wander_at(&levels, &active)
         } else {
             0
         };
@@ -1006,7 +1006,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         };
         let (wander, wander_fit) = (WANDER_GRID[w], WANDER_GRID[w_fit]);
         let active = if w > 0 {
-            active_at(&sums, year, w)
+            active_at(&sums, year, Some((&levels, w)))
         } else {
             active
         };

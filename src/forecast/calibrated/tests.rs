@@ -402,19 +402,31 @@ fn a_short_history_is_wider_by_its_volatility_uncertainty() {
     }
 }
 
+/// The local-level filter of `g` at wander ratio `r`, every growth observed.
+fn filter(g: &[f64], r: f64) -> Level {
+    let mut l = Level::default();
+    g.iter().for_each(|&x| l.push(x, true, r));
+    l
+}
+
 #[test]
 fn the_local_level_without_wander_is_the_sample_mean_and_variance() {
     let g = [0.05, 0.02, 0.08, -0.01, 0.04, 0.06, 0.03];
     let n = g.len();
-    let f = LocalLevel::new(&g, &[true; 7], 0.0);
+    let f = filter(&g, 0.0);
     let mean = g.iter().sum::<f64>() / n as f64;
     let ss: f64 = g.iter().map(|x| (x - mean).powi(2)).sum();
-    assert!((f.drift[n] - mean).abs() < 1e-15, "{}", f.drift[n]);
-    assert!((f.drift_p[n] - 1.0 / n as f64).abs() < 1e-15);
+    assert!((f.drift - mean).abs() < 1e-15, "{}", f.drift);
+    assert!((f.p - 1.0 / n as f64).abs() < 1e-15);
     // The recursive residuals' squares sum to the squares about the mean.
-    let (_, var) = f.likelihood(n).unwrap();
+    let (_, var) = f.likelihood().unwrap();
     assert!((var - ss / (n - 1) as f64).abs() < 1e-15, "{var}");
-    assert!(LocalLevel::new(&g, &[true; 7], 0.0).likelihood(2).is_none());
+    assert!(filter(&g[..2], 0.0).likelihood().is_none());
+    // A filled growth moves the drift but is no innovation.
+    let mut l = filter(&g[..3], 0.0);
+    l.push(g[3], false, 0.0);
+    assert_eq!(l.innovations, 2);
+    assert!((l.drift - g[..4].iter().sum::<f64>() / 4.0).abs() < 1e-15);
 }
 
 #[test]
@@ -423,17 +435,12 @@ fn the_local_level_reaches_its_steady_state_and_follows_the_drift() {
     let r = 0.1;
     let mut g = vec![0.02; 100];
     g.extend(vec![0.08; 100]);
-    let f = LocalLevel::new(&g, &[true; 200], r);
+    let f = filter(&g, r);
     let steady = ((r * r + 4.0 * r).sqrt() - r) / 2.0;
-    assert!(
-        (f.drift_p[200] - steady).abs() < 1e-12,
-        "{}",
-        f.drift_p[200]
-    );
+    assert!((f.p - steady).abs() < 1e-12, "{}", f.p);
     // A drift that moved is followed; the fixed drift stays at the mean.
-    assert!((f.drift[200] - 0.08).abs() < 1e-9, "{}", f.drift[200]);
-    let fixed = LocalLevel::new(&g, &[true; 200], 0.0);
-    assert!((fixed.drift[200] - 0.05).abs() < 1e-12);
+    assert!((f.drift - 0.08).abs() < 1e-9, "{}", f.drift);
+    assert!((filter(&g, 0.0).drift - 0.05).abs() < 1e-12);
 }
 
 #[test]
