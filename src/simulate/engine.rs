@@ -839,3 +839,52 @@ fn known_values(
     known[end] = points[points.len() - 1].1;
     Ok(known)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` level targets over 5 years.
+    fn wide(n: usize) -> Plan {
+        let mut text = String::from("name = \"wide\"\nbase_year = 2020\ntarget_year = 2025\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[indicator]]\nid = \"s{i}\"\nname = \"S\"\nunit = \"u\"\n\
+                 attribute = \"expected\"\nbase = 100\nstated_growth = \"5\"\n\
+                 target = {{ kind = \"level\", value = 125 }}\n"
+            ));
+        }
+        Plan::from_toml_str(&text).unwrap()
+    }
+
+    #[test]
+    fn a_wide_plan_is_simulated_in_groups_whose_buffers_do_not_grow_with_it() {
+        let plan = wide(1000);
+        let mut s = Scenario::named("x");
+        s.paths = 1000;
+        let e = Engine::new(&plan, &s, RunOptions::default()).unwrap();
+        let stages = e.sim.stages();
+        // 42 series of 6 year indices a group: 24 groups, and no series kept
+        // for a last stage (each level target reads its own series).
+        assert!(!stages.whole);
+        assert_eq!(stages.members.len(), 25);
+        assert_eq!(stages.members[0], (0..42).collect::<Vec<_>>());
+        assert!(stages.members[24].is_empty());
+        // A group's block of 512 paths and one row of normals.
+        let group = 42 * 6 * CHUNK * 8 + (5 * CHUNK + 8) * 8;
+        assert_eq!(e.sim.scratch_bytes(), group);
+        // Kept paths are whole blocks: a worker holds every series.
+        let keep = RunOptions {
+            keep_paths: true,
+            ..RunOptions::default()
+        };
+        let e = Engine::new(&plan, &s, keep).unwrap();
+        assert!(e.sim.stages().whole);
+        let whole = 1000 * 6 * CHUNK * 8 + 1000 * (5 * CHUNK + 8) * 8;
+        assert_eq!(e.sim.scratch_bytes(), whole);
+        assert_eq!(
+            run_bytes(1000, 5, 1000, false, &RunOptions::default(), 1).1,
+            whole as u64
+        );
+    }
+}
