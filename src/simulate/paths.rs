@@ -67,13 +67,10 @@ impl Stages {
     }
 }
 
-/// A chunk's standard normals as they are drawn, row after row.
-enum Normals {
-    /// Plain and antithetic sampling's stream.
-    Stream(NormalStream),
-    /// Latin hypercube sampling draws from the chunk's stream itself.
-    Latin(Normal),
-}
+/// A chunk's standard normals as they are drawn, row after row: plain and
+/// antithetic sampling's stream; none for Latin hypercube sampling, which
+/// draws from the chunk's stream itself.
+type Normals = Option<NormalStream>;
 
 /// Where a series' values come from.
 #[derive(Debug, Clone)]
@@ -607,8 +604,8 @@ impl PathSimulator {
     /// The normals of a chunk whose stream is `rng`, before its first row.
     fn start_normals(&self, rng: &mut SimRng) -> Normals {
         match self.sampling {
-            Sampling::Plain | Sampling::Antithetic => Normals::Stream(NormalStream::new(rng)),
-            Sampling::LatinHypercube => Normals::Latin(Normal::standard()),
+            Sampling::Plain | Sampling::Antithetic => Some(NormalStream::new(rng)),
+            Sampling::LatinHypercube => None,
         }
     }
 
@@ -623,8 +620,8 @@ impl PathSimulator {
         perm: &mut Vec<usize>,
     ) {
         match normals {
-            Normals::Stream(normals) if self.sampling == Sampling::Plain => normals.fill(rng, row),
-            Normals::Stream(normals) => {
+            Some(normals) if self.sampling == Sampling::Plain => normals.fill(rng, row),
+            Some(normals) => {
                 let half = size.div_ceil(2);
                 for run in row.chunks_mut(size) {
                     normals.fill(rng, &mut run[..half]);
@@ -634,7 +631,8 @@ impl PathSimulator {
                     }
                 }
             }
-            Normals::Latin(normal) => {
+            None => {
+                let normal = Normal::standard();
                 for run in row.chunks_mut(size) {
                     perm.clear();
                     perm.extend(0..size);
