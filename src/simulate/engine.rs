@@ -9,10 +9,16 @@
 //! are added in chunk order. Hence the same seed gives bit-identical results
 //! on 1, 2 or 16 threads.
 //!
-//! Memory does not grow with the number of paths: per chunk the engine keeps
+//! Memory does not grow with the number of paths: per chunk a worker keeps
 //! one block of values, and across chunks only counts, sums and fixed-size
 //! histograms (see `quantile.rs`, one set per run, shared by the workers),
-//! unless whole paths are asked for. A run whose buffers would exceed
+//! unless whole paths are asked for. Nor does a worker's memory grow with
+//! the plan where the chunk's numbers allow: a chunk is simulated and judged
+//! in stages (`paths::Stages`), groups of model series one small block at a
+//! time, then the derived series and the rules across groups from the
+//! series kept for them; each rule is judged, and each series counted into
+//! the fan, at the first stage that holds what it reads, so the tallies are
+//! those of the whole chunk. A run whose buffers would exceed
 //! [`MAX_RUN_BYTES`] is refused before they are allocated, and a wide plan
 //! runs on as many workers as fit under it.
 
@@ -43,11 +49,14 @@ use crate::warning::{Warning, WarningCode};
 pub const WAVE: u64 = 64;
 
 /// Most bytes a run's buffers may take: the fan chart's histograms (about
-/// 8 KB per series-year), each worker's block of a chunk's values and
-/// shocks (about 8 KB per series-year), the correlation's factor (24 bytes
-/// per pair of series) and kept paths (8 bytes per value). A run that needs
-/// more with one worker is refused with [`Error::TooLarge`]; a run that fits
-/// takes as many workers as fit (results do not depend on their number).
+/// 4 KB per series-year), each worker's blocks of a chunk's values and
+/// shocks (about 8 KB per series-year when whole, a group's 1 MB else), the
+/// correlation's factor (24 bytes per pair of series) and kept paths (8
+/// bytes per value). A run that needs more with one worker is refused with
+/// [`Error::TooLarge`], its workers' blocks counted whole: only a run held
+/// whole (correlated, or keeping paths) can need that much under
+/// [`MAX_CELLS`]. A run that fits takes as many workers as fit (results do
+/// not depend on their number).
 pub const MAX_RUN_BYTES: u64 = 2 << 30;
 
 /// Estimated bytes of a run's buffers: those shared by its workers, and

@@ -7,6 +7,10 @@
 //! thread judged which chunk. The fan chart's histograms (integer counts)
 //! exist once per run, shared by the workers, each behind its own lock: a
 //! copy per worker would multiply the largest part of a wide plan's memory.
+//! A chunk comes in stages (see [`Stages`]): each rule is judged at the
+//! first stage whose block holds every series it reads, each series counted
+//! into the fan at the first that holds it, and a path's joints are read
+//! once all are done, so the tallies do not depend on the stages.
 
 use std::sync::Mutex;
 
