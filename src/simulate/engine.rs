@@ -50,7 +50,7 @@ pub const WAVE: u64 = 64;
 
 /// Most bytes a run's buffers may take: the fan chart's histograms (about
 /// 4 KB per series-year), each worker's blocks of a chunk's values and
-/// shocks (about 8 KB per series-year when whole, a group's 1 MB else), the
+/// shocks (about 8 KB per series-year when whole, a group's 2 MB else), the
 /// correlation's factor (24 bytes per pair of series) and kept paths (8
 /// bytes per value). A run that needs more with one worker is refused with
 /// [`Error::TooLarge`], its workers' blocks counted whole: only a run held
@@ -879,8 +879,8 @@ mod tests {
         assert_eq!(stages.members.len(), 25);
         assert_eq!(stages.members[0], (0..42).collect::<Vec<_>>());
         assert!(stages.members[24].is_empty());
-        // A group's block of 512 paths and one row of normals.
-        let group = 42 * 6 * CHUNK * 8 + (5 * CHUNK + 8) * 8;
+        // A group's block of 512 paths and its normals.
+        let group = 42 * 6 * CHUNK * 8 + 42 * (5 * CHUNK + 8) * 8;
         assert_eq!(e.sim.scratch_bytes(), group);
         // Kept paths are whole blocks: a worker holds every series.
         let keep = RunOptions {

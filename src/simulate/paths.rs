@@ -324,13 +324,13 @@ impl PathSimulator {
         (widest, m.last().map_or(0, Vec::len))
     }
 
-    /// Rows of normals a worker holds at once: every model series' whole,
-    /// one in groups (each series is simulated from its row as it is drawn).
+    /// Rows of normals a worker holds at once: every model series', or a
+    /// group's.
     fn z_rows(&self) -> usize {
         if self.stages.whole {
             self.rows
         } else {
-            self.rows.min(1)
+            self.block_series().0
         }
     }
 
@@ -460,6 +460,13 @@ impl PathSimulator {
         };
         if stage + 1 < members.len() {
             let per_row = self.years * size;
+            let stride = row_stride(per_row);
+            // The group's normals first, then its models: a loop that does
+            // one thing at a time runs faster than one row of each by turns.
+            let group = members[stage].len();
+            for row in sc.z[..group * stride].chunks_exact_mut(stride) {
+                self.draw_row(normals, &mut row[..per_row], size, rng, &mut sc.perm);
+            }
             let block = &mut sc.block;
             for (i, &s) in members[stage].iter().enumerate() {
                 let Source::Model {
@@ -471,8 +478,7 @@ impl PathSimulator {
                 else {
                     continue;
                 };
-                let z = &mut sc.z[..per_row];
-                self.draw_row(normals, z, size, rng, &mut sc.perm);
+                let z = &sc.z[i * stride..i * stride + per_row];
                 for (t, &v) in known.iter().enumerate() {
                     block.at_mut(i, t).fill(v);
                 }
