@@ -855,3 +855,69 @@ fn the_result_carries_what_it_rests_on() {
     plain.warnings.clear();
     assert_eq!(plain, r);
 }
+
+/// The plan with every target kind, with `fill` level targets before each
+/// of its rows: its series then lie in different groups of a chunk (the
+/// engine simulates a chunk in groups of 42 series over 5 years where that
+/// draws the same numbers), its ratios, aggregates and relative growth
+/// read across them.
+fn every_kind_widened(fill: usize) -> Plan {
+    let text = include_str!("data/every_kind.toml");
+    let mut parts = text.split("\n[[indicator]]");
+    let mut out = String::from(parts.next().unwrap());
+    for (i, part) in parts.enumerate() {
+        for k in 0..fill {
+            out.push_str(&format!(
+                "\n[[indicator]]\nid = \"fill{i}_{k}\"\nname = \"F\"\nunit = \"u\"\n\
+                 attribute = \"expected\"\nbase = {}\nstated_growth = \"5\"\n\
+                 target = {{ kind = \"level\", value = 125 }}\n",
+                90 + k
+            ));
+        }
+        out.push_str("\n[[indicator]]");
+        out.push_str(part);
+    }
+    Plan::from_toml_str(&out).unwrap()
+}
+
+#[test]
+fn chunks_in_groups_give_the_numbers_of_whole_chunks() {
+    // Kept paths need whole blocks: the same run keeping them is the
+    // reference. Every sampling, a conditioned run, 1 and 2 threads; 3,000
+    // paths end on a short chunk.
+    let plan = every_kind_widened(20);
+    let text = include_str!("data/every_kind_scenario.toml");
+    let mut conditioning = attain::simulate::engine::Conditioning {
+        as_of: 2022,
+        values: BTreeMap::new(),
+    };
+    conditioning
+        .values
+        .insert("output".into(), vec![Some(1000.0), Some(1075.0), None]);
+    for (sampling, cond) in [
+        (Sampling::Plain, None),
+        (Sampling::Antithetic, None),
+        (Sampling::LatinHypercube, None),
+        (Sampling::Plain, Some(conditioning)),
+    ] {
+        let mut s = Scenario::from_toml_str(text, &plan).unwrap();
+        s.paths = 3000;
+        s.sampling = sampling;
+        let run = |keep_paths: bool, threads: usize| {
+            let options = RunOptions {
+                keep_paths,
+                threads: Some(threads),
+                conditioning: cond.clone(),
+                ..RunOptions::default()
+            };
+            let mut a = Engine::new(&plan, &s, options).unwrap().run().unwrap();
+            assert_eq!(a.kept_paths.len(), if keep_paths { 6 } else { 0 });
+            a.kept_paths.clear();
+            serde_json::to_string(&a).unwrap()
+        };
+        let whole = run(true, 2);
+        assert!(whole.contains("\"relative_growth\""), "{sampling:?}");
+        assert_eq!(run(false, 1), whole, "{sampling:?}");
+        assert_eq!(run(false, 2), whole, "{sampling:?}");
+    }
+}

@@ -172,6 +172,36 @@ impl Rule {
         }
     }
 
+    /// The same rule reading series `f(s)` for each series `s` it reads (the
+    /// judge reads a stage's block by its own indices).
+    pub(crate) fn with_series(&self, f: impl Fn(usize) -> usize) -> Rule {
+        let mut rule = self.clone();
+        match &mut rule.measure {
+            Measure::Level { series, .. }
+            | Measure::Deviation { series, .. }
+            | Measure::Multiple { series, .. }
+            | Measure::Growth { series, .. }
+            | Measure::GrowthDeviation { series, .. }
+            | Measure::Sum { series, .. }
+            | Measure::Extreme { series, .. }
+            | Measure::Milestones { series, .. } => *series = f(*series),
+            Measure::Ratio {
+                numerator,
+                denominator,
+                ..
+            } => {
+                *numerator = f(*numerator);
+                *denominator = f(*denominator);
+            }
+            Measure::SumOf { series, .. } => series.iter_mut().for_each(|s| *s = f(*s)),
+            Measure::GrowthGap { series, other, .. } => {
+                *series = f(*series);
+                *other = f(*other);
+            }
+        }
+        rule
+    }
+
     /// Writes the measure of every path of `block` into `out` (one per path).
     ///
     /// Errors when the block lacks a series or year the rule reads, or `out`

@@ -9,10 +9,16 @@
 //! are added in chunk order. Hence the same seed gives bit-identical results
 //! on 1, 2 or 16 threads.
 //!
-//! Memory does not grow with the number of paths: per chunk the engine keeps
+//! Memory does not grow with the number of paths: per chunk a worker keeps
 //! one block of values, and across chunks only counts, sums and fixed-size
 //! histograms (see `quantile.rs`, one set per run, shared by the workers),
-//! unless whole paths are asked for. A run whose buffers would exceed
+//! unless whole paths are asked for. Nor does a worker's memory grow with
+//! the plan where the chunk's numbers allow: a chunk is simulated and judged
+//! in stages (`paths::Stages`), groups of model series one small block at a
+//! time, then the derived series and the rules across groups from the
+//! series kept for them; each rule is judged, and each series counted into
+//! the fan, at the first stage that holds what it reads, so the tallies are
+//! those of the whole chunk. A run whose buffers would exceed
 //! [`MAX_RUN_BYTES`] is refused before they are allocated, and a wide plan
 //! runs on as many workers as fit under it.
 
@@ -30,7 +36,7 @@ use crate::simulate::attainment::{
 use crate::simulate::judge::{Acc, FAN_HISTOGRAM_BYTES, Fan, Judge, JudgeScratch, Slot, Sums};
 use crate::simulate::model::{ModelSpec, Start};
 pub use crate::simulate::paths::{CHUNK, MAX_CELLS};
-use crate::simulate::paths::{PathScratch, PathSimulator, Source, check_cells, scratch_bytes};
+use crate::simulate::paths::{PathScratch, PathSimulator, Source, check_cells, row_stride};
 use crate::simulate::scenario::{Sampling, Scenario};
 use crate::simulate::source::Source as Origin;
 use crate::warning::{Warning, WarningCode};
@@ -43,11 +49,14 @@ use crate::warning::{Warning, WarningCode};
 pub const WAVE: u64 = 64;
 
 /// Most bytes a run's buffers may take: the fan chart's histograms (about
-/// 8 KB per series-year), each worker's block of a chunk's values and
-/// shocks (about 8 KB per series-year), the correlation's factor (24 bytes
-/// per pair of series) and kept paths (8 bytes per value). A run that needs
-/// more with one worker is refused with [`Error::TooLarge`]; a run that fits
-/// takes as many workers as fit (results do not depend on their number).
+/// 4 KB per series-year), each worker's blocks of a chunk's values and
+/// shocks (about 8 KB per series-year when whole, a group's 2 MB else), the
+/// correlation's factor (24 bytes per pair of series) and kept paths (8
+/// bytes per value). A run that needs more with one worker is refused with
+/// [`Error::TooLarge`], its workers' blocks counted whole: only a run held
+/// whole (correlated, or keeping paths) can need that much under
+/// [`MAX_CELLS`]. A run that fits takes as many workers as fit (results do
+/// not depend on their number).
 pub const MAX_RUN_BYTES: u64 = 2 << 30;
 
 /// Estimated bytes of a run's buffers: those shared by its workers, and
@@ -67,7 +76,8 @@ fn run_bytes(
         0
     };
     // Per-chunk sums held until a wave ends: up to 2^20 of them (8 MB), or
-    // WAVE chunks' when one chunk's exceed that.
+    // WAVE chunks' when one chunk's exceed that (a run to a standard error;
+    // one of fixed size holds two chunks' a worker then).
     let len = cells + series as u64 + targets as u64 + 2;
     let floats = (8u64 << 20).max(len.saturating_mul(8 * WAVE));
     // The matrix, its factor and the factor's panels.
@@ -86,8 +96,12 @@ fn run_bytes(
         .saturating_add(floats)
         .saturating_add(correlation)
         .saturating_add(kept);
-    let worker = scratch_bytes(series, series, years, correlated) as u64;
-    (shared, worker)
+    // Whole blocks: what a refused run (correlated, or keeping paths) takes;
+    // in groups a worker takes far less (see `PathSimulator::scratch_bytes`).
+    let z = (series as u64)
+        .saturating_mul(row_stride(years.saturating_mul(CHUNK)) as u64)
+        .saturating_mul(if correlated { 16 } else { 8 });
+    (shared, z.saturating_add(block))
 }
 
 /// Settings of a run that are not part of the scenario.
@@ -170,6 +184,25 @@ pub struct Engine {
     warnings: Vec<Warning>,
     /// Most workers whose buffers fit under [`MAX_RUN_BYTES`].
     max_workers: usize,
+    /// Estimated bytes of the buffers the workers share.
+    shared: u64,
+}
+
+/// Most workers whose buffers fit under [`MAX_RUN_BYTES`] besides the
+/// `shared` ones (one at least: a run that does not fit is refused first).
+fn workers_that_fit(shared: u64, sim: &PathSimulator) -> usize {
+    let worker = sim.scratch_bytes() as u64;
+    usize::try_from(MAX_RUN_BYTES.saturating_sub(shared) / worker.max(1))
+        .unwrap_or(usize::MAX)
+        .max(1)
+}
+
+/// How a chunk uses the fan chart's histograms.
+enum FanUse<'a> {
+    /// The first chunk's values set their ranges, then count.
+    Pilot(&'a mut Fan),
+    /// Counted into, shared with the other workers.
+    Count(&'a Fan),
 }
 
 /// Per-worker buffers, allocated once per run and worker.
@@ -226,11 +259,8 @@ impl Engine {
                 hint,
             });
         }
-        let max_workers = usize::try_from((MAX_RUN_BYTES - shared) / worker.max(1))
-            .unwrap_or(usize::MAX)
-            .max(1);
         let sources = plan_sources(plan, &index, scenario, options.conditioning.as_ref())?;
-        let (sim, repair) = PathSimulator::new(scenario, plan.base_year, years, ids, sources)?;
+        let (mut sim, repair) = PathSimulator::new(scenario, plan.base_year, years, ids, sources)?;
         let slots = plan_slots(plan, &index, &sim)?;
         let mut warnings = scenario.warnings.clone();
         if scenario.source == Origin::PlanOnly && scenario.models.is_empty() {
@@ -250,7 +280,7 @@ impl Engine {
             ));
         }
         let joints = joint_slots(&options.joints, &slots)?;
-        let judge = Judge::new(
+        let mut judge = Judge::new(
             slots,
             joints,
             sim.ids().len(),
@@ -258,6 +288,10 @@ impl Engine {
             options.fan,
             options.keep_paths,
         )?;
+        // Kept paths are whole blocks; else groups where they draw the same.
+        sim.plan_stages(&judge.reads(), options.keep_paths);
+        judge.set_stages(sim.stages());
+        let max_workers = workers_that_fit(shared, &sim);
         Ok(Engine {
             scenario: scenario.clone(),
             options,
@@ -267,6 +301,7 @@ impl Engine {
             repair,
             warnings,
             max_workers,
+            shared,
         })
     }
 
@@ -278,7 +313,16 @@ impl Engine {
     /// Replaces the model of series `id` (goal seek uses this with common
     /// random numbers: the same seed, one parameter moved).
     pub fn set_model(&mut self, id: &str, new: ModelSpec) -> Result<()> {
-        self.sim.set_model(id, new)
+        self.sim.set_model(id, new)?;
+        // A model that draws from the chunk's stream may end the groups.
+        let before = self.sim.stages().clone();
+        self.sim
+            .plan_stages(&self.judge.reads(), self.options.keep_paths);
+        if *self.sim.stages() != before {
+            self.judge.set_stages(self.sim.stages());
+            self.max_workers = workers_that_fit(self.shared, &self.sim);
+        }
+        Ok(())
     }
 
     fn scratch(&self) -> Scratch {
@@ -288,11 +332,26 @@ impl Engine {
         }
     }
 
-    /// Simulates chunk `c` and judges it into `acc` and `fan`.
-    fn chunk(&self, c: u64, size: usize, sc: &mut Scratch, acc: &mut Acc, fan: &Fan) {
-        self.sim.simulate_chunk(c, size, &mut sc.paths);
+    /// Simulates chunk `c` and judges it into `acc` and `fan`, stage by
+    /// stage; the first chunk (`pilot`) sets the fan's ranges first.
+    fn chunk(&self, c: u64, size: usize, sc: &mut Scratch, acc: &mut Acc, fan: FanUse<'_>) {
+        self.sim.begin_chunk(c, size, &mut sc.paths);
+        self.judge.open(c, size, &mut sc.judge, acc);
+        let mut fan = fan;
+        for stage in 0..self.judge.stage_count() {
+            let block = self.sim.simulate_stage(stage, &mut sc.paths);
+            let shared: &Fan = match &mut fan {
+                FanUse::Pilot(f) => {
+                    self.judge.pilot(stage, block, size, f);
+                    f
+                }
+                FanUse::Count(f) => f,
+            };
+            self.judge
+                .tally_stage(stage, c, size, block, &mut sc.judge, acc, shared);
+        }
         self.judge
-            .tally(c, size, &sc.paths.block, &mut sc.judge, acc, fan);
+            .close(c, size, &sc.paths.block, &mut sc.judge, acc);
     }
 
     /// Runs the simulation.
@@ -327,18 +386,16 @@ impl Engine {
         let size = |c: u64| (n_paths - c * CHUNK as u64).min(CHUNK as u64) as usize;
         // Chunk 0 runs first, alone: it fixes the histogram ranges.
         let mut scratch = self.scratch();
-        self.sim.simulate_chunk(0, size(0), &mut scratch.paths);
-        let fan = self.judge.fan_histograms(&scratch.paths.block, size(0));
+        let mut fan = Fan::placeholders(&self.judge);
         let mut total = Acc::new(&self.judge);
         let mut sums = Sums::new(&self.judge);
         let mut first = Acc::new(&self.judge);
-        self.judge.tally(
+        self.chunk(
             0,
             size(0),
-            &scratch.paths.block,
-            &mut scratch.judge,
+            &mut scratch,
             &mut first,
-            &fan,
+            FanUse::Pilot(&mut fan),
         );
         first.fold_into(&mut total, &mut sums);
         if let Some(m) = monitor {
@@ -355,11 +412,13 @@ impl Engine {
         // thread count. A run of fixed size, whose numbers do not depend on
         // where waves end, takes up to 16 times as many per wave, so that 16
         // threads have enough chunks each to even out their finishing times;
-        // but no more than keep 2^20 per-chunk sums (8 MB) until the wave ends.
+        // but no more than keep 2^20 per-chunk sums (8 MB) until the wave
+        // ends, or two chunks a worker when one chunk's exceed 2^19 (a wide
+        // plan's chunk takes long enough that a wave of a few costs nothing).
         let wave_chunks = match self.scenario.target_se {
             Some(_) => WAVE,
             None => {
-                let cap = ((1u64 << 20) / self.judge.layout.len().max(1) as u64).max(WAVE);
+                let cap = ((1u64 << 20) / self.judge.layout.len().max(1) as u64).max(2 * workers);
                 (WAVE * workers.min(16)).min(cap)
             }
         };
@@ -390,7 +449,7 @@ impl Engine {
                         if c >= end {
                             break;
                         }
-                        self.chunk(c, size(c), scratch, &mut acc, &fan);
+                        self.chunk(c, size(c), scratch, &mut acc, FanUse::Count(&fan));
                     }
                     acc
                 })
@@ -788,4 +847,53 @@ fn known_values(
     }
     known[end] = points[points.len() - 1].1;
     Ok(known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` level targets over 5 years.
+    fn wide(n: usize) -> Plan {
+        let mut text = String::from("name = \"wide\"\nbase_year = 2020\ntarget_year = 2025\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[indicator]]\nid = \"s{i}\"\nname = \"S\"\nunit = \"u\"\n\
+                 attribute = \"expected\"\nbase = 100\nstated_growth = \"5\"\n\
+                 target = {{ kind = \"level\", value = 125 }}\n"
+            ));
+        }
+        Plan::from_toml_str(&text).unwrap()
+    }
+
+    #[test]
+    fn a_wide_plan_is_simulated_in_groups_whose_buffers_do_not_grow_with_it() {
+        let plan = wide(1000);
+        let mut s = Scenario::named("x");
+        s.paths = 1000;
+        let e = Engine::new(&plan, &s, RunOptions::default()).unwrap();
+        let stages = e.sim.stages();
+        // 42 series of 6 year indices a group: 24 groups, and no series kept
+        // for a last stage (each level target reads its own series).
+        assert!(!stages.whole);
+        assert_eq!(stages.members.len(), 25);
+        assert_eq!(stages.members[0], (0..42).collect::<Vec<_>>());
+        assert!(stages.members[24].is_empty());
+        // A group's block of 512 paths and its normals.
+        let group = 42 * 6 * CHUNK * 8 + 42 * (5 * CHUNK + 8) * 8;
+        assert_eq!(e.sim.scratch_bytes(), group);
+        // Kept paths are whole blocks: a worker holds every series.
+        let keep = RunOptions {
+            keep_paths: true,
+            ..RunOptions::default()
+        };
+        let e = Engine::new(&plan, &s, keep).unwrap();
+        assert!(e.sim.stages().whole);
+        let whole = 1000 * 6 * CHUNK * 8 + 1000 * (5 * CHUNK + 8) * 8;
+        assert_eq!(e.sim.scratch_bytes(), whole);
+        assert_eq!(
+            run_bytes(1000, 5, 1000, false, &RunOptions::default(), 1).1,
+            whole as u64
+        );
+    }
 }

@@ -7,6 +7,10 @@
 //! thread judged which chunk. The fan chart's histograms (integer counts)
 //! exist once per run, shared by the workers, each behind its own lock: a
 //! copy per worker would multiply the largest part of a wide plan's memory.
+//! A chunk comes in stages (see [`Stages`]): each rule is judged at the
+//! first stage whose block holds every series it reads, each series counted
+//! into the fan at the first that holds it, and a path's joints are read
+//! once all are done, so the tallies do not depend on the stages.
 
 use std::sync::Mutex;
 
@@ -15,6 +19,7 @@ use crate::plan::path_block::PathBlock;
 use crate::plan::rule::Rule;
 use crate::plan::target::Direction;
 use crate::simulate::kernel;
+use crate::simulate::paths::Stages;
 use crate::simulate::quantile::Histogram;
 
 /// Bins of the fan-chart and growth histograms.
@@ -93,6 +98,17 @@ pub(crate) struct Judge {
     series: usize,
     years: usize,
     pub(crate) layout: FloatLayout,
+    /// What is judged at each stage of a chunk (see [`Stages`]).
+    stages: Vec<JudgeStage>,
+}
+
+/// What the judge reads off one stage's block.
+#[derive(Debug, Clone)]
+struct JudgeStage {
+    /// Live rules judged here, by live index, reading the block's indices.
+    rules: Vec<(usize, Rule)>,
+    /// Series whose fan is counted here: the series, its index in the block.
+    fan: Vec<(usize, usize)>,
 }
 
 /// The fan chart's histograms of a run (one per series-year, and one of
@@ -104,6 +120,19 @@ pub(crate) struct Fan {
 }
 
 impl Fan {
+    /// Histograms to be replaced by [`Judge::pilot`] (none without a fan
+    /// chart): one bin each, so that a series never simulated costs little.
+    pub(crate) fn placeholders(judge: &Judge) -> Fan {
+        let n = |k: usize| if judge.fan { k } else { 0 };
+        let empty = || Mutex::new(Histogram::with_range(0.0, 1.0, 1));
+        Fan {
+            fan: (0..n(judge.series * (judge.years + 1)))
+                .map(|_| empty())
+                .collect(),
+            growth: (0..n(judge.series)).map(|_| empty()).collect(),
+        }
+    }
+
     /// The counts, once every worker is done.
     pub(crate) fn into_inner(self) -> (Vec<Histogram>, Vec<Histogram>) {
         let take = |v: Vec<Mutex<Histogram>>| {
@@ -117,7 +146,10 @@ impl Fan {
 
 /// Bytes of one fan histogram of [`BINS`] bins (its tails aside).
 pub(crate) const FAN_HISTOGRAM_BYTES: usize =
-    BINS * std::mem::size_of::<u64>() + std::mem::size_of::<Mutex<Histogram>>();
+    BINS * std::mem::size_of::<u32>() + std::mem::size_of::<Mutex<Histogram>>();
+
+// A histogram's bins count in 32 bits: no run may count more values than that.
+const _: () = assert!(crate::simulate::scenario::MAX_PATHS < u32::MAX as u64);
 
 /// Per-worker buffers of the judge, allocated once.
 pub(crate) struct JudgeScratch {
@@ -125,6 +157,10 @@ pub(crate) struct JudgeScratch {
     met: Vec<u64>,
     growth: Vec<f64>,
     hits: Vec<u64>,
+    /// The chunk's targets met, over its stages so far.
+    met_total: u64,
+    /// Where the chunk's floats start in its tallies.
+    f0: usize,
 }
 
 impl Judge {
@@ -167,7 +203,7 @@ impl Judge {
             })
             .collect();
         let layout = FloatLayout::new(series, years, live.len(), fan);
-        Ok(Judge {
+        let mut judge = Judge {
             slots,
             live,
             joint_members,
@@ -177,7 +213,62 @@ impl Judge {
             series,
             years,
             layout,
-        })
+            stages: Vec::new(),
+        };
+        judge.set_stages(&Stages {
+            members: vec![(0..series).collect()],
+            whole: true,
+        });
+        Ok(judge)
+    }
+
+    /// The series each live rule reads, in live order.
+    pub(crate) fn reads(&self) -> Vec<Vec<usize>> {
+        self.live
+            .iter()
+            .filter_map(|&i| self.slots[i].rule.as_ref().map(Rule::series))
+            .collect()
+    }
+
+    /// Judges chunks laid out in `stages`: each rule at the first stage
+    /// whose block holds every series it reads, each series' fan at the
+    /// first that holds it.
+    pub(crate) fn set_stages(&mut self, stages: &Stages) {
+        let mut fanned = vec![false; self.series];
+        let mut out = Vec::with_capacity(stages.members.len());
+        let mut local = vec![usize::MAX; self.series];
+        let mut pending: Vec<usize> = (0..self.live.len()).collect();
+        for members in &stages.members {
+            local.fill(usize::MAX);
+            for (i, &s) in members.iter().enumerate() {
+                local[s] = i;
+            }
+            let mut rules = Vec::new();
+            pending.retain(|&k| {
+                let Some(rule) = self.slots[self.live[k]].rule.as_ref() else {
+                    return false;
+                };
+                let here = rule
+                    .series()
+                    .iter()
+                    .all(|&s| local.get(s).is_some_and(|&l| l != usize::MAX));
+                if here {
+                    rules.push((k, rule.with_series(|s| local[s])));
+                }
+                !here
+            });
+            let mut fan = Vec::new();
+            if self.fan {
+                for (i, &s) in members.iter().enumerate() {
+                    if !fanned[s] {
+                        fanned[s] = true;
+                        fan.push((s, i));
+                    }
+                }
+            }
+            out.push(JudgeStage { rules, fan });
+        }
+        self.stages = out;
     }
 
     /// Probability slots: live rules, then joints.
@@ -192,38 +283,48 @@ impl Judge {
             met: vec![0; chunk],
             growth: vec![0.0; chunk],
             hits: vec![0; self.probability_slots()],
+            met_total: 0,
+            f0: 0,
         }
     }
 
-    /// The fan chart's histograms (none without one), their ranges from the
-    /// first `size` paths of `block`.
-    pub(crate) fn fan_histograms(&self, block: &PathBlock, size: usize) -> Fan {
-        if !self.fan {
-            return Fan {
-                fan: Vec::new(),
-                growth: Vec::new(),
-            };
-        }
-        let mut fan = Vec::with_capacity((self.years + 1) * self.series);
-        let mut growth = Vec::with_capacity(self.series);
+    /// Sets the ranges of the fan chart's histograms of the series counted
+    /// at stage `stage` from the first chunk's `size` paths in its `block`.
+    pub(crate) fn pilot(&self, stage: usize, block: &PathBlock, size: usize, fan: &mut Fan) {
         let mut g = vec![0.0; size];
-        for s in 0..self.series {
+        for &(s, i) in &self.stages[stage].fan {
             for t in 0..=self.years {
-                fan.push(Mutex::new(Histogram::from_pilot(
-                    &block.at(s, t)[..size],
-                    BINS,
-                )));
+                let h = Histogram::from_pilot(&block.at(i, t)[..size], BINS);
+                *fan.fan[self.layout.fan_sum(s, t)]
+                    .get_mut()
+                    .unwrap_or_else(|e| e.into_inner()) = h;
             }
-            realised_growth(block, s, self.years, &mut g[..size]);
-            growth.push(Mutex::new(Histogram::from_pilot(&g, BINS)));
+            realised_growth(block, i, self.years, &mut g);
+            *fan.growth[s].get_mut().unwrap_or_else(|e| e.into_inner()) =
+                Histogram::from_pilot(&g, BINS);
         }
-        Fan { fan, growth }
     }
 
-    /// Judges chunk `c`'s `size` paths in `block` and adds them to `acc`
-    /// and to the fan chart's histograms `hist`.
-    pub(crate) fn tally(
+    /// Number of stages a chunk is judged in.
+    pub(crate) fn stage_count(&self) -> usize {
+        self.stages.len()
+    }
+
+    /// Starts judging chunk `c` into `acc`.
+    pub(crate) fn open(&self, c: u64, size: usize, sc: &mut JudgeScratch, acc: &mut Acc) {
+        sc.f0 = acc.open_floats(c);
+        // met[p] holds one bit per joint: starts all-true, cleared on a miss.
+        sc.met[..size].iter_mut().for_each(|m| *m = u64::MAX);
+        sc.met_total = 0;
+        sc.hits.fill(0);
+    }
+
+    /// Judges stage `stage` of chunk `c`'s `size` paths in `block` into
+    /// `acc` and the fan chart's histograms `hist`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn tally_stage(
         &self,
+        stage: usize,
         c: u64,
         size: usize,
         block: &PathBlock,
@@ -231,54 +332,61 @@ impl Judge {
         acc: &mut Acc,
         hist: &Fan,
     ) {
+        let JudgeStage { rules, fan } = &self.stages[stage];
         let measure = &mut sc.measure[..size];
         let met = &mut sc.met[..size];
-        let n_joint = self.joint_members.len();
-        let f0 = acc.open_floats(c);
-        // met[p] holds one bit per joint: starts all-true, cleared on a miss.
-        met.iter_mut().for_each(|m| *m = u64::MAX);
-        let chunk_hits = &mut sc.hits;
-        let mut met_total = 0u64;
-        for (k, &slot) in self.live.iter().enumerate() {
-            let Some(rule) = self.slots[slot].rule.as_ref() else {
-                continue;
-            };
+        let f0 = sc.f0;
+        for (k, rule) in rules {
             let measure = rule.measure_view(block, measure);
-            let mask = self.joint_masks[k];
+            let mask = self.joint_masks[*k];
             let at_least = rule.direction == Direction::AtLeast;
             let (hits, shortfall) = kernel::judge(measure, rule.threshold, at_least, mask, met);
-            chunk_hits[k] = hits;
-            met_total += hits;
-            acc.float_data[f0 + self.layout.shortfall(k)] = shortfall;
+            sc.hits[*k] = hits;
+            sc.met_total += hits;
+            acc.float_data[f0 + self.layout.shortfall(*k)] = shortfall;
         }
-        for j in 0..n_joint {
-            chunk_hits[self.live.len() + j] =
-                met.iter().filter(|&&m| m & (1 << j) != 0).count() as u64;
+        if fan.is_empty() {
+            return;
         }
-        acc.add_chunk(chunk_hits, size as u64, met_total);
-        if self.fan {
-            let g = &mut sc.growth[..size];
-            // Workers start at different series, so that they seldom wait
-            // for the same histogram; counts add in any order.
-            let first = (c as usize).wrapping_mul(97) % self.series.max(1);
-            for s in (first..self.series).chain(0..first) {
-                for t in 0..=self.years {
-                    let v = block.at(s, t);
-                    let at = self.layout.fan_sum(s, t);
-                    acc.float_data[f0 + at] = kernel::sum(v);
-                    hist.fan[at]
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .add_all(v);
-                }
-                realised_growth(block, s, self.years, g);
-                acc.float_data[f0 + self.layout.growth(s)] = kernel::sum(g);
-                hist.growth[s]
+        let g = &mut sc.growth[..size];
+        // Workers start at different series, so that they seldom wait for
+        // the same histogram; counts add in any order.
+        let first = (c as usize).wrapping_mul(97) % fan.len();
+        for &(s, i) in fan[first..].iter().chain(&fan[..first]) {
+            for t in 0..=self.years {
+                let v = block.at(i, t);
+                let at = self.layout.fan_sum(s, t);
+                acc.float_data[f0 + at] = kernel::sum(v);
+                hist.fan[at]
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .add_all(g);
+                    .add_all(v);
             }
+            realised_growth(block, i, self.years, g);
+            acc.float_data[f0 + self.layout.growth(s)] = kernel::sum(g);
+            hist.growth[s]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add_all(g);
         }
+    }
+
+    /// Ends chunk `c` of `size` paths: its joints and counts into `acc`,
+    /// and `block` (the whole chunk) when paths are kept.
+    pub(crate) fn close(
+        &self,
+        c: u64,
+        size: usize,
+        block: &PathBlock,
+        sc: &mut JudgeScratch,
+        acc: &mut Acc,
+    ) {
+        let met = &sc.met[..size];
+        for j in 0..self.joint_members.len() {
+            sc.hits[self.live.len() + j] =
+                met.iter().filter(|&&m| m & (1 << j) != 0).count() as u64;
+        }
+        acc.add_chunk(&sc.hits, size as u64, sc.met_total);
         if self.keep_paths {
             acc.kept.push((c, block.clone()));
         }

@@ -5,6 +5,13 @@
 //! Chunk `c` of [`CHUNK`] paths draws from its own RNG stream seeded from
 //! `(seed, c)`, so what a chunk holds depends only on its index, never on
 //! the thread that simulates it or on what else the run does.
+//!
+//! A chunk is simulated in [`Stages`]: whole (one block of every series),
+//! or, where nothing draws from the chunk's stream but the normals and no
+//! correlation mixes the series, in groups of model series, one small block
+//! at a time, then the derived series from the few kept for them. Both draw
+//! the same numbers in the same order, so they give the same values; the
+//! groups bound a worker's memory by the group, not the plan.
 
 use std::collections::HashMap;
 
@@ -33,6 +40,37 @@ pub const CHUNK: usize = 512;
 /// chart a histogram for each; beyond this a plan (a horizon of millions of
 /// years, say) would exhaust memory instead of failing with an error.
 pub const MAX_CELLS: usize = 100_000;
+
+/// Values a group's block holds per path of a chunk, at most (a group has
+/// one series at least): 256 plan years' values, 1 MB for a chunk of 512
+/// paths, small enough for a cache, large enough that the work per group
+/// dwarfs its set-up.
+const GROUP_VALUES: usize = 256;
+
+/// How a chunk is laid out in blocks, in the order they are filled.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stages {
+    /// Per stage, the series its block holds, by local index.
+    pub(crate) members: Vec<Vec<usize>>,
+    /// Whether there is one stage of every series in index order (the
+    /// block [`PathSimulator::simulate_chunk`] fills).
+    pub(crate) whole: bool,
+}
+
+impl Stages {
+    /// One stage of all `series`.
+    fn whole(series: usize) -> Self {
+        Stages {
+            members: vec![(0..series).collect()],
+            whole: true,
+        }
+    }
+}
+
+/// A chunk's standard normals as they are drawn, row after row: plain and
+/// antithetic sampling's stream; none for Latin hypercube sampling, which
+/// draws from the chunk's stream itself.
+type Normals = Option<NormalStream>;
 
 /// Where a series' values come from.
 #[derive(Debug, Clone)]
@@ -139,6 +177,10 @@ pub(crate) struct PathSimulator {
     rows: usize,
     chol: Option<kernel::LowerPanels>,
     shocks: Vec<CompiledShock>,
+    stages: Stages,
+    /// Per series, its index in the last stage's block when chunks are
+    /// simulated in groups.
+    kept_at: Vec<Option<usize>>,
 }
 
 /// Per-worker buffers of the simulator, allocated once.
@@ -147,8 +189,14 @@ pub(crate) struct PathScratch {
     z2: Vec<f64>,
     perm: Vec<usize>,
     derived: Vec<f64>,
-    /// The chunk's paths, after [`PathSimulator::simulate_chunk`].
+    /// The chunk's paths, after [`PathSimulator::simulate_chunk`]; in
+    /// groups, the current group's.
     pub(crate) block: PathBlock,
+    /// In groups: the series kept for the last stage, and the derived ones.
+    kept: PathBlock,
+    /// In groups: the chunk's stream and normals between stages.
+    rng: Option<(SimRng, Normals)>,
+    size: usize,
 }
 
 impl PathSimulator {
@@ -187,6 +235,7 @@ impl PathSimulator {
             }
         };
         let shocks = compile_shocks(scenario, base_year, &ids, &sources);
+        let ids_len = ids.len();
         let sim = PathSimulator {
             seed: scenario.seed,
             sampling: scenario.sampling,
@@ -196,6 +245,8 @@ impl PathSimulator {
             rows,
             chol,
             shocks,
+            stages: Stages::whole(ids_len),
+            kept_at: Vec::new(),
         };
         Ok((sim, repair))
     }
@@ -244,7 +295,8 @@ impl PathSimulator {
 
     /// Buffers for one worker.
     pub(crate) fn scratch(&self) -> PathScratch {
-        let z = self.rows * row_stride(self.years * CHUNK);
+        let (block, kept) = self.block_series();
+        let z = self.z_rows() * row_stride(self.years * CHUNK);
         PathScratch {
             z: vec![0.0; z],
             z2: if self.chol.is_some() {
@@ -254,8 +306,210 @@ impl PathSimulator {
             },
             perm: Vec::with_capacity(CHUNK),
             derived: vec![0.0; CHUNK],
-            block: PathBlock::zeros(self.ids.len(), self.years + 1, CHUNK),
+            block: PathBlock::zeros(block, self.years + 1, CHUNK),
+            kept: PathBlock::zeros(kept, self.years + 1, CHUNK),
+            rng: None,
+            size: 0,
         }
+    }
+
+    /// Series of a worker's block, and of its block of kept series.
+    fn block_series(&self) -> (usize, usize) {
+        let m = &self.stages.members;
+        if self.stages.whole {
+            return (self.ids.len(), 0);
+        }
+        let groups = &m[..m.len() - 1];
+        let widest = groups.iter().map(Vec::len).max().unwrap_or(0);
+        (widest, m.last().map_or(0, Vec::len))
+    }
+
+    /// Rows of normals a worker holds at once: every model series', or a
+    /// group's.
+    fn z_rows(&self) -> usize {
+        if self.stages.whole {
+            self.rows
+        } else {
+            self.block_series().0
+        }
+    }
+
+    /// Bytes of one worker's buffers under the current stages: its normals
+    /// (twice when correlated) and its blocks of values.
+    pub(crate) fn scratch_bytes(&self) -> usize {
+        let (block, kept) = self.block_series();
+        let z = self
+            .z_rows()
+            .saturating_mul(row_stride(self.years * CHUNK))
+            .saturating_mul(if self.chol.is_some() { 2 } else { 1 });
+        let values = (block + kept).saturating_mul((self.years + 1) * CHUNK);
+        z.saturating_add(values).saturating_mul(8)
+    }
+
+    /// The stages chunks are simulated in.
+    pub(crate) fn stages(&self) -> &Stages {
+        &self.stages
+    }
+
+    /// Whether a chunk simulated in groups of model series draws the same
+    /// numbers as whole: nothing but the normals draws from the chunk's
+    /// stream before its last series is simulated (no model that draws, no
+    /// shock that moves a series: shocks draw after every series), no
+    /// correlation mixes the rows, and each derived series reads only model
+    /// series and derived ones before it (as whole, they are combined in
+    /// index order).
+    fn groupable(&self) -> bool {
+        self.chol.is_none()
+            && self.shocks.iter().all(|s| s.factors.is_empty())
+            && self.sources.iter().enumerate().all(|(s, src)| match src {
+                Source::Model { model, .. } => !model.draws_from_stream(),
+                Source::Derived { parts, .. } => parts
+                    .iter()
+                    .all(|&p| p < s || matches!(self.sources.get(p), Some(Source::Model { .. }))),
+                Source::Absent => true,
+            })
+    }
+
+    /// Lays chunks out for rules that read `reads` (each rule's series):
+    /// whole when `whole` is asked (to keep whole blocks) or groups would
+    /// draw other numbers; else groups of consecutive model series, then a
+    /// last stage of the derived series and of what they and the rules that
+    /// read across groups read.
+    pub(crate) fn plan_stages(&mut self, reads: &[Vec<usize>], whole: bool) {
+        let n = self.ids.len();
+        self.kept_at.clear();
+        if whole || !self.groupable() {
+            self.stages = Stages::whole(n);
+            return;
+        }
+        let per = (GROUP_VALUES / (self.years + 1)).max(1);
+        let model: Vec<usize> = (0..n)
+            .filter(|&s| matches!(self.sources[s], Source::Model { .. }))
+            .collect();
+        let mut members: Vec<Vec<usize>> = model.chunks(per).map(<[usize]>::to_vec).collect();
+        let mut group_of = vec![usize::MAX; n];
+        for (g, m) in members.iter().enumerate() {
+            for &s in m {
+                group_of[s] = g;
+            }
+        }
+        let mut kept = vec![false; n];
+        for r in reads {
+            let g = r
+                .first()
+                .map_or(0, |&s| group_of.get(s).copied().unwrap_or(usize::MAX));
+            if g == usize::MAX || r.iter().any(|&s| group_of.get(s) != Some(&g)) {
+                for &s in r {
+                    if let Some(k) = kept.get_mut(s) {
+                        *k = true;
+                    }
+                }
+            }
+        }
+        for (s, src) in self.sources.iter().enumerate() {
+            if let Source::Derived { parts, .. } = src {
+                kept[s] = true;
+                for &p in parts {
+                    kept[p] = true;
+                }
+            }
+        }
+        let last: Vec<usize> = (0..n)
+            .filter(|&s| kept[s] && self.is_simulated(s))
+            .collect();
+        self.kept_at = vec![None; n];
+        for (i, &s) in last.iter().enumerate() {
+            self.kept_at[s] = Some(i);
+        }
+        members.push(last);
+        self.stages = Stages {
+            members,
+            whole: false,
+        };
+    }
+
+    /// Starts chunk `c` of `size` paths in `sc`; [`Self::simulate_stage`]
+    /// then fills each stage's block in order.
+    pub(crate) fn begin_chunk(&self, c: u64, size: usize, sc: &mut PathScratch) {
+        if self.stages.whole {
+            self.simulate_chunk(c, size, sc);
+            return;
+        }
+        let mut rng = SimRng::seed_from_u64(stream_seed(self.seed, c));
+        let normals = self.start_normals(&mut rng);
+        sc.rng = Some((rng, normals));
+        sc.size = size;
+        sc.block.set_paths(size);
+        sc.kept.set_paths(size);
+    }
+
+    /// Fills stage `stage`'s block of the chunk begun in `sc` (whole, the
+    /// chunk was simulated when it began); returns it.
+    pub(crate) fn simulate_stage<'a>(
+        &self,
+        stage: usize,
+        sc: &'a mut PathScratch,
+    ) -> &'a PathBlock {
+        if self.stages.whole {
+            return &sc.block;
+        }
+        let size = sc.size;
+        let members = &self.stages.members;
+        let Some((rng, normals)) = sc.rng.as_mut() else {
+            return &sc.block;
+        };
+        if stage + 1 < members.len() {
+            let per_row = self.years * size;
+            let stride = row_stride(per_row);
+            // The group's normals first, then its models: a loop that does
+            // one thing at a time runs faster than one row of each by turns.
+            let group = members[stage].len();
+            for row in sc.z[..group * stride].chunks_exact_mut(stride) {
+                self.draw_row(normals, &mut row[..per_row], size, rng, &mut sc.perm);
+            }
+            let block = &mut sc.block;
+            for (i, &s) in members[stage].iter().enumerate() {
+                let Source::Model {
+                    model,
+                    start,
+                    known,
+                    ..
+                } = &self.sources[s]
+                else {
+                    continue;
+                };
+                let z = &sc.z[i * stride..i * stride + per_row];
+                for (t, &v) in known.iter().enumerate() {
+                    block.at_mut(i, t).fill(v);
+                }
+                let left = (self.years + 1 - known.len()) * size;
+                if left > 0 {
+                    let out = block.years_from_mut(i, known.len());
+                    model.simulate(*start, &z[..left], size, rng, out);
+                }
+                if let Some(k) = self.kept_at[s] {
+                    for t in 0..=self.years {
+                        sc.kept.at_mut(k, t).copy_from_slice(block.at(i, t));
+                    }
+                }
+            }
+            return &sc.block;
+        }
+        let row = &mut sc.derived[..size];
+        let kept = &mut sc.kept;
+        for (k, &s) in members[stage].iter().enumerate() {
+            if let Source::Derived { parts, combine } = &self.sources[s] {
+                let at: Vec<usize> = parts
+                    .iter()
+                    .map(|&p| self.kept_at[p].unwrap_or(0))
+                    .collect();
+                for t in 0..=self.years {
+                    combine.rows(at.len(), |j| kept.at(at[j], t), row);
+                    kept.at_mut(k, t).copy_from_slice(row);
+                }
+            }
+        }
+        &sc.kept
     }
 
     /// Simulates all `paths` paths, chunk by chunk in parallel, and returns
@@ -347,18 +601,35 @@ impl PathSimulator {
         rng: &mut SimRng,
         perm: &mut Vec<usize>,
     ) {
-        let rows = z.chunks_exact_mut(stride).map(|row| &mut row[..per_row]);
+        let mut normals = self.start_normals(rng);
+        for row in z.chunks_exact_mut(stride) {
+            self.draw_row(&mut normals, &mut row[..per_row], size, rng, perm);
+        }
+    }
+
+    /// The normals of a chunk whose stream is `rng`, before its first row.
+    fn start_normals(&self, rng: &mut SimRng) -> Normals {
         match self.sampling {
-            Sampling::Plain => {
-                let mut normals = NormalStream::new(rng);
-                for row in rows {
-                    normals.fill(rng, row);
-                }
-            }
-            Sampling::Antithetic => {
+            Sampling::Plain | Sampling::Antithetic => Some(NormalStream::new(rng)),
+            Sampling::LatinHypercube => None,
+        }
+    }
+
+    /// The next row of normals, `[year][path]` for `size` paths: what a row
+    /// holds depends only on the rows drawn before it.
+    fn draw_row(
+        &self,
+        normals: &mut Normals,
+        row: &mut [f64],
+        size: usize,
+        rng: &mut SimRng,
+        perm: &mut Vec<usize>,
+    ) {
+        match normals {
+            Some(normals) if self.sampling == Sampling::Plain => normals.fill(rng, row),
+            Some(normals) => {
                 let half = size.div_ceil(2);
-                let mut normals = NormalStream::new(rng);
-                for run in rows.flat_map(|row| row.chunks_mut(size)) {
+                for run in row.chunks_mut(size) {
                     normals.fill(rng, &mut run[..half]);
                     let (a, b) = run.split_at_mut(half);
                     for (dst, src) in b.iter_mut().zip(a.iter()) {
@@ -366,9 +637,9 @@ impl PathSimulator {
                     }
                 }
             }
-            Sampling::LatinHypercube => {
+            None => {
                 let normal = Normal::standard();
-                for run in rows.flat_map(|row| row.chunks_mut(size)) {
+                for run in row.chunks_mut(size) {
                     perm.clear();
                     perm.extend(0..size);
                     for i in (1..size).rev() {
@@ -399,19 +670,6 @@ pub(crate) fn check_cells(series: usize, years: usize) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Bytes of one worker's buffers for `series` series, `rows` of them drawn
-/// by a model, over `years` plan years: the chunk's shocks (twice when
-/// correlated) and its block of values.
-pub(crate) fn scratch_bytes(series: usize, rows: usize, years: usize, correlated: bool) -> usize {
-    let z = rows
-        .saturating_mul(row_stride(years.saturating_mul(CHUNK)))
-        .saturating_mul(if correlated { 2 } else { 1 });
-    let block = series
-        .saturating_mul(years.saturating_add(1))
-        .saturating_mul(CHUNK);
-    z.saturating_add(block).saturating_mul(8)
 }
 
 /// Derived series are available only when what they read is: the others
@@ -485,7 +743,7 @@ fn compile_shocks(
 /// such a distance (5 years x 512 paths x 8 bytes is 20 KiB) the
 /// correlation's loads from one row and stores to another falsely depend on
 /// each other, and it runs half as fast.
-fn row_stride(per_row: usize) -> usize {
+pub(crate) fn row_stride(per_row: usize) -> usize {
     per_row.div_ceil(8) * 8 + 8
 }
 

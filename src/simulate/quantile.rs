@@ -16,7 +16,8 @@
 //! range, and within a relative `TAIL_RATIO - 1` (0.5%) of it when it falls
 //! outside (a NaN ranks lowest and reads as the smallest value). Counts are
 //! integers, so merging summaries in any order gives identical results, on
-//! any number of threads.
+//! any number of threads. A bin's count is 32 bits: a run counts at most
+//! `MAX_PATHS` (10^9) values into a summary.
 
 use std::collections::BTreeMap;
 
@@ -65,8 +66,10 @@ pub struct Histogram {
     pub lo: f64,
     /// Upper edge of the last bin.
     pub hi: f64,
-    /// Counts per bin.
-    pub counts: Vec<u64>,
+    /// Counts per bin: 32 bits, half the memory of 64 (a wide plan holds
+    /// tens of thousands of these), and enough: a run counts at most
+    /// [`crate::simulate::scenario::MAX_PATHS`] values into each.
+    pub counts: Vec<u32>,
     /// Values below `lo` (NaN values count here too).
     pub below: u64,
     /// Values at or above `hi`.
@@ -199,7 +202,7 @@ impl Histogram {
 
     /// Number of values counted.
     pub fn total(&self) -> u64 {
-        self.below + self.above + self.counts.iter().sum::<u64>()
+        self.below + self.above + self.counts.iter().map(|&c| u64::from(c)).sum::<u64>()
     }
 
     /// The value of the tail bucket holding rank `rank` (1-based) among

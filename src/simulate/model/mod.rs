@@ -207,6 +207,16 @@ impl ModelSpec {
     pub fn is_flow(&self) -> bool {
         matches!(self, ModelSpec::Poisson(_) | ModelSpec::NegativeBinomial(_))
     }
+
+    /// Whether simulating draws from the chunk's stream (besides the
+    /// normals it is given): such draws come after every series' normals, so
+    /// a chunk with such a model cannot be simulated in groups of series.
+    pub(crate) fn draws_from_stream(&self) -> bool {
+        matches!(
+            self,
+            ModelSpec::ShockMixture(_) | ModelSpec::UncertainMean(_)
+        )
+    }
 }
 
 impl GrowthModel for ModelSpec {
