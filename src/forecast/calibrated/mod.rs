@@ -998,7 +998,9 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
         };
         // A wandering drift, where the likelihood keeps one, carries the
         // growths' persistence: the AR(1) is then left out. Else the gate
-        // weighs the persistence against the fixed drift.
+        // weighs the persistence against the model without it, on the
+        // scores of past years (against the wandering drift in the years
+        // that kept one).
         let (phi, w) = if w_fit == 0 && phi_fit > 0.0 && gate_running.0 < gate_running.1 {
             (phi_fit, 0)
         } else {
