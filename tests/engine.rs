@@ -8,6 +8,9 @@ use attain::simulate::model::{Ar1, GrowthModel, LogNormal, ModelSpec, Start};
 use attain::simulate::scenario::{CorrelationSpec, Sampling, Scenario, Shock};
 use attain::{Attribute, Direction, Indicator, Plan, Target};
 
+mod common;
+use common::assert_close;
+
 fn indicator(id: &str, base: f64, target: Target, binding: bool) -> Indicator {
     Indicator {
         id: id.to_string(),
@@ -56,14 +59,6 @@ fn scenario(paths: u64, seed: u64, models: &[(&str, ModelSpec)]) -> Scenario {
         .map(|(id, m)| (id.to_string(), m.clone()))
         .collect::<BTreeMap<_, _>>();
     s
-}
-
-/// |estimate - exact| within 4.5 standard errors.
-fn assert_close(p: f64, se: f64, exact: f64, what: &str) {
-    assert!(
-        (p - exact).abs() <= 4.5 * se.max(1e-12),
-        "{what}: {p} vs exact {exact} (se {se})"
-    );
 }
 
 #[test]

@@ -9,6 +9,9 @@ use attain::simulate::engine::simulate;
 use attain::simulate::model::{Deterministic, LogNormal, ModelSpec};
 use attain::{Attribute, Direction, Error, Indicator, Plan, Scenario, Target};
 
+mod common;
+use common::assert_close;
+
 fn growth(pct: f64, direction: Direction, about: bool, over_plan: bool) -> Target {
     Target::Growth {
         pct,
@@ -219,14 +222,6 @@ fn a_deterministic_path_meets_or_misses_each_growth_target() {
         let p = r.target(&format!("r{k}"), 0).unwrap().attain.unwrap().p;
         assert_eq!(p, *want, "{t:?}");
     }
-}
-
-/// |estimate - exact| within 4.5 standard errors.
-fn assert_close(p: f64, se: f64, exact: f64, what: &str) {
-    assert!(
-        (p - exact).abs() <= 4.5 * se.max(1e-12),
-        "{what}: {p} vs exact {exact} (se {se})"
-    );
 }
 
 #[test]

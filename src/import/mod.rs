@@ -1019,7 +1019,7 @@ fn change(
     if bound == Bound::About {
         return Err("is an approximate change over the plan: no target kind judges it".into());
     }
-    if unit == "%" && CHANGE_WORDS.iter().any(|w| name.contains(w)) {
+    if relative_change(name, unit) {
         return cumulative(name, unit, total, bound, base, plain);
     }
     let Some(base) = base else {
@@ -1050,6 +1050,12 @@ fn change(
 ///投入增长) rather than a level of its own.
 const CHANGE_WORDS: [&str; 6] = ["降低", "下降", "减少", "提高", "增长", "增加"];
 
+/// Whether a row's change over the plan is relative: printed in percent and
+/// named by one of [`CHANGE_WORDS`].
+fn relative_change(name: &str, unit: &str) -> bool {
+    unit == "%" && CHANGE_WORDS.iter().any(|w| name.contains(w))
+}
+
 /// "累计X" / "[X]": a total over the plan years, or for a change printed in
 /// percent (能耗降低 [13.5]) the level's change over the plan: a multiple of
 /// the base where the row prints one, else a growth over the plan.
@@ -1064,8 +1070,7 @@ fn cumulative(
     if bound == Bound::About {
         return Err("is an approximate cumulative: no target kind judges it".into());
     }
-    let change = unit == "%" && CHANGE_WORDS.iter().any(|w| name.contains(w));
-    if change {
+    if relative_change(name, unit) {
         let down = ["降低", "下降", "减少"].iter().any(|w| name.contains(w));
         if base.is_none() {
             // The level in the target year against the base year's: judged on

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+// Each test binary compiles this module and uses a part of it.
+#![allow(dead_code)]
+
 /// `text` with byte-level edits (replace, insert, delete) applied at the
 /// given positions, read back as UTF-8 (lossily: a reader gets text).
 pub fn mutate(text: &str, edits: &[(usize, u8, u8)]) -> String {
@@ -16,4 +19,12 @@ pub fn mutate(text: &str, edits: &[(usize, u8, u8)]) -> String {
         }
     }
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Asserts |estimate - exact| within 4.5 standard errors.
+pub fn assert_close(p: f64, se: f64, exact: f64, what: &str) {
+    assert!(
+        (p - exact).abs() <= 4.5 * se.max(1e-12),
+        "{what}: {p} vs exact {exact} (se {se})"
+    );
 }
