@@ -87,13 +87,13 @@ const PINS: &[(&str, f64, usize, u64)] = &[
         "shipped_plan_reference_class",
         0.55105,
         1225,
-        0x130f175c94233340,
+        0xcb29ad075abce0b3,
     ),
     (
         "midterm_review_reference_class",
-        0.9084,
+        0.9069,
         314,
-        0xa3ba12ea5334fa84,
+        0xb0c64b0eee69b325,
     ),
 ];
 

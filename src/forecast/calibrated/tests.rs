@@ -136,6 +136,32 @@ fn a_series_with_a_non_positive_value_is_used_up_to_it() {
 }
 
 #[test]
+fn a_horizon_without_errors_starts_from_the_one_before() {
+    // Origins are the years 2.. (3 values); the first error (4 values, year
+    // 3) has its outcome in year 4 at horizon 1. Before it every horizon
+    // holds its prior: mean h^b.
+    let s = panel(&Process::STANDARD_MIX[0], 50, 12, 3);
+    let cfg = Calibrated::default();
+    let fits = cfg.fit_panel(&s, 3).unwrap();
+    let mean = |(a, b): (f64, f64)| b / (a - 1.0);
+    let y3 = &fits.year(3).unwrap().recalibration;
+    for (h, r) in y3.iter().enumerate() {
+        let want = ((h + 1) as f64).powf(cfg.horizon_power);
+        assert!((mean(*r) - want).abs() < 1e-12, "h{} {r:?}", h + 1);
+        assert_eq!(r.0, 0.5 * cfg.prior_dof);
+    }
+    // In year 5 horizons 1 and 2 have errors, horizon 3 none yet: its prior
+    // is horizon 2's posterior mean times (3/2)^b, untouched.
+    let y5 = &fits.year(5).unwrap().recalibration;
+    assert!(y5[1].0 > 0.5 * cfg.prior_dof && y5[2].0 == 0.5 * cfg.prior_dof);
+    let step = 1.5f64.powf(cfg.horizon_power);
+    let want = mean(y5[1]) * step;
+    assert!((mean(y5[2]) - want).abs() < 1e-12 * want, "{y5:?}");
+    // Past errors move a horizon's posterior off its prior.
+    assert!((mean(y5[1]) - mean(y5[0]) * 2f64.powf(cfg.horizon_power)).abs() > 1e-6);
+}
+
+#[test]
 fn the_panel_reports_what_it_learned() {
     // AR(1) growth with persistence 0.7: the pooled, bias-corrected
     // persistence is near it (the wandering drift, which would take its
@@ -178,6 +204,10 @@ fn bad_settings_are_errors() {
         },
         Calibrated {
             cap: -1.0,
+            ..Calibrated::default()
+        },
+        Calibrated {
+            horizon_power: f64::NAN,
             ..Calibrated::default()
         },
     ] {
