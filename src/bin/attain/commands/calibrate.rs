@@ -170,7 +170,10 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
         let _ = writeln!(
             s,
             "#   recalibration of the spread from past errors, by horizon (IG shape,\n\
-             #   scale; mean factor on the variance = scale / (shape - 1); kurtosis):"
+             #   scale; mean factor on the variance = scale / (shape - 1); kurtosis);\n\
+             #   a horizon whose errors have no outcome yet keeps its prior, the factor\n\
+             #   of the horizon before times (h / (h - 1))^{}:",
+            Calibrated::default().horizon_power
         );
         for (k, ((shape, scale), kurt)) in p.recalibration.iter().zip(&p.kurtosis).enumerate() {
             let _ = writeln!(
