@@ -188,7 +188,6 @@ fn meets_bands(c80: f64, c95: f64) -> bool {
 }
 
 /// The tally of `rows`: coverages, CRPS and Brier over those with an actual.
-
 fn tally(rows: &[Row]) -> Tally {
     let mut t = Tally::default();
     for r in rows {
