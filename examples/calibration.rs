@@ -20,7 +20,9 @@
 //! how many cells would meet both coverage bands of issue 13 (80% within
 //! [0.74, 0.86], 95% within [0.90, 0.98]) for a forecaster whose coverage is
 //! nominal in every cell (each draw's deviations from the cell's coverages,
-//! added to the nominal ones).
+//! added to the nominal ones), and, per file, the chance that such a
+//! forecaster meets the bands at every horizon at once (the same origin
+//! years drawn for every horizon).
 //!
 //! The target of each series is growth at its average rate over the whole
 //! file, as `attain backtest` scores by default.
@@ -110,7 +112,7 @@ fn tally_by_year(
     method: &str,
     h: usize,
     year_of: impl Fn(&Row) -> i64,
-) -> Vec<Tally> {
+) -> BTreeMap<i64, Tally> {
     let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.method == method && r.horizon == h) {
         let t = tally(std::slice::from_ref(r));
@@ -118,7 +120,64 @@ fn tally_by_year(
             by.entry(year_of(r)).or_default().add(&t);
         }
     }
-    by.into_values().collect()
+    by
+}
+
+/// The chance that a forecaster nominal in every one of a file's `cells`
+/// (by horizon: the tallies by origin year) meets both bands in all of
+/// them at once: a moving-block bootstrap that draws the same origin years
+/// for every horizon (blocks of `block` years), each draw's deviations
+/// from the cells' coverages added to the nominal ones.
+fn nominal_meets_every(cells: &[BTreeMap<i64, Tally>], block: usize, rng: &mut ChaCha8Rng) -> f64 {
+    const DRAWS: usize = 1000;
+    let years: Vec<i64> = cells
+        .iter()
+        .flat_map(|c| c.keys().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let k = years.len();
+    if k < 2 || cells.is_empty() {
+        return f64::NAN;
+    }
+    let block = block.min(k);
+    // Per cell: the tally of each origin year (zero where it has none) and
+    // the cell's coverages.
+    let dense: Vec<(Vec<Tally>, f64, f64)> = cells
+        .iter()
+        .map(|c| {
+            let by: Vec<Tally> = years
+                .iter()
+                .map(|y| c.get(y).copied().unwrap_or_default())
+                .collect();
+            let t = by.iter().fold(Tally::default(), |mut a, y| {
+                a.add(y);
+                a
+            });
+            let n = t.n.max(1) as f64;
+            (by, t.c80 as f64 / n, t.c95 as f64 / n)
+        })
+        .collect();
+    let mut meets = 0usize;
+    let mut idx = Vec::with_capacity(k + block);
+    for _ in 0..DRAWS {
+        idx.clear();
+        while idx.len() < k {
+            let start = rng.random_range(0..=k - block);
+            idx.extend(start..start + block);
+        }
+        idx.truncate(k);
+        let all = dense.iter().all(|(by, c80, c95)| {
+            let mut t = Tally::default();
+            for &i in &idx {
+                t.add(&by[i]);
+            }
+            let m = t.n.max(1) as f64;
+            meets_bands(0.80 + t.c80 as f64 / m - c80, 0.95 + t.c95 as f64 / m - c95)
+        });
+        meets += usize::from(all);
+    }
+    meets as f64 / DRAWS as f64
 }
 
 /// What the bootstrap says of one cell's coverages.
@@ -234,6 +293,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Calibrated's cells: (meeting both bands, expected of a nominal
     // forecaster, cells).
     let (mut met, mut expected, mut cells) = (0usize, 0.0f64, 0usize);
+    // Files where calibrated meets every band, of those with cells, and the
+    // chance a nominal forecaster would meet every band of every file. Its
+    // own generator, so the standard errors do not depend on it.
+    let (mut files_met, mut files, mut p_every) = (0usize, 0usize, 1.0f64);
+    let mut joint_rng = ChaCha8Rng::seed_from_u64(14);
     for file in &o.files {
         let name = file.file_stem().map_or_else(
             || file.display().to_string(),
@@ -303,17 +367,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "se95"
             );
         }
+        // Calibrated's cells of this file, and whether it meets them all.
+        let (mut file_cells, mut file_met) = (Vec::new(), true);
         for m in &methods {
             for h in 1..=o.horizon {
                 let by_year = tally_by_year(&rows, &m.name(), h, year_of);
-                let t = by_year.iter().fold(Tally::default(), |mut a, y| {
+                let years: Vec<Tally> = by_year.values().copied().collect();
+                let t = years.iter().fold(Tally::default(), |mut a, y| {
                     a.add(y);
                     a
                 });
                 if t.n == 0 {
                     continue;
                 }
-                let spread = bootstrap(&by_year, h.max(2), &mut rng);
+                let spread = bootstrap(&years, h.max(2), &mut rng);
                 let (se80, se95) = (spread.se80, spread.se95);
                 let n = t.n as f64;
                 let (c50, c80, c95) = (t.c50 as f64 / n, t.c80 as f64 / n, t.c95 as f64 / n);
@@ -323,6 +390,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     cells += 1;
                     met += usize::from(meets_bands(c80, c95));
                     expected += spread.nominal_meets;
+                    file_met &= meets_bands(c80, c95);
+                    file_cells.push(by_year);
                 }
                 if o.csv {
                     let brier = brier.map_or(String::new(), |b| b.to_string());
@@ -340,12 +409,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
+        if !file_cells.is_empty() {
+            let p = nominal_meets_every(&file_cells, o.horizon.max(2), &mut joint_rng);
+            files += 1;
+            files_met += usize::from(file_met);
+            p_every *= p;
+            if !o.csv {
+                println!(
+                    "{name}: calibrated meets both coverage bands at every horizon: {}; a \
+                     forecaster nominal at every horizon would, with probability {p:.3}",
+                    if file_met { "yes" } else { "no" }
+                );
+            }
+        }
     }
     if !o.csv && cells > 0 {
         println!(
             "\ncalibrated meets both coverage bands in {met} of {cells} cells (100 forecasts or \
              more); a forecaster nominal in every cell, given this bootstrap spread, would meet \
-             them in about {expected:.1}"
+             them in about {expected:.1}.\nIt meets every band of {files_met} of {files} files; \
+             a nominal forecaster would meet every band of all {files} with probability about \
+             {p_every:.2e} (the files taken as independent)"
         );
     }
     Ok(())
