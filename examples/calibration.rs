@@ -105,6 +105,25 @@ impl Tally {
     }
 }
 
+/// The sum of `tallies`.
+fn total<'a>(tallies: impl IntoIterator<Item = &'a Tally>) -> Tally {
+    tallies.into_iter().fold(Tally::default(), |mut a, t| {
+        a.add(t);
+        a
+    })
+}
+
+/// One moving-block bootstrap draw of `k` origin years (indices into them,
+/// in `idx`): blocks of `block` consecutive years from random starts.
+fn draw_blocks(k: usize, block: usize, rng: &mut ChaCha8Rng, idx: &mut Vec<usize>) {
+    idx.clear();
+    while idx.len() < k {
+        let start = rng.random_range(0..=k - block);
+        idx.extend(start..start + block);
+    }
+    idx.truncate(k);
+}
+
 /// The tally of `method` at horizon `h`, by origin year (`year_of` gives a
 /// row's), in year order.
 fn tally_by_year(
@@ -150,10 +169,7 @@ fn nominal_meets_every(cells: &[BTreeMap<i64, Tally>], block: usize, rng: &mut C
                 .iter()
                 .map(|y| c.get(y).copied().unwrap_or_default())
                 .collect();
-            let t = by.iter().fold(Tally::default(), |mut a, y| {
-                a.add(y);
-                a
-            });
+            let t = total(&by);
             let n = t.n.max(1) as f64;
             (by, t.c80 as f64 / n, t.c95 as f64 / n)
         })
@@ -161,17 +177,9 @@ fn nominal_meets_every(cells: &[BTreeMap<i64, Tally>], block: usize, rng: &mut C
     let mut meets = 0usize;
     let mut idx = Vec::with_capacity(k + block);
     for _ in 0..DRAWS {
-        idx.clear();
-        while idx.len() < k {
-            let start = rng.random_range(0..=k - block);
-            idx.extend(start..start + block);
-        }
-        idx.truncate(k);
+        draw_blocks(k, block, rng, &mut idx);
         let all = dense.iter().all(|(by, c80, c95)| {
-            let mut t = Tally::default();
-            for &i in &idx {
-                t.add(&by[i]);
-            }
+            let t = total(idx.iter().map(|&i| &by[i]));
             let m = t.n.max(1) as f64;
             meets_bands(0.80 + t.c80 as f64 / m - c80, 0.95 + t.c95 as f64 / m - c95)
         });
@@ -198,31 +206,22 @@ fn bootstrap(years: &[Tally], block: usize, rng: &mut ChaCha8Rng) -> Spread {
     const DRAWS: usize = 1000;
     let k = years.len();
     let block = block.min(k);
-    let total = years.iter().fold(Tally::default(), |mut a, y| {
-        a.add(y);
-        a
-    });
-    if k < 2 || total.n == 0 {
+    let all = total(years);
+    if k < 2 || all.n == 0 {
         return Spread {
             se80: f64::NAN,
             se95: f64::NAN,
             nominal_meets: f64::NAN,
         };
     }
-    let n = total.n as f64;
-    let (c80, c95) = (total.c80 as f64 / n, total.c95 as f64 / n);
+    let n = all.n as f64;
+    let (c80, c95) = (all.c80 as f64 / n, all.c95 as f64 / n);
     let (mut s80, mut s80sq, mut s95, mut s95sq) = (0.0, 0.0, 0.0, 0.0);
     let mut meets = 0usize;
+    let mut idx = Vec::with_capacity(k + block);
     for _ in 0..DRAWS {
-        let mut t = Tally::default();
-        let mut taken = 0;
-        while taken < k {
-            let start = rng.random_range(0..=k - block);
-            for y in &years[start..start + block.min(k - taken)] {
-                t.add(y);
-            }
-            taken += block;
-        }
+        draw_blocks(k, block, rng, &mut idx);
+        let t = total(idx.iter().map(|&i| &years[i]));
         let m = t.n.max(1) as f64;
         let (b80, b95) = (t.c80 as f64 / m, t.c95 as f64 / m);
         s80 += b80;
@@ -373,10 +372,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for h in 1..=o.horizon {
                 let by_year = tally_by_year(&rows, &m.name(), h, year_of);
                 let years: Vec<Tally> = by_year.values().copied().collect();
-                let t = years.iter().fold(Tally::default(), |mut a, y| {
-                    a.add(y);
-                    a
-                });
+                let t = total(&years);
                 if t.n == 0 {
                     continue;
                 }
