@@ -134,8 +134,7 @@ fn tally_by_year(
 ) -> BTreeMap<i64, Tally> {
     let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.method == method && r.horizon == h) {
-        let t = tally(std::slice::from_ref(r));
-        if t.n > 0 {
+        if let Some(t) = tally(r) {
             by.entry(year_of(r)).or_default().add(&t);
         }
     }
@@ -156,7 +155,7 @@ fn nominal_meets_every(cells: &[BTreeMap<i64, Tally>], block: usize, rng: &mut C
         .into_iter()
         .collect();
     let k = years.len();
-    if k < 2 || cells.is_empty() {
+    if k < 2 {
         return f64::NAN;
     }
     let block = block.min(k);
@@ -245,28 +244,29 @@ fn meets_bands(c80: f64, c95: f64) -> bool {
     (0.74..=0.86).contains(&c80) && (0.90..=0.98).contains(&c95)
 }
 
-/// The tally of `rows`: coverages, CRPS and Brier over those with an actual.
-fn tally(rows: &[Row]) -> Tally {
-    let mut t = Tally::default();
-    for r in rows {
-        let (Some(a), Some(c)) = (r.actual, r.crps) else {
-            continue;
-        };
-        let within = |l: Option<f64>, u: Option<f64>| match (l, u) {
-            (Some(l), Some(u)) => usize::from(l <= a && a <= u),
-            _ => 0,
-        };
-        t.n += 1;
-        t.c50 += within(r.q25, r.q75);
-        t.c80 += within(r.q10, r.q90);
-        t.c95 += within(r.q025, r.q975);
-        t.crps += c;
-        if let (Some(p), Some(met)) = (r.p_target, r.met) {
-            t.brier += (p - f64::from(u8::from(met))).powi(2);
-            t.targets += 1;
-        }
-    }
-    t
+/// The tally of one row: its coverages, CRPS and Brier; `None` without an
+/// actual or a CRPS.
+fn tally(r: &Row) -> Option<Tally> {
+    let (Some(a), Some(crps)) = (r.actual, r.crps) else {
+        return None;
+    };
+    let within = |l: Option<f64>, u: Option<f64>| match (l, u) {
+        (Some(l), Some(u)) => usize::from(l <= a && a <= u),
+        _ => 0,
+    };
+    let brier = r
+        .p_target
+        .zip(r.met)
+        .map(|(p, met)| (p - f64::from(u8::from(met))).powi(2));
+    Some(Tally {
+        n: 1,
+        c50: within(r.q25, r.q75),
+        c80: within(r.q10, r.q90),
+        c95: within(r.q025, r.q975),
+        crps,
+        brier: brier.unwrap_or(0.0),
+        targets: usize::from(brier.is_some()),
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
