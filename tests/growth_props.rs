@@ -15,7 +15,8 @@ fn rel_close(a: f64, b: f64, tol: f64) -> bool {
 }
 
 /// Any f64 at all, weighted towards the cases that break code: NaN, the
-/// infinities, zero, -1 (a rate of -100%), and ordinary magnitudes.
+/// infinities, zero, -1 (a rate of -100%), the extremes of magnitude, and
+/// ordinary magnitudes.
 fn wild() -> impl Strategy<Value = f64> {
     prop_oneof![
         3 => prop::num::f64::ANY,
@@ -29,6 +30,8 @@ fn wild() -> impl Strategy<Value = f64> {
         1 => Just(f64::NEG_INFINITY),
         1 => Just(f64::MAX),
         1 => Just(f64::MIN_POSITIVE),
+        // The smallest subnormal: quotients by it overflow.
+        1 => Just(f64::from_bits(1)),
     ]
 }
 

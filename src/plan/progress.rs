@@ -167,7 +167,8 @@ fn share_from_zero(target: f64, actual: f64) -> Result<f64> {
             Problem::out_of_range(actual, "finite and >= 0 for a count from a zero base"),
         ));
     }
-    Ok(actual / target)
+    // A subnormal target can make the quotient overflow.
+    completion("actual", actual, target)
 }
 
 /// Progress of an average-growth target ("at least `rate` a year", a fraction)
@@ -370,6 +371,9 @@ mod tests {
         );
         let e = progress_cumulative(1e-300, 1e300, 1.0, 2020, 2025, 2022).unwrap_err();
         assert!(matches!(e, Error::Parameter { ref name, .. } if name == "achieved_sum"));
+        // A count from zero towards a subnormal target (found by proptest in CI).
+        let e = progress(-0.0, 7.8e-309, 176602.0, 0, 1996, 1990).unwrap_err();
+        assert!(matches!(e, Error::Parameter { ref name, .. } if name == "actual"));
         // Extreme years do not overflow.
         let p = progress(1.0, 2.0, 1.5, i32::MIN, i32::MAX, 0).unwrap();
         assert!(p.elapsed_share > 0.49 && p.elapsed_share < 0.51);
