@@ -10,7 +10,8 @@
 //! cargo run --release --example calibration -- --csv           # tidy CSV: file,method,horizon,forecasts,coverage50,...
 //! ```
 //! Options: `--horizon H` (default 5), `--min-train N` (default 5, as
-//! `attain backtest`), `--no-ablation` (only the three methods).
+//! `attain backtest`), `--no-ablation` (only the three methods), `--twins
+//! K` (default 0; below).
 //!
 //! Each coverage comes with its standard error: a moving-block bootstrap
 //! over origin years (blocks of `max(h, 2)` years, 1,000 draws, a fixed
@@ -24,6 +25,16 @@
 //! forecaster meets the bands at every horizon at once (the same origin
 //! years drawn for every horizon).
 //!
+//! With `--twins K` each file also gets `K` synthetic twins: panels of the
+//! same series and years drawn from a process that meets the model's
+//! assumptions, a Gaussian random walk with drift per series plus a common
+//! shock each year (`g_it = d_i + f_t + s_i e_it`), its drifts, volatilities
+//! and the common shock's spread estimated from the file. `calibrated` is
+//! backtested on each twin in the same way, which shows how often the bands
+//! are met where nothing the model cannot know happens (no breaks, no
+//! changes of volatility), and whether the bootstrap's standard errors match
+//! the coverages' spread across twins.
+//!
 //! The target of each series is growth at its average rate over the whole
 //! file, as `attain backtest` scores by default.
 
@@ -32,6 +43,7 @@ use std::path::PathBuf;
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 
 use attain::forecast::backtest::{Config, Row, SeriesData, backtest};
 use attain::forecast::calibrated::{Calibrated, Part};
@@ -47,6 +59,7 @@ struct Options {
     horizon: usize,
     min_train: usize,
     ablation: bool,
+    twins: usize,
 }
 
 fn parse() -> Result<Options, Box<dyn std::error::Error>> {
@@ -56,6 +69,7 @@ fn parse() -> Result<Options, Box<dyn std::error::Error>> {
         horizon: 5,
         min_train: 5,
         ablation: true,
+        twins: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -63,6 +77,7 @@ fn parse() -> Result<Options, Box<dyn std::error::Error>> {
             "--csv" => o.csv = true,
             "--no-ablation" => o.ablation = false,
             "--horizon" => o.horizon = args.next().ok_or("--horizon needs a value")?.parse()?,
+            "--twins" => o.twins = args.next().ok_or("--twins needs a value")?.parse()?,
             "--min-train" => {
                 o.min_train = args.next().ok_or("--min-train needs a value")?.parse()?
             }
@@ -269,6 +284,192 @@ fn tally(r: &Row) -> Option<Tally> {
     })
 }
 
+/// A file's process for its twins: per series its drift and the sd of its
+/// own shocks, and the sd of the common shock of a year.
+struct TwinProcess {
+    drift: Vec<f64>,
+    sd: Vec<f64>,
+    common_sd: f64,
+}
+
+/// Fits `g_it = d_i + f_t + s_i e_it` to the observed log growths of
+/// `series` (both values positive): alternating means for the drifts and
+/// the year effects, then the residuals' sds, and the common shock's sd
+/// from the year effects' spread less the part their own estimation noise
+/// explains.
+fn fit_twin(series: &[SeriesData]) -> TwinProcess {
+    // (series, year, growth)
+    let mut g: Vec<(usize, i64, f64)> = Vec::new();
+    for (i, s) in series.iter().enumerate() {
+        for t in 1..s.values.len() {
+            let (a, b) = (s.values[t - 1], s.values[t]);
+            if a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() {
+                g.push((i, s.year(t), (b / a).ln()));
+            }
+        }
+    }
+    let n = series.len();
+    let mut drift = vec![0.0; n];
+    let mut year: BTreeMap<i64, f64> = g.iter().map(|&(_, y, _)| (y, 0.0)).collect();
+    for _ in 0..20 {
+        let mut sum = vec![(0.0, 0usize); n];
+        for &(i, y, x) in &g {
+            sum[i].0 += x - year[&y];
+            sum[i].1 += 1;
+        }
+        for (d, (s, c)) in drift.iter_mut().zip(&sum) {
+            *d = if *c > 0 { s / *c as f64 } else { 0.0 };
+        }
+        let mut by: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
+        for &(i, y, x) in &g {
+            let e = by.entry(y).or_default();
+            e.0 += x - drift[i];
+            e.1 += 1;
+        }
+        for (y, (s, c)) in by {
+            year.insert(y, s / c as f64);
+        }
+    }
+    let mut ss = vec![(0.0, 0usize); n];
+    for &(i, y, x) in &g {
+        ss[i].0 += (x - drift[i] - year[&y]).powi(2);
+        ss[i].1 += 1;
+    }
+    let sd: Vec<f64> = ss
+        .iter()
+        .map(|(s, c)| (s / (c.saturating_sub(1)).max(1) as f64).max(1e-8).sqrt())
+        .collect();
+    // The year effects' variance, less the mean variance of their estimate.
+    let mut noise: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
+    for &(i, y, _) in &g {
+        let e = noise.entry(y).or_default();
+        e.0 += sd[i] * sd[i];
+        e.1 += 1;
+    }
+    let k = year.len().max(2) as f64;
+    let mean = year.values().sum::<f64>() / k;
+    let var = year.values().map(|f| (f - mean).powi(2)).sum::<f64>() / (k - 1.0);
+    let own = noise
+        .values()
+        .map(|(s, c)| s / (*c as f64).powi(2))
+        .sum::<f64>()
+        / k;
+    TwinProcess {
+        drift,
+        sd,
+        common_sd: (var - own).max(0.0).sqrt(),
+    }
+}
+
+/// One twin of `series`: the same ids, years and first values, log growths
+/// drawn from `p`, one common shock per calendar year.
+fn twin(series: &[SeriesData], p: &TwinProcess, rng: &mut ChaCha8Rng) -> Vec<SeriesData> {
+    let first = series.iter().map(|s| s.year(0)).min().unwrap_or(0);
+    let last = series
+        .iter()
+        .map(|s| s.year(s.values.len().saturating_sub(1)))
+        .max()
+        .unwrap_or(first);
+    let common: Vec<f64> = (first..=last)
+        .map(|_| p.common_sd * rng.sample::<f64, _>(StandardNormal))
+        .collect();
+    series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let start = s
+                .values
+                .first()
+                .copied()
+                .filter(|v| *v > 0.0)
+                .unwrap_or(1.0);
+            let mut x = start.ln();
+            let mut values = Vec::with_capacity(s.values.len());
+            for t in 0..s.values.len() {
+                if t > 0 {
+                    let f = common[(s.year(t) - first) as usize];
+                    x += p.drift[i] + f + p.sd[i] * rng.sample::<f64, _>(StandardNormal);
+                }
+                values.push(x.exp());
+            }
+            let mut d = SeriesData::new(s.id.clone(), values);
+            d.first_year = s.first_year;
+            d.target_growth_pct = d.average_growth_pct();
+            d
+        })
+        .collect()
+}
+
+/// What `calibrated` did on a file's twins.
+#[derive(Default)]
+struct TwinTally {
+    /// Cells (100 forecasts or more) and those meeting both bands.
+    cells: usize,
+    met: usize,
+    /// Twins with cells, and those meeting every band.
+    twins: usize,
+    twins_met: usize,
+    /// Per horizon: the twins' 80% and 95% coverages and their bootstrap
+    /// standard errors.
+    by_h: BTreeMap<usize, Vec<(f64, f64, f64, f64)>>,
+}
+
+/// Backtests `calibrated` on `k` twins of `series`.
+fn twins(
+    series: &[SeriesData],
+    k: usize,
+    config: &Config,
+    horizon: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<TwinTally, Box<dyn std::error::Error>> {
+    let p = fit_twin(series);
+    let methods: Vec<Box<dyn Method>> = vec![Box::new(Calibrated::default())];
+    let mut out = TwinTally::default();
+    for _ in 0..k {
+        let panel = twin(series, &p, rng);
+        let rows = backtest(&methods, &panel, config)?;
+        let first: BTreeMap<&str, i64> = panel.iter().map(|s| (s.id.as_str(), s.year(0))).collect();
+        let year_of =
+            |r: &Row| first.get(r.series.as_str()).copied().unwrap_or(0) + r.origin as i64 - 1;
+        let (mut any, mut all) = (false, true);
+        for h in 1..=horizon {
+            let years: Vec<Tally> = tally_by_year(&rows, "calibrated", h, year_of)
+                .into_values()
+                .collect();
+            let t = total(&years);
+            if t.n < 100 {
+                continue;
+            }
+            let n = t.n as f64;
+            let (c80, c95) = (t.c80 as f64 / n, t.c95 as f64 / n);
+            let spread = bootstrap(&years, h.max(2), rng);
+            out.by_h
+                .entry(h)
+                .or_default()
+                .push((c80, c95, spread.se80, spread.se95));
+            let ok = meets_bands(c80, c95);
+            out.cells += 1;
+            out.met += usize::from(ok);
+            any = true;
+            all &= ok;
+        }
+        if any {
+            out.twins += 1;
+            out.twins_met += usize::from(all);
+        }
+    }
+    Ok(out)
+}
+
+/// Mean and sd of `xs`, and the root mean square of `ses`.
+fn spread_of(xs: &[f64], ses: &[f64]) -> (f64, f64, f64) {
+    let k = xs.len().max(1) as f64;
+    let mean = xs.iter().sum::<f64>() / k;
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0).max(1.0)).sqrt();
+    let rms = (ses.iter().map(|s| s * s).sum::<f64>() / k).sqrt();
+    (mean, sd, rms)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let o = parse()?;
     let mut methods: Vec<Box<dyn Method>> = vec![
@@ -297,6 +498,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // own generator, so the standard errors do not depend on it.
     let (mut files_met, mut files, mut p_every) = (0usize, 0usize, 1.0f64);
     let mut joint_rng = ChaCha8Rng::seed_from_u64(14);
+    // The twins: their cells, those meeting both bands, twins, and twins
+    // meeting every band; their own generator.
+    let (mut twin_cells, mut twin_met, mut twin_files, mut twin_files_met) = (0, 0, 0, 0);
+    let mut twin_rng = ChaCha8Rng::seed_from_u64(15);
+    // The files' coverages less their twins' mean, over the twins' sd.
+    let mut twin_z: Vec<f64> = Vec::new();
     for file in &o.files {
         let name = file.file_stem().map_or_else(
             || file.display().to_string(),
@@ -368,6 +575,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         // Calibrated's cells of this file, and whether it meets them all.
         let (mut file_cells, mut file_met) = (Vec::new(), true);
+        // Its coverages by horizon, for the twins' comparison.
+        let mut real: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
         for m in &methods {
             for h in 1..=o.horizon {
                 let by_year = tally_by_year(&rows, &m.name(), h, year_of);
@@ -388,6 +597,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     expected += spread.nominal_meets;
                     file_met &= meets_bands(c80, c95);
                     file_cells.push(by_year);
+                    real.insert(h, (c80, c95));
                 }
                 if o.csv {
                     let brier = brier.map_or(String::new(), |b| b.to_string());
@@ -401,6 +611,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         "{method:<38} {h:>2} {:>5} {c50:>5.2} {c80:>5.2} {c95:>5.2} {crps:>10.4} \
                          {brier:>6.3} {se80:>5.3} {se95:>5.3}",
                         t.n
+                    );
+                }
+            }
+        }
+        if o.twins > 0 {
+            let t = twins(&series, o.twins, &config, o.horizon, &mut twin_rng)?;
+            twin_cells += t.cells;
+            twin_met += t.met;
+            twin_files += t.twins;
+            twin_files_met += t.twins_met;
+            if !o.csv {
+                println!(
+                    "{name}, {} twins (common shock sd {:.4}): calibrated meets both bands in \
+                     {} of {} cells, every band of {} of {} twins",
+                    o.twins,
+                    fit_twin(&series).common_sd,
+                    t.met,
+                    t.cells,
+                    t.twins_met,
+                    t.twins
+                );
+                for (h, v) in &t.by_h {
+                    let c80: Vec<f64> = v.iter().map(|x| x.0).collect();
+                    let c95: Vec<f64> = v.iter().map(|x| x.1).collect();
+                    let s80: Vec<f64> = v.iter().map(|x| x.2).collect();
+                    let s95: Vec<f64> = v.iter().map(|x| x.3).collect();
+                    let (m80, sd80, se80) = spread_of(&c80, &s80);
+                    let (m95, sd95, se95) = spread_of(&c95, &s95);
+                    // How far the file's own coverage lies from its twins'.
+                    let mut z = |c: Option<f64>, m: f64, sd: f64| {
+                        c.map_or(String::new(), |c| {
+                            let z = (c - m) / sd;
+                            if z.is_finite() {
+                                twin_z.push(z);
+                            }
+                            format!(" (the file: {c:.3}, {z:+.1} sd)")
+                        })
+                    };
+                    let (r80, r95) = real.get(h).map_or((None, None), |r| (Some(r.0), Some(r.1)));
+                    let (z80, z95) = (z(r80, m80, sd80), z(r95, m95, sd95));
+                    println!(
+                        "  h{h}: 80% coverage mean {m80:.3}, sd over twins {sd80:.3}, rms \
+                         bootstrap se {se80:.3}{z80}; 95% mean {m95:.3}, sd {sd95:.3}, se \
+                         {se95:.3}{z95}"
                     );
                 }
             }
@@ -427,6 +681,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
              a nominal forecaster would meet every band of all {files} with probability about \
              {p_every:.2e} (the files taken as independent)"
         );
+        if o.twins > 0 {
+            println!(
+                "On their twins it meets both coverage bands in {twin_met} of {twin_cells} \
+                 cells, and every band of {twin_files_met} of {twin_files} twins. The files' \
+                 coverages lie a mean square of {:.2} twin sds from their twins' mean ({} of {} \
+                 more than 2 sds)",
+                twin_z.iter().map(|z| z * z).sum::<f64>() / twin_z.len().max(1) as f64,
+                twin_z.iter().filter(|z| z.abs() > 2.0).count(),
+                twin_z.len()
+            );
+        }
     }
     Ok(())
 }
