@@ -180,9 +180,27 @@ fn the_panel_reports_what_it_learned() {
     let iid = panel(&Process::STANDARD_MIX[0], 200, 30, 6);
     let fits = Calibrated::default().fit_panel(&iid, 3).unwrap();
     assert!(fits.year(29).unwrap().phi < 0.1);
-    // Past errors have entered the recalibration by the last year.
+    // Past errors have entered the recalibration by the last year: 200 a
+    // year, each year counting as `year_weight` (5) errors, decayed by 0.9
+    // a year over some 25 years: shape 2 + 2.5 (1 - 0.9^25) / 0.1 = 24.9
+    // or so, below the limit 27.
     let (shape, _) = fits.year(29).unwrap().recalibration[0];
-    assert!(shape > 100.0, "{shape}");
+    assert!(shape > 23.0 && shape < 27.0, "{shape}");
+    // Counting every error, each year weighs 200 / 5 = 40 times as much.
+    let all = Calibrated {
+        year_weight: f64::INFINITY,
+        ..Calibrated::default()
+    };
+    let (every, _) = all
+        .fit_panel(&iid, 3)
+        .unwrap()
+        .year(29)
+        .unwrap()
+        .recalibration[0];
+    assert!(
+        ((every - 2.0) / (shape - 2.0) - 40.0).abs() < 1e-9,
+        "{every} {shape}"
+    );
     assert_eq!(fits.horizons(), 3);
 }
 
@@ -208,6 +226,14 @@ fn bad_settings_are_errors() {
         },
         Calibrated {
             horizon_power: f64::NAN,
+            ..Calibrated::default()
+        },
+        Calibrated {
+            year_weight: 0.0,
+            ..Calibrated::default()
+        },
+        Calibrated {
+            year_weight: f64::NAN,
             ..Calibrated::default()
         },
     ] {
