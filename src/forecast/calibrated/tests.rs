@@ -181,11 +181,17 @@ fn the_panel_reports_what_it_learned() {
     let fits = Calibrated::default().fit_panel(&iid, 3).unwrap();
     assert!(fits.year(29).unwrap().phi < 0.1);
     // Past errors have entered the recalibration by the last year: 200 a
-    // year, each year counting as `year_weight` (5) errors, decayed by 0.9
-    // a year over some 25 years: shape 2 + 2.5 (1 - 0.9^25) / 0.1 = 24.9
-    // or so, below the limit 27.
+    // year, each year counting as `year_weight` errors, decayed a year
+    // over some 25 years: shape 2 + w / 2 (1 - d^25) / (1 - d), below the
+    // limit 2 + w / 2 / (1 - d).
+    let cfg = Calibrated::default();
+    let (w, d) = (0.5 * cfg.year_weight, cfg.decay);
     let (shape, _) = fits.year(29).unwrap().recalibration[0];
-    assert!(shape > 23.0 && shape < 27.0, "{shape}");
+    let (low, high) = (
+        2.0 + w * (1.0 - d.powi(20)) / (1.0 - d),
+        2.0 + w / (1.0 - d),
+    );
+    assert!(shape > low && shape < high, "{shape} {low} {high}");
     // Counting every error, each year weighs 200 / 5 = 40 times as much.
     let all = Calibrated {
         year_weight: f64::INFINITY,
