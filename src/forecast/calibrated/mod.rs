@@ -38,7 +38,7 @@
 //! 6. **Recalibration without lookahead**: the model's own out-of-sample
 //!    errors `z = Phi^-1(F(actual))` at each horizon, over every series,
 //!    whose outcome year is at or before `T` and whose outcome was observed
-//!    (not filled), from windows of at least 5 values, weighted by
+//!    (not filled), from windows of at least 4 values, weighted by
 //!    `decay^(T - year)`, a year's errors counting as at most `year_weight`
 //!    (they share that year's shocks),
 //!    and capped at `z^2 <= cap` times the squared scale learned by their

@@ -181,9 +181,9 @@ fn the_panel_reports_what_it_learned() {
     let fits = Calibrated::default().fit_panel(&iid, 3).unwrap();
     assert!(fits.year(29).unwrap().phi < 0.1);
     // Past errors have entered the recalibration by the last year: 200 a
-    // year, each year counting as `year_weight` errors, decayed a year
-    // over some 25 years: shape 2 + w / 2 (1 - d^25) / (1 - d), below the
-    // limit 2 + w / 2 / (1 - d).
+    // year, each year counting as `year_weight` errors, decayed by `d` a
+    // year over some 25 years: shape 2 + w (1 - d^25) / (1 - d) with `w`
+    // half the year weight, below the limit 2 + w / (1 - d).
     let cfg = Calibrated::default();
     let (w, d) = (0.5 * cfg.year_weight, cfg.decay);
     let (shape, _) = fits.year(29).unwrap().recalibration[0];
