@@ -139,13 +139,23 @@ fn draw_blocks(k: usize, block: usize, rng: &mut ChaCha8Rng, idx: &mut Vec<usize
     idx.truncate(k);
 }
 
+/// Fewest forecasts a cell (a method at a horizon of a file) needs for the
+/// bands to be judged, as in issue 13.
+const MIN_CELL: usize = 100;
+
+/// The calendar year of a row's origin in `panel`.
+fn origin_year(panel: &[SeriesData]) -> impl Fn(&Row) -> i64 + '_ {
+    let first: BTreeMap<&str, i64> = panel.iter().map(|s| (s.id.as_str(), s.year(0))).collect();
+    move |r: &Row| first.get(r.series.as_str()).copied().unwrap_or(0) + r.origin as i64 - 1
+}
+
 /// The tally of `method` at horizon `h`, by origin year (`year_of` gives a
 /// row's), in year order.
 fn tally_by_year(
     rows: &[Row],
     method: &str,
     h: usize,
-    year_of: impl Fn(&Row) -> i64,
+    year_of: &impl Fn(&Row) -> i64,
 ) -> BTreeMap<i64, Tally> {
     let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.method == method && r.horizon == h) {
@@ -403,7 +413,7 @@ fn twin(series: &[SeriesData], p: &TwinProcess, rng: &mut ChaCha8Rng) -> Vec<Ser
 /// What `calibrated` did on a file's twins.
 #[derive(Default)]
 struct TwinTally {
-    /// Cells (100 forecasts or more) and those meeting both bands.
+    /// Cells ([`MIN_CELL`] forecasts or more) and those meeting both bands.
     cells: usize,
     met: usize,
     /// Twins with cells, and those meeting every band.
@@ -414,30 +424,28 @@ struct TwinTally {
     by_h: BTreeMap<usize, Vec<(f64, f64, f64, f64)>>,
 }
 
-/// Backtests `calibrated` on `k` twins of `series`.
+/// Backtests `calibrated` on `k` twins of `series`, drawn from `p`.
 fn twins(
     series: &[SeriesData],
+    p: &TwinProcess,
     k: usize,
     config: &Config,
     horizon: usize,
     rng: &mut ChaCha8Rng,
 ) -> Result<TwinTally, Box<dyn std::error::Error>> {
-    let p = fit_twin(series);
     let methods: Vec<Box<dyn Method>> = vec![Box::new(Calibrated::default())];
     let mut out = TwinTally::default();
     for _ in 0..k {
-        let panel = twin(series, &p, rng);
+        let panel = twin(series, p, rng);
         let rows = backtest(&methods, &panel, config)?;
-        let first: BTreeMap<&str, i64> = panel.iter().map(|s| (s.id.as_str(), s.year(0))).collect();
-        let year_of =
-            |r: &Row| first.get(r.series.as_str()).copied().unwrap_or(0) + r.origin as i64 - 1;
+        let year_of = origin_year(&panel);
         let (mut any, mut all) = (false, true);
         for h in 1..=horizon {
-            let years: Vec<Tally> = tally_by_year(&rows, "calibrated", h, year_of)
+            let years: Vec<Tally> = tally_by_year(&rows, "calibrated", h, &year_of)
                 .into_values()
                 .collect();
             let t = total(&years);
-            if t.n < 100 {
+            if t.n < MIN_CELL {
                 continue;
             }
             let n = t.n as f64;
@@ -517,10 +525,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             s.target_growth_pct = s.average_growth_pct();
         }
         let rows = backtest(&methods, &series, &config)?;
-        let first: BTreeMap<&str, i64> =
-            series.iter().map(|s| (s.id.as_str(), s.year(0))).collect();
-        let year_of =
-            |r: &Row| first.get(r.series.as_str()).copied().unwrap_or(0) + r.origin as i64 - 1;
+        let year_of = origin_year(&series);
         if !o.csv {
             // What the model learned from the whole file (its last year).
             let fit = Calibrated::default().fit_panel(&series, o.horizon)?;
@@ -578,7 +583,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut real: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
         for m in &methods {
             for h in 1..=o.horizon {
-                let by_year = tally_by_year(&rows, &m.name(), h, year_of);
+                let by_year = tally_by_year(&rows, &m.name(), h, &year_of);
                 let years: Vec<Tally> = by_year.values().copied().collect();
                 let t = total(&years);
                 if t.n == 0 {
@@ -590,7 +595,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (c50, c80, c95) = (t.c50 as f64 / n, t.c80 as f64 / n, t.c95 as f64 / n);
                 let (crps, method) = (t.crps / n, m.name());
                 let brier = (t.targets > 0).then(|| t.brier / t.targets as f64);
-                if method == "calibrated" && t.n >= 100 {
+                if method == "calibrated" && t.n >= MIN_CELL {
                     cells += 1;
                     met += usize::from(meets_bands(c80, c95));
                     expected += spread.nominal_meets;
@@ -618,7 +623,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // Each file's own generator, so its twins do not depend on the
             // other files.
             let mut twin_rng = ChaCha8Rng::seed_from_u64(15);
-            let t = twins(&series, o.twins, &config, o.horizon, &mut twin_rng)?;
+            let process = fit_twin(&series);
+            let t = twins(
+                &series,
+                &process,
+                o.twins,
+                &config,
+                o.horizon,
+                &mut twin_rng,
+            )?;
             twin_cells += t.cells;
             twin_met += t.met;
             twin_files += t.twins;
@@ -627,12 +640,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!(
                     "{name}, {} twins (common shock sd {:.4}): calibrated meets both bands in \
                      {} of {} cells, every band of {} of {} twins",
-                    o.twins,
-                    fit_twin(&series).common_sd,
-                    t.met,
-                    t.cells,
-                    t.twins_met,
-                    t.twins
+                    o.twins, process.common_sd, t.met, t.cells, t.twins_met, t.twins
                 );
                 for (h, v) in &t.by_h {
                     let c80: Vec<f64> = v.iter().map(|x| x.0).collect();
