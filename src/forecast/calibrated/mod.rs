@@ -35,8 +35,16 @@
 //!    AR(1) persistence in the years it is kept.
 //! 5. **Shocks** ([`shock`]): where the pooled residuals support it (BIC), a
 //!    two-component scale mixture (calm years and shock years).
-//! 6. **Recalibration without lookahead**: the model's own out-of-sample
-//!    errors `z = Phi^-1(F(actual))` at each horizon, over every series,
+//! 6. **Spread skill without lookahead** ([`spread_skill`]): are the raw
+//!    model's errors larger where it predicts a larger variance, in
+//!    proportion? A ridge regression of `ln z^2` on the raw log variance,
+//!    over past errors (outcome year at or before `T`, decayed like the
+//!    recalibration's), gives a slope per horizon; the raw variance `v` is
+//!    then taken as `v (v / ref)^slope`. On real panels the slope is
+//!    negative: the raw variances are too dispersed across series.
+//! 7. **Recalibration without lookahead**: the model's own out-of-sample
+//!    errors `z = Phi^-1(F(actual))` at each horizon (of the raw model
+//!    with its spread-skill correction), over every series,
 //!    whose outcome year is at or before `T` and whose outcome was observed
 //!    (not filled), from windows of at least 4 values, weighted by
 //!    `decay^(T - year)`, a year's errors counting as at most `year_weight`
@@ -72,14 +80,17 @@ use super::{
     std_normal_quantile,
 };
 use crate::error::{Error, Result};
+use spread_skill::SkillSums;
 
 mod params;
 pub mod pool;
 pub mod shock;
+pub mod spread_skill;
 
 pub use params::SeriesParams;
 pub use pool::{GrowthStats, Pool, Pooled};
 pub use shock::Shocks;
+pub use spread_skill::SpreadSkill;
 
 /// A part of the model, for ablations ([`Calibrated::without`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,17 +108,20 @@ pub enum Part {
     Shocks,
     /// The recalibration from past errors.
     Recalibration,
+    /// The spread-skill correction of the raw variances ([`spread_skill`]).
+    SpreadSkill,
 }
 
 impl Part {
     /// Every part.
-    pub const ALL: [Part; 6] = [
+    pub const ALL: [Part; 7] = [
         Part::Pooling,
         Part::ParameterUncertainty,
         Part::ChangingDrift,
         Part::WanderingDrift,
         Part::Shocks,
         Part::Recalibration,
+        Part::SpreadSkill,
     ];
 
     /// Short name (`pooling`, ...), used in the ablated method's name.
@@ -119,6 +133,7 @@ impl Part {
             Part::WanderingDrift => "wandering_drift",
             Part::Shocks => "shocks",
             Part::Recalibration => "recalibration",
+            Part::SpreadSkill => "spread_skill",
         }
     }
 }
@@ -355,6 +370,9 @@ pub struct YearModel {
     /// Kurtosis of the past errors by horizon, shrunk toward the normal's 3
     /// with the prior's weight.
     pub kurtosis: Vec<f64>,
+    /// The spread-skill correction of the raw variances by horizon.
+    #[serde(default)]
+    pub spread_skill: Vec<SpreadSkill>,
     /// Its quadrature nodes `(weight, squared scale multiplier)`, per
     /// horizon, each split by the shape.
     #[serde(skip)]
@@ -509,13 +527,8 @@ fn gate_score((mu, growth_var, param_var): (f64, f64, f64), actual: f64) -> f64 
     0.5 * ((std::f64::consts::TAU * var).ln() + (actual.ln() - mu).powi(2) / var)
 }
 
-/// The raw predictive of log level `h` years ahead: center, AR(1)
-/// accumulation, shock split and parameter uncertainty.
-fn raw_components(raw: &Raw, phi: f64, shocks: Option<Shocks>, h: usize) -> Vec<Component> {
-    components_of(raw_moments(raw, phi, h), shocks, h)
-}
-
-/// The raw predictive's components from its centre and variances.
+/// The raw predictive of log level `h` years ahead from its centre and
+/// variances ([`raw_moments`]): shock split and parameter uncertainty.
 fn components_of(
     (mu, growth_var, param_var): (f64, f64, f64),
     shocks: Option<Shocks>,
@@ -550,7 +563,14 @@ impl Fitted for Fit {
     fn forecast(&self, horizon: usize) -> Result<Forecast> {
         check_horizon(horizon)?;
         let y = &self.year;
-        let cs = params::predictive_components(&self.raw, y.phi, y.shocks, &y.nodes, horizon);
+        let cs = params::predictive_components(
+            &self.raw,
+            y.phi,
+            y.shocks,
+            &y.nodes,
+            &y.spread_skill,
+            horizon,
+        );
         let predictive = Predictive::LogNormalMixture(cs);
         // Validates too.
         let point = predictive.quantile(0.5)?;
@@ -847,6 +867,30 @@ fn with_shape(nodes: Vec<(f64, f64)>, kurtosis: f64, p: f64) -> Vec<(f64, f64)> 
         .collect()
 }
 
+/// One past forecast's error, as the walk learns from it.
+struct PastError {
+    /// Its horizon.
+    h: usize,
+    /// The standardized error under the raw model with its spread skill.
+    z: f64,
+    /// The persistence gate's scores with the estimated persistence and
+    /// without it.
+    with: f64,
+    without: f64,
+    /// The raw model's variance and its spread-skill factor.
+    var: f64,
+    skill: f64,
+}
+
+/// Components with their variances times `factor`.
+fn scaled(mut cs: Vec<Component>, factor: f64) -> Vec<Component> {
+    if factor != 1.0 {
+        let r = factor.sqrt();
+        cs.iter_mut().for_each(|c| c.sigma *= r);
+    }
+    cs
+}
+
 /// Standardized error of a raw forecast: `Phi^-1` of its CDF at the actual,
 /// kept finite.
 fn raw_z(cs: &[Component], actual: f64) -> f64 {
@@ -983,6 +1027,11 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
     let mut gate = vec![(0.0f64, 0.0f64); span + horizons + 1];
     let mut gate_running = (0.0f64, 0.0f64);
     let mut years = Vec::with_capacity(span);
+    // The spread-skill regression's sums by horizon and outcome year, and
+    // their decayed totals. Every error counts: the slope compares series
+    // within years, which a year's common shock does not move.
+    let mut skill_year = vec![vec![SkillSums::default(); span + horizons + 1]; horizons];
+    let mut skill_run = vec![SkillSums::default(); horizons];
     let mut levels: Vec<Levels> = vec![Levels::default(); sums.len()];
     let mut raws: Vec<Vec<Option<Raw>>> = sums
         .iter()
@@ -1039,6 +1088,14 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                 vec![(1.0, 1.0)]
             });
         }
+        for (run, year_sums) in skill_run.iter_mut().zip(&skill_year) {
+            *run = run.decayed_plus(cfg.decay, &year_sums[yi]);
+        }
+        let spread_skill = if cfg.has(Part::SpreadSkill) {
+            spread_skill::fit(&skill_run)
+        } else {
+            vec![SpreadSkill::NONE; horizons]
+        };
         gate_running = (
             cfg.decay * gate_running.0 + gate[yi].0,
             cfg.decay * gate_running.1 + gate[yi].1,
@@ -1109,6 +1166,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             shocks,
             recalibration,
             kurtosis,
+            spread_skill,
             nodes,
         });
         // 5. Raw fits of the series observed this year, and their errors at
@@ -1135,9 +1193,7 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                 (*i, k, raw)
             })
             .collect();
-        // Each error: (horizon, z, gate score with the estimated
-        // persistence, without it).
-        let zs: Vec<Vec<(usize, f64, f64, f64)>> = observed
+        let zs: Vec<Vec<PastError>> = observed
             .par_iter()
             .filter(|(_, k, _)| *k >= MIN_RECAL_VALUES)
             .map(|(i, k, raw)| {
@@ -1154,7 +1210,9 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                         // The moments in use serve the gate's side they
                         // belong to; only the other side is computed again.
                         let used = raw_moments(raw, model.phi, h);
-                        let cs = components_of(used, model.shocks, h);
+                        let var = used.1 + used.2;
+                        let skill = model.spread_skill[h - 1].factor(var);
+                        let cs = scaled(components_of(used, model.shocks, h), skill);
                         let (with, without) = if phi_fit > 0.0 {
                             let used_score = gate_score(used, actual);
                             if model.phi > 0.0 {
@@ -1176,13 +1234,32 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                         } else {
                             (0.0, 0.0)
                         };
-                        (h, raw_z(&cs, actual), with, without)
+                        PastError {
+                            h,
+                            z: raw_z(&cs, actual),
+                            with,
+                            without,
+                            var,
+                            skill,
+                        }
                     })
                     .collect()
             })
             .collect();
         for z in zs {
-            for (h, z, with, without) in z {
+            for PastError {
+                h,
+                z,
+                with,
+                without,
+                var,
+                skill,
+            } in z
+            {
+                // The regression is the raw model's: its error is the
+                // corrected one times the factor's square root (exactly so
+                // for a single normal).
+                skill_year[h - 1][yi + h].push(var, z * skill.sqrt());
                 let e = &mut errors[h - 1][yi + h];
                 e.0 += 1.0;
                 // The cap is relative to the spread the recalibration has

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::{CalibratedPanel, MIN_VALUES, Raw, YearModel, raw_components};
+use super::{CalibratedPanel, MIN_VALUES, Raw, YearModel, components_of, raw_moments, scaled};
 use crate::forecast::Component;
-use crate::forecast::calibrated::{Pool, Pooled, Shocks};
+use crate::forecast::calibrated::{Pool, Pooled, Shocks, SpreadSkill};
 
 /// What the calibrated model holds for one series at one origin: its own
 /// estimates after pooling, and the panel's parts at the origin year.
@@ -48,6 +48,8 @@ pub struct SeriesParams {
     pub recalibration: Vec<(f64, f64)>,
     /// Kurtosis of the past errors by horizon, shrunk toward 3.
     pub kurtosis: Vec<f64>,
+    /// The spread-skill correction of the raw variance by horizon.
+    pub spread_skill: Vec<SpreadSkill>,
     /// The recalibration's quadrature nodes by horizon.
     #[serde(skip)]
     nodes: Vec<Vec<(f64, f64)>>,
@@ -64,12 +66,20 @@ impl SeriesParams {
     /// past the recalibration's use its last factors).
     pub fn predictive(&self, h: usize) -> Vec<Component> {
         let raw = Raw::new(0, self.log_level, self.pooled, self.deviation, self.wander);
-        predictive_components(&raw, self.phi, self.shocks, &self.nodes, h)
+        predictive_components(
+            &raw,
+            self.phi,
+            self.shocks,
+            &self.nodes,
+            &self.spread_skill,
+            h,
+        )
     }
 }
 
-/// The predictive components `h` years ahead: the raw model's, each mixed
-/// over the recalibration's nodes of horizon `h` (the last for longer
+/// The predictive components `h` years ahead: the raw model's, their
+/// variance corrected by the spread skill of horizon `h`, each mixed over
+/// the recalibration's nodes of horizon `h` (the last of each for longer
 /// horizons). The one computation behind the method's forecasts and
 /// [`SeriesParams::predictive`].
 pub(super) fn predictive_components(
@@ -77,10 +87,16 @@ pub(super) fn predictive_components(
     phi: f64,
     shocks: Option<Shocks>,
     nodes: &[Vec<(f64, f64)>],
+    skill: &[SpreadSkill],
     h: usize,
 ) -> Vec<Component> {
-    let cs = raw_components(raw, phi, shocks, h);
-    let Some(nodes) = nodes.get(h.saturating_sub(1).min(nodes.len().saturating_sub(1))) else {
+    let moments = raw_moments(raw, phi, h);
+    let last = |n: usize| h.saturating_sub(1).min(n.saturating_sub(1));
+    let factor = skill
+        .get(last(skill.len()))
+        .map_or(1.0, |k| k.factor(moments.1 + moments.2));
+    let cs = scaled(components_of(moments, shocks, h), factor);
+    let Some(nodes) = nodes.get(last(nodes.len())) else {
         return cs;
     };
     nodes
@@ -122,6 +138,7 @@ impl CalibratedPanel {
             pool: year.pool,
             recalibration: year.recalibration.clone(),
             kurtosis: year.kurtosis.clone(),
+            spread_skill: year.spread_skill.clone(),
             nodes: year.nodes.clone(),
         })
     }

@@ -172,15 +172,21 @@ pub fn scenario_toml(h: &HistoryScenario, file: &str, plan: Option<&str>) -> Str
             "#   recalibration of the spread from past errors, by horizon (IG shape,\n\
              #   scale; mean factor on the variance = scale / (shape - 1); kurtosis);\n\
              #   a horizon whose errors have no outcome yet keeps its prior, the factor\n\
-             #   of the horizon before times (h / (h - 1))^{}:",
+             #   of the horizon before times (h / (h - 1))^{}; and the spread skill:\n\
+             #   a raw variance v is taken as v (v / ref)^slope, ref the geometric\n\
+             #   mean raw variance of the past errors:",
             Calibrated::default().horizon_power
         );
         for (k, ((shape, scale), kurt)) in p.recalibration.iter().zip(&p.kurtosis).enumerate() {
+            let skill = p.spread_skill.get(k).copied().unwrap_or_default();
             let _ = writeln!(
                 s,
-                "#     h {:>2}: shape {shape:.2}, scale {scale:.2}, factor {:.3}, kurtosis {kurt:.2}",
+                "#     h {:>2}: shape {shape:.2}, scale {scale:.2}, factor {:.3}, kurtosis {kurt:.2}, \
+                 slope {:+.2} (ref {:.3e})",
                 k + 1,
-                scale / (shape - 1.0).max(1e-9)
+                scale / (shape - 1.0).max(1e-9),
+                skill.slope,
+                skill.log_ref.exp()
             );
         }
     }
