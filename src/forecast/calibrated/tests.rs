@@ -577,3 +577,62 @@ fn the_wander_is_kept_where_the_drift_moves_and_only_there() {
         .unwrap();
     assert_eq!(last(&off).wander, 0.0);
 }
+
+/// A panel of `count` random walks with drift 0.02 of `len` values whose
+/// growth sd is series `i`'s `sd(i, year)`.
+fn walks(count: usize, len: usize, seed: u64, sd: impl Fn(usize, usize) -> f64) -> Vec<SeriesData> {
+    let z = crate::simulate::model::testutil::normals(seed, count * len);
+    (0..count)
+        .map(|i| {
+            let mut x = 100.0f64;
+            let values = (0..len)
+                .map(|t| {
+                    if t > 0 {
+                        x *= (0.02 + sd(i, t) * z[i * len + t]).exp();
+                    }
+                    x
+                })
+                .collect();
+            SeriesData::new(format!("s{i}"), values)
+        })
+        .collect()
+}
+
+#[test]
+fn the_spread_skill_leaves_right_spreads_and_compresses_misleading_ones() {
+    // Volatilities from 0.01 to 0.08, fixed: the raw variances are right
+    // relative to each other (up to estimation noise), so the slope stays
+    // near 0.
+    let fixed = walks(60, 40, 3, |i, _| 0.01 * 8f64.powf(i as f64 / 59.0));
+    let fit = Calibrated::default().fit_panel(&fixed, 5).unwrap();
+    let skill = &fit.year(39).unwrap().spread_skill;
+    for (h, k) in skill.iter().enumerate() {
+        assert!(k.slope.abs() < 0.15, "fixed, h{}: {k:?}", h + 1);
+    }
+    // The reference is the errors' mean log variance: at horizon 1 about
+    // the series' mean ln sd^2 = ln(0.01^2 * 8), growing with the horizon.
+    assert!((skill[0].log_ref - (8e-4f64).ln()).abs() < 0.5, "{skill:?}");
+    assert!(skill.windows(2).all(|w| w[1].log_ref > w[0].log_ref));
+    // Each series' volatility is drawn afresh (0.01 or 0.08) every four
+    // years: a series' past volatility says little of its next years, so
+    // the raw variances are too dispersed and the slope is negative.
+    let switching = walks(60, 40, 4, |i, t| {
+        let regime = (i * 7 + (t / 4) * 13) % 5 < 2;
+        if regime { 0.08 } else { 0.01 }
+    });
+    let fit = Calibrated::default().fit_panel(&switching, 5).unwrap();
+    for (h, k) in fit.year(39).unwrap().spread_skill.iter().enumerate() {
+        assert!(k.slope < -0.5, "switching, h{}: {k:?}", h + 1);
+    }
+    // Without the part there is none.
+    let none = Calibrated::without(Part::SpreadSkill)
+        .fit_panel(&switching, 5)
+        .unwrap();
+    assert!(
+        none.year(39)
+            .unwrap()
+            .spread_skill
+            .iter()
+            .all(|k| *k == SpreadSkill::NONE)
+    );
+}
