@@ -1028,8 +1028,10 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
     let mut gate_running = (0.0f64, 0.0f64);
     let mut years = Vec::with_capacity(span);
     // The spread-skill regression's sums by horizon and outcome year, and
-    // their decayed totals. Every error counts: the slope compares series
-    // within years, which a year's common shock does not move.
+    // their decayed totals. Every error counts, without the year weight of
+    // the recalibration's scale: a year's common shock moves the level of
+    // its errors more than their slope on the raw variance, and the ridge
+    // holds a slope that few years support.
     let mut skill_year = vec![vec![SkillSums::default(); span + horizons + 1]; horizons];
     let mut skill_run = vec![SkillSums::default(); horizons];
     let mut levels: Vec<Levels> = vec![Levels::default(); sums.len()];
