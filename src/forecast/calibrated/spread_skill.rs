@@ -10,7 +10,7 @@
 //! (noisy volatility estimates, or misses that do not grow with a series'
 //! own volatility, such as a drift that changes); a positive slope, not
 //! dispersed enough. The predictive then takes the raw variance as `v (v /
-//! ref)^slope`, `ref` the past errors' mean log variance, so the
+//! ref)^slope`, `ln ref` the past errors' mean log variance, so the
 //! recalibration's scale applies to a series of typical variance unchanged.
 //!
 //! On the real panels of README the slope at horizon 5 is negative on
