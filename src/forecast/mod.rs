@@ -155,9 +155,14 @@ pub enum Predictive {
     LogNormalMixture(Vec<Component>),
 }
 
-/// Standard normal quantile; `p` must lie in (0, 1).
+/// Standard normal quantile of `p` in [0, 1]; NaN for any other `p`
+/// (statrs panics there, and a NaN probability must not).
 pub(crate) fn std_normal_quantile(p: f64) -> f64 {
-    Normal::standard().inverse_cdf(p)
+    if (0.0..=1.0).contains(&p) {
+        Normal::standard().inverse_cdf(p)
+    } else {
+        f64::NAN
+    }
 }
 
 /// Standard normal CDF.

@@ -1201,11 +1201,12 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
             .map(|(i, k, raw)| {
                 let values = &panel[*i].values;
                 let filled = &sums[*i].filled;
-                // A filled outcome is not an observation: no error is
-                // learned from it.
+                // A filled outcome is not an observation, nor is a NaN: no
+                // error is learned from either.
                 (1..=horizons)
                     .filter(|h| {
-                        k + h - 1 < values.len() && !filled.get(k + h - 1).copied().unwrap_or(false)
+                        values.get(k + h - 1).is_some_and(|v| !v.is_nan())
+                            && !filled.get(k + h - 1).copied().unwrap_or(false)
                     })
                     .map(|h| {
                         let actual = values[k + h - 1];
