@@ -882,13 +882,25 @@ struct PastError {
     skill: f64,
 }
 
-/// Components with their variances times `factor`.
-fn scaled(mut cs: Vec<Component>, factor: f64) -> Vec<Component> {
+/// The raw predictive `h` years ahead from its centre and variances
+/// (`moments`, [`raw_moments`]) with the spread skill's correction `skill`
+/// (none: as it is), the raw variance the correction was taken from, and
+/// its factor on that variance: the one computation behind the forecasts
+/// and the walk's past errors.
+fn corrected_components(
+    moments: (f64, f64, f64),
+    shocks: Option<Shocks>,
+    h: usize,
+    skill: Option<&SpreadSkill>,
+) -> (Vec<Component>, f64, f64) {
+    let var = moments.1 + moments.2;
+    let factor = skill.map_or(1.0, |k| k.factor(var));
+    let mut cs = components_of(moments, shocks, h);
     if factor != 1.0 {
         let r = factor.sqrt();
         cs.iter_mut().for_each(|c| c.sigma *= r);
     }
-    cs
+    (cs, var, factor)
 }
 
 /// Standardized error of a raw forecast: `Phi^-1` of its CDF at the actual,
@@ -1213,9 +1225,12 @@ fn walk(cfg: &Calibrated, panel: &[SeriesData], horizons: usize) -> Result<Calib
                         // The moments in use serve the gate's side they
                         // belong to; only the other side is computed again.
                         let used = raw_moments(raw, model.phi, h);
-                        let var = used.1 + used.2;
-                        let skill = model.spread_skill[h - 1].factor(var);
-                        let cs = scaled(components_of(used, model.shocks, h), skill);
+                        let (cs, var, skill) = corrected_components(
+                            used,
+                            model.shocks,
+                            h,
+                            model.spread_skill.get(h - 1),
+                        );
                         let (with, without) = if phi_fit > 0.0 {
                             let used_score = gate_score(used, actual);
                             if model.phi > 0.0 {

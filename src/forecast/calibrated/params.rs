@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{CalibratedPanel, MIN_VALUES, Raw, YearModel, components_of, raw_moments, scaled};
+use super::{CalibratedPanel, MIN_VALUES, Raw, YearModel, corrected_components, raw_moments};
 use crate::forecast::Component;
 use crate::forecast::calibrated::{Pool, Pooled, Shocks, SpreadSkill};
 
@@ -90,12 +90,13 @@ pub(super) fn predictive_components(
     skill: &[SpreadSkill],
     h: usize,
 ) -> Vec<Component> {
-    let moments = raw_moments(raw, phi, h);
     let last = |n: usize| h.saturating_sub(1).min(n.saturating_sub(1));
-    let factor = skill
-        .get(last(skill.len()))
-        .map_or(1.0, |k| k.factor(moments.1 + moments.2));
-    let cs = scaled(components_of(moments, shocks, h), factor);
+    let (cs, _, _) = corrected_components(
+        raw_moments(raw, phi, h),
+        shocks,
+        h,
+        skill.get(last(skill.len())),
+    );
     let Some(nodes) = nodes.get(last(nodes.len())) else {
         return cs;
     };
