@@ -23,7 +23,10 @@
 //! nominal in every cell (each draw's deviations from the cell's coverages,
 //! added to the nominal ones), and, per file, the chance that such a
 //! forecaster meets the bands at every horizon at once (the same origin
-//! years drawn for every horizon).
+//! years drawn for every horizon). The Brier score's difference from
+//! `rw_drift`'s and the CRPS's ratio to it get standard errors from the
+//! same bootstrap, paired: the same origin years drawn for both methods
+//! (its own seed, so the coverages' errors do not move).
 //!
 //! With `--twins K` each file also gets `K` synthetic twins: panels of the
 //! same series and years drawn from a process that meets the model's
@@ -263,6 +266,81 @@ fn bootstrap(years: &[Tally], block: usize, rng: &mut ChaCha8Rng) -> Spread {
     }
 }
 
+/// What the bootstrap says of a method against `rw_drift` in one cell: the
+/// standard errors of its Brier score less `rw_drift`'s and of its CRPS
+/// over `rw_drift`'s.
+struct Paired {
+    brier_diff_se: f64,
+    crps_ratio_se: f64,
+}
+
+/// A moving-block bootstrap over the origin years of both methods' tallies
+/// (`a` and `b`, by origin year), blocks of `block` years: the same years
+/// drawn for both, so what their forecasts share (a year's shock) cancels.
+fn paired_bootstrap(
+    a: &BTreeMap<i64, Tally>,
+    b: &BTreeMap<i64, Tally>,
+    block: usize,
+    rng: &mut ChaCha8Rng,
+) -> Paired {
+    const DRAWS: usize = 1000;
+    let years: Vec<i64> = a
+        .keys()
+        .chain(b.keys())
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let k = years.len();
+    let pick = |m: &BTreeMap<i64, Tally>| -> Vec<Tally> {
+        years
+            .iter()
+            .map(|y| m.get(y).copied().unwrap_or_default())
+            .collect()
+    };
+    let (ya, yb) = (pick(a), pick(b));
+    if k < 2 {
+        return Paired {
+            brier_diff_se: f64::NAN,
+            crps_ratio_se: f64::NAN,
+        };
+    }
+    let block = block.min(k);
+    let mut idx = Vec::with_capacity(k + block);
+    let (mut d, mut dsq, mut r, mut rsq, mut nd, mut nr) = (0.0, 0.0, 0.0, 0.0, 0usize, 0usize);
+    for _ in 0..DRAWS {
+        draw_blocks(k, block, rng, &mut idx);
+        let (ta, tb) = (
+            total(idx.iter().map(|&i| &ya[i])),
+            total(idx.iter().map(|&i| &yb[i])),
+        );
+        if ta.targets > 0 && tb.targets > 0 {
+            let x = ta.brier / ta.targets as f64 - tb.brier / tb.targets as f64;
+            d += x;
+            dsq += x * x;
+            nd += 1;
+        }
+        if ta.n > 0 && tb.n > 0 && tb.crps > 0.0 {
+            let x = (ta.crps / ta.n as f64) / (tb.crps / tb.n as f64);
+            r += x;
+            rsq += x * x;
+            nr += 1;
+        }
+    }
+    let sd = |s: f64, sq: f64, n: usize| {
+        let n = n as f64;
+        if n < 2.0 {
+            f64::NAN
+        } else {
+            ((sq / n - (s / n).powi(2)).max(0.0) * n / (n - 1.0)).sqrt()
+        }
+    };
+    Paired {
+        brier_diff_se: sd(d, dsq, nd),
+        crps_ratio_se: sd(r, rsq, nr),
+    }
+}
+
 /// Issue 13's coverage bands: 80% within [0.74, 0.86], 95% within [0.90,
 /// 0.98].
 fn meets_bands(c80: f64, c95: f64) -> bool {
@@ -494,10 +572,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if o.csv {
         println!(
             "file,method,horizon,forecasts,coverage50,coverage80,coverage95,crps,brier,\
-             coverage80_se,coverage95_se"
+             coverage80_se,coverage95_se,brier_diff_se,crps_ratio_se"
         );
     }
     let mut rng = ChaCha8Rng::seed_from_u64(13);
+    // The comparisons with rw_drift draw from their own generator, so the
+    // coverages' standard errors do not depend on them.
+    let mut paired_rng = ChaCha8Rng::seed_from_u64(16);
     // Calibrated's cells: (meeting both bands, expected of a nominal
     // forecaster, cells).
     let (mut met, mut expected, mut cells) = (0usize, 0.0f64, 0usize);
@@ -563,7 +644,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
             println!(
-                "{name}: {} series\n{:<38} {:>2} {:>5} {:>5} {:>5} {:>5} {:>10} {:>6} {:>5} {:>5}",
+                "{name}: {} series\n{:<38} {:>2} {:>5} {:>5} {:>5} {:>5} {:>10} {:>6} {:>5} {:>5} \
+                 {:>13} {:>13}",
                 series.len(),
                 "method",
                 "h",
@@ -574,13 +656,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "crps",
                 "brier",
                 "se80",
-                "se95"
+                "se95",
+                "brier-rw ± se",
+                "crps/rw ± se"
             );
         }
         // Calibrated's cells of this file, and whether it meets them all.
         let (mut file_cells, mut file_met) = (Vec::new(), true);
         // Its coverages by horizon, for the twins' comparison.
         let mut real: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
+        // rw_drift's tallies by horizon, for the paired comparisons.
+        let rw: BTreeMap<usize, BTreeMap<i64, Tally>> = (1..=o.horizon)
+            .map(|h| {
+                (
+                    h,
+                    tally_by_year(&rows, &RandomWalkDrift.name(), h, &year_of),
+                )
+            })
+            .collect();
         for m in &methods {
             for h in 1..=o.horizon {
                 let by_year = tally_by_year(&rows, &m.name(), h, &year_of);
@@ -595,6 +688,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (c50, c80, c95) = (t.c50 as f64 / n, t.c80 as f64 / n, t.c95 as f64 / n);
                 let (crps, method) = (t.crps / n, m.name());
                 let brier = (t.targets > 0).then(|| t.brier / t.targets as f64);
+                let base = rw.get(&h).map(|y| total(y.values())).unwrap_or_default();
+                let paired = match rw.get(&h) {
+                    Some(y) if method != RandomWalkDrift.name() => {
+                        paired_bootstrap(&by_year, y, h.max(2), &mut paired_rng)
+                    }
+                    _ => Paired {
+                        brier_diff_se: 0.0,
+                        crps_ratio_se: 0.0,
+                    },
+                };
+                let (brier_diff_se, crps_ratio_se) = (paired.brier_diff_se, paired.crps_ratio_se);
                 if method == "calibrated" && t.n >= MIN_CELL {
                     cells += 1;
                     met += usize::from(meets_bands(c80, c95));
@@ -606,14 +710,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if o.csv {
                     let brier = brier.map_or(String::new(), |b| b.to_string());
                     println!(
-                        "{name},{method},{h},{},{c50},{c80},{c95},{crps},{brier},{se80},{se95}",
+                        "{name},{method},{h},{},{c50},{c80},{c95},{crps},{brier},{se80},{se95},\
+                         {brier_diff_se},{crps_ratio_se}",
                         t.n
                     );
                 } else {
+                    let base_brier = if base.targets > 0 {
+                        base.brier / base.targets as f64
+                    } else {
+                        f64::NAN
+                    };
+                    let diff = brier.unwrap_or(f64::NAN) - base_brier;
+                    let ratio = crps / (base.crps / base.n.max(1) as f64);
                     let brier = brier.unwrap_or(f64::NAN);
                     println!(
                         "{method:<38} {h:>2} {:>5} {c50:>5.2} {c80:>5.2} {c95:>5.2} {crps:>10.4} \
-                         {brier:>6.3} {se80:>5.3} {se95:>5.3}",
+                         {brier:>6.3} {se80:>5.3} {se95:>5.3} {diff:>+6.3} ± {brier_diff_se:.3} \
+                         {ratio:>6.3} ± {crps_ratio_se:.3}",
                         t.n
                     );
                 }
