@@ -112,6 +112,16 @@ struct Tally {
 }
 
 impl Tally {
+    /// Mean Brier score of the forecasts with a target, if any.
+    fn brier_mean(&self) -> Option<f64> {
+        (self.targets > 0).then(|| self.brier / self.targets as f64)
+    }
+
+    /// Mean CRPS, if any forecast.
+    fn crps_mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.crps / self.n as f64)
+    }
+
     fn add(&mut self, o: &Tally) {
         self.n += o.n;
         self.c50 += o.c50;
@@ -129,6 +139,32 @@ fn total<'a>(tallies: impl IntoIterator<Item = &'a Tally>) -> Tally {
         a.add(t);
         a
     })
+}
+
+/// The tallies of `cells` (each by origin year) on the union of their
+/// origin years, in order: zero where a cell has no forecast that year.
+fn aligned(cells: &[&BTreeMap<i64, Tally>]) -> Vec<Vec<Tally>> {
+    let years: std::collections::BTreeSet<i64> =
+        cells.iter().flat_map(|c| c.keys().copied()).collect();
+    cells
+        .iter()
+        .map(|c| {
+            years
+                .iter()
+                .map(|y| c.get(y).copied().unwrap_or_default())
+                .collect()
+        })
+        .collect()
+}
+
+/// Sample standard deviation of `n` values from their sum and sum of
+/// squares; NaN for fewer than two.
+fn sample_sd(sum: f64, sum_sq: f64, n: usize) -> f64 {
+    let n = n as f64;
+    if n < 2.0 {
+        return f64::NAN;
+    }
+    ((sum_sq / n - (sum / n).powi(2)).max(0.0) * n / (n - 1.0)).sqrt()
 }
 
 /// One moving-block bootstrap draw of `k` origin years (indices into them,
@@ -176,26 +212,17 @@ fn tally_by_year(
 /// from the cells' coverages added to the nominal ones.
 fn nominal_meets_every(cells: &[BTreeMap<i64, Tally>], block: usize, rng: &mut ChaCha8Rng) -> f64 {
     const DRAWS: usize = 1000;
-    let years: Vec<i64> = cells
-        .iter()
-        .flat_map(|c| c.keys().copied())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let k = years.len();
+    let by_cell = aligned(&cells.iter().collect::<Vec<_>>());
+    let k = by_cell.first().map_or(0, Vec::len);
     if k < 2 {
         return f64::NAN;
     }
     let block = block.min(k);
     // Per cell: the tally of each origin year (zero where it has none) and
     // the cell's coverages.
-    let dense: Vec<(Vec<Tally>, f64, f64)> = cells
-        .iter()
-        .map(|c| {
-            let by: Vec<Tally> = years
-                .iter()
-                .map(|y| c.get(y).copied().unwrap_or_default())
-                .collect();
+    let dense: Vec<(Vec<Tally>, f64, f64)> = by_cell
+        .into_iter()
+        .map(|by| {
             let t = total(&by);
             let n = t.n.max(1) as f64;
             (by, t.c80 as f64 / n, t.c95 as f64 / n)
@@ -257,12 +284,10 @@ fn bootstrap(years: &[Tally], block: usize, rng: &mut ChaCha8Rng) -> Spread {
         s95sq += b95 * b95;
         meets += usize::from(meets_bands(0.80 + b80 - c80, 0.95 + b95 - c95));
     }
-    let d = DRAWS as f64;
-    let sd = |s: f64, sq: f64| ((sq / d - (s / d).powi(2)).max(0.0) * d / (d - 1.0)).sqrt();
     Spread {
-        se80: sd(s80, s80sq),
-        se95: sd(s95, s95sq),
-        nominal_meets: meets as f64 / d,
+        se80: sample_sd(s80, s80sq, DRAWS),
+        se95: sample_sd(s95, s95sq, DRAWS),
+        nominal_meets: meets as f64 / DRAWS as f64,
     }
 }
 
@@ -284,21 +309,9 @@ fn paired_bootstrap(
     rng: &mut ChaCha8Rng,
 ) -> Paired {
     const DRAWS: usize = 1000;
-    let years: Vec<i64> = a
-        .keys()
-        .chain(b.keys())
-        .copied()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let k = years.len();
-    let pick = |m: &BTreeMap<i64, Tally>| -> Vec<Tally> {
-        years
-            .iter()
-            .map(|y| m.get(y).copied().unwrap_or_default())
-            .collect()
-    };
-    let (ya, yb) = (pick(a), pick(b));
+    let by = aligned(&[a, b]);
+    let (ya, yb) = (&by[0], &by[1]);
+    let k = ya.len();
     if k < 2 {
         return Paired {
             brier_diff_se: f64::NAN,
@@ -314,30 +327,20 @@ fn paired_bootstrap(
             total(idx.iter().map(|&i| &ya[i])),
             total(idx.iter().map(|&i| &yb[i])),
         );
-        if ta.targets > 0 && tb.targets > 0 {
-            let x = ta.brier / ta.targets as f64 - tb.brier / tb.targets as f64;
-            d += x;
-            dsq += x * x;
+        if let (Some(x), Some(y)) = (ta.brier_mean(), tb.brier_mean()) {
+            d += x - y;
+            dsq += (x - y) * (x - y);
             nd += 1;
         }
-        if ta.n > 0 && tb.n > 0 && tb.crps > 0.0 {
-            let x = (ta.crps / ta.n as f64) / (tb.crps / tb.n as f64);
-            r += x;
-            rsq += x * x;
+        if let (Some(x), Some(y)) = (ta.crps_mean(), tb.crps_mean().filter(|y| *y > 0.0)) {
+            r += x / y;
+            rsq += (x / y) * (x / y);
             nr += 1;
         }
     }
-    let sd = |s: f64, sq: f64, n: usize| {
-        let n = n as f64;
-        if n < 2.0 {
-            f64::NAN
-        } else {
-            ((sq / n - (s / n).powi(2)).max(0.0) * n / (n - 1.0)).sqrt()
-        }
-    };
     Paired {
-        brier_diff_se: sd(d, dsq, nd),
-        crps_ratio_se: sd(r, rsq, nr),
+        brier_diff_se: sample_sd(d, dsq, nd),
+        crps_ratio_se: sample_sd(r, rsq, nr),
     }
 }
 
@@ -687,7 +690,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let n = t.n as f64;
                 let (c50, c80, c95) = (t.c50 as f64 / n, t.c80 as f64 / n, t.c95 as f64 / n);
                 let (crps, method) = (t.crps / n, m.name());
-                let brier = (t.targets > 0).then(|| t.brier / t.targets as f64);
+                let brier = t.brier_mean();
                 let base = rw.get(&h).map(|y| total(y.values())).unwrap_or_default();
                 let paired = match rw.get(&h) {
                     Some(y) if method != RandomWalkDrift.name() => {
@@ -715,13 +718,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         t.n
                     );
                 } else {
-                    let base_brier = if base.targets > 0 {
-                        base.brier / base.targets as f64
-                    } else {
-                        f64::NAN
-                    };
-                    let diff = brier.unwrap_or(f64::NAN) - base_brier;
-                    let ratio = crps / (base.crps / base.n.max(1) as f64);
+                    let diff = brier.unwrap_or(f64::NAN) - base.brier_mean().unwrap_or(f64::NAN);
+                    let ratio = crps / base.crps_mean().unwrap_or(f64::NAN);
                     let brier = brier.unwrap_or(f64::NAN);
                     println!(
                         "{method:<38} {h:>2} {:>5} {c50:>5.2} {c80:>5.2} {c95:>5.2} {crps:>10.4} \
